@@ -1,0 +1,335 @@
+"""Experiment configuration: frozen dataclasses, TOML in and out, validation with field paths.
+
+This module is the single source of truth for every default and for the set of allowed names
+(data sets, losses, Lipschitz methods, optimizers, ...). The modules that implement those names
+(``losses.py``, ``lipschitz.py``, ``data/``) register exactly the names listed in ``CHOICES``;
+a test checks that they agree. It imports neither torch nor Qt, so the GUI can use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the key and what is allowed."""
+
+
+# Allowed names with a one-line description each (shown by the CLI and as GUI tooltips).
+CHOICES: dict[str, dict[str, str]] = {
+    "data.name": {
+        "gauss1d": "1D: N(0, 1)",
+        "shifted1d": "1D: N(4, 0.5²), far from a fresh generator: JS saturates, W1 does not",
+        "bimodal1d": "1D: ½ N(−2, 0.5²) + ½ N(2, 0.5²)",
+        "trimodal1d": "1D: 0.2 N(−3, 0.4²) + 0.5 N(0, 0.4²) + 0.3 N(3, 0.4²)",
+        "uniform1d": "1D: U(−1, 1)",
+        "ring8": "2D: 8 Gaussians on a circle of radius 2, std 0.02",
+        "grid25": "2D: 25 Gaussians on {−4, −2, 0, 2, 4}², std 0.05",
+        "swissroll": "2D: swiss roll, noise std 0.25/7.5",
+        "moons": "2D: two interleaving half circles",
+        "spiral": "2D: two-armed spiral",
+        "checkerboard": "2D: uniform on the black squares of a 4×4 board",
+        "circles": "2D: two concentric circles",
+        "file": "your own N×1 or N×2 points from a .csv or .npy file (data.path)",
+        "digits": "images: 8×8 handwritten digits (1,797 images, 10 classes), shipped",
+        "shapes": "images: procedurally drawn shapes (known classes), seeded",
+        "mnist": "images: MNIST from local IDX files (data.path = folder)",
+        "fashion-mnist": "images: Fashion-MNIST from local IDX files (data.path = folder)",
+        "folder": "images: any folder of PNG/JPEG images (data.path = folder)",
+    },
+    "model.latent": {
+        "gaussian": "z ~ N(0, I)",
+        "uniform": "z ~ U(−1, 1)^d",
+    },
+    "model.activation": {
+        "relu": "ReLU",
+        "leaky_relu": "LeakyReLU(0.2)",
+        "tanh": "tanh",
+        "elu": "ELU",
+    },
+    "model.arch": {
+        "auto": "MLP for points and 8×8 images, small conv nets for larger images",
+        "mlp": "multi-layer perceptron",
+        "conv": "small DCGAN-style conv nets (images only)",
+    },
+    "loss.name": {
+        "minimax": "original GAN, saturating generator loss log(1 − σ(s_f))",
+        "ns": "non-saturating GAN, generator minimises −log σ(s_f)",
+        "wgan": "Wasserstein critic: D maximises E s_r − E s_f",
+        "lsgan": "least squares (targets 1 real, 0 fake)",
+        "hinge": "hinge loss, critic margin ±1",
+        "fgan-kl": "f-GAN, Kullback–Leibler KL(p_data ‖ p_g)",
+        "fgan-rkl": "f-GAN, reverse KL KL(p_g ‖ p_data)",
+        "fgan-pearson": "f-GAN, Pearson χ²(p_data ‖ p_g)",
+        "fgan-hellinger": "f-GAN, squared Hellinger ∫(√p − √q)² (no ½)",
+        "fgan-js": "f-GAN, Jensen–Shannon: the bound estimates 2·JS(p_data ‖ p_g) ∈ [0, log 4]",
+    },
+    "lipschitz.name": {
+        "none": "no constraint",
+        "clip": "clamp every D parameter to [−c, c] after each D step",
+        "gp": "gradient penalty λ·E(‖∇D(x̂)‖ − 1)² on interpolates",
+        "r1": "R1: (γ/2)·E‖∇D(x_real)‖²",
+        "r2": "R2: (γ/2)·E‖∇D(x_fake)‖²",
+        "sn": "spectral normalization of every D weight",
+    },
+    "optim.name": {
+        "sgd": "plain SGD",
+        "adam": "Adam (beta1, beta2)",
+        "rmsprop": "RMSprop",
+    },
+    "train.device": {
+        "auto": "CUDA, then MPS, then CPU",
+        "cpu": "CPU",
+        "cuda": "NVIDIA GPU (error if none)",
+        "mps": "Apple GPU (error if none)",
+    },
+}
+
+
+def _opt(default: Any, help: str, *, lo: float | None = None, hi: float | None = None,
+         lo_open: bool = False, choices: str | None = None) -> Any:
+    """A dataclass field with its help text and the range or choice list it must satisfy."""
+    return field(default=default, metadata={"help": help, "lo": lo, "hi": hi,
+                                            "lo_open": lo_open, "choices": choices})
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str = _opt("ring8", "data set", choices="data.name")
+    path: str = _opt("", "file or folder for data.name = file / mnist / fashion-mnist / folder")
+    image_size: int = _opt(16, "side of square images in pixels (folder, shapes)", lo=4, hi=128)
+    grey: bool = _opt(True, "load folder images as greyscale (else RGB)")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    latent_dim: int = _opt(2, "dimension of z (2 lets the view draw the warped latent grid)", lo=1, hi=512)
+    latent: str = _opt("gaussian", "latent distribution", choices="model.latent")
+    hidden: int = _opt(128, "width of each hidden layer", lo=1, hi=4096)
+    depth: int = _opt(3, "number of hidden layers", lo=1, hi=16)
+    activation: str = _opt("relu", "hidden activation", choices="model.activation")
+    arch: str = _opt("auto", "network family", choices="model.arch")
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    name: str = _opt("ns", "GAN loss", choices="loss.name")
+
+
+@dataclass(frozen=True)
+class LipschitzConfig:
+    name: str = _opt("none", "Lipschitz method for D", choices="lipschitz.name")
+    clip: float = _opt(0.01, "c for clip: parameters are clamped to [−c, c]", lo=0.0, lo_open=True)
+    weight: float = _opt(10.0, "λ for gp, γ for r1 / r2", lo=0.0)
+    one_sided: bool = _opt(False, "gp penalises only ‖∇D‖ > 1")
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    name: str = _opt("adam", "optimizer for both nets", choices="optim.name")
+    lr_d: float = _opt(1e-4, "learning rate of D", lo=0.0, lo_open=True, hi=10.0)
+    lr_g: float = _opt(1e-4, "learning rate of G", lo=0.0, lo_open=True, hi=10.0)
+    beta1: float = _opt(0.5, "Adam beta1 (SGD momentum, RMSprop alpha use their defaults)", lo=0.0, hi=0.9999)
+    beta2: float = _opt(0.999, "Adam beta2", lo=0.0, hi=0.99999)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    batch_size: int = _opt(256, "samples per batch, real and fake each", lo=1, hi=65536)
+    d_steps: int = _opt(1, "D updates per step", lo=0, hi=100)
+    g_steps: int = _opt(1, "G updates per step (0 freezes G)", lo=0, hi=100)
+    log_every: int = _opt(10, "write a metrics row every N steps", lo=1)
+    seed: int = _opt(0, "one seed drives init, data and latent draws", lo=0)
+    device: str = _opt("auto", "where to train", choices="train.device")
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    every: int = _opt(100, "steps between cheap metrics (JS, sliced W1, coverage, critic)", lo=1)
+    ot_every: int = _opt(2000, "steps between exact 2D optimal transport W1 (costly: ~0.1 s at 512)", lo=1)
+    n_samples: int = _opt(2500, "generated samples for JS / coverage / samples.npy", lo=100, hi=100000)
+    ot_samples: int = _opt(512, "equal-size samples for exact 2D transport (cost grows ~n³)", lo=16, hi=2048)
+    grid: int = _opt(100, "probe grid resolution per axis", lo=8, hi=400)
+
+
+@dataclass(frozen=True)
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    lipschitz: LipschitzConfig = field(default_factory=LipschitzConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+
+
+SECTIONS = tuple(f.name for f in fields(Config))
+
+
+def _field(key: str) -> tuple[str, dataclasses.Field]:
+    """Look up ``section.name``; raise ConfigError listing the valid keys when it does not exist."""
+    section, _, name = key.partition(".")
+    if section not in SECTIONS or not name:
+        raise ConfigError(f"unknown key '{key}': keys look like section.name, sections: {', '.join(SECTIONS)}")
+    for f in fields(getattr(Config(), section)):
+        if f.name == name:
+            return section, f
+    valid = ", ".join(f"{section}.{f.name}" for f in fields(getattr(Config(), section)))
+    raise ConfigError(f"unknown key '{key}': valid keys in [{section}] are {valid}")
+
+
+def all_keys() -> list[str]:
+    """Every settable dotted key, in section order."""
+    return [f"{s}.{f.name}" for s in SECTIONS for f in fields(getattr(Config(), s))]
+
+
+def help_for(key: str) -> str:
+    """The help text of a dotted key."""
+    return _field(key)[1].metadata["help"]
+
+
+def parse_value(key: str, value: Any) -> Any:
+    """Convert ``value`` (a string from the command line, or a TOML value) to the type of ``key`` and check it."""
+    _, f = _field(key)
+    kind = f.type if isinstance(f.type, type) else {"str": str, "int": int, "float": float, "bool": bool}[f.type]
+    if kind is bool:
+        if isinstance(value, bool):
+            out = value
+        elif isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+            out = value.lower() in ("true", "1", "yes", "on")
+        else:
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    elif kind is int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+        try:
+            out = int(value)
+        except ValueError:
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        try:
+            out = float(value)
+        except ValueError:
+            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+        if not math.isfinite(out):
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
+    else:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        out = value
+    _check(key, f, out)
+    return out
+
+
+def _check(key: str, f: dataclasses.Field, value: Any) -> None:
+    meta = f.metadata
+    if meta.get("choices"):
+        allowed = CHOICES[meta["choices"]]
+        if value not in allowed:
+            raise ConfigError(f"{key}: unknown value {value!r}; allowed: {', '.join(allowed)}")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and (value < lo or (meta.get("lo_open") and value == lo)):
+        op = ">" if meta.get("lo_open") else "≥"
+        raise ConfigError(f"{key}: {value!r} is out of range; it must be {op} {lo}" + (f" and ≤ {hi}" if hi else ""))
+    if hi is not None and value > hi:
+        raise ConfigError(f"{key}: {value!r} is out of range; it must be ≤ {hi}")
+
+
+def get(cfg: Config, key: str) -> Any:
+    """The value of a dotted key."""
+    section, f = _field(key)
+    return getattr(getattr(cfg, section), f.name)
+
+
+def with_value(cfg: Config, key: str, value: Any) -> Config:
+    """A copy of ``cfg`` with one dotted key set (parsed and validated)."""
+    section, f = _field(key)
+    parsed = parse_value(key, value)
+    return replace(cfg, **{section: replace(getattr(cfg, section), **{f.name: parsed})})
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``KEY=VALUE`` and parse the value; raise ConfigError on a malformed assignment."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"expected KEY=VALUE (for example loss.name=wgan), got {text!r}")
+    key = key.strip()
+    return key, parse_value(key, value.strip())
+
+
+def from_dict(data: dict, source: str = "config") -> Config:
+    """Build a Config from nested dicts (as read from TOML); unknown sections or keys are errors."""
+    cfg = Config()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a table of sections")
+    for section, values in data.items():
+        if section not in SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{section}]; sections: {', '.join(SECTIONS)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table")
+        for name, value in values.items():
+            try:
+                cfg = with_value(cfg, f"{section}.{name}", value)
+            except ConfigError as err:
+                raise ConfigError(f"{source}: {err}") from None
+    return cfg
+
+
+def to_dict(cfg: Config) -> dict:
+    """Nested plain dicts of every value."""
+    return dataclasses.asdict(cfg)
+
+
+def loads(text: str, source: str = "config") -> Config:
+    """Parse TOML text into a Config."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: malformed TOML: {err}") from None
+    return from_dict(data, source)
+
+
+def load(path: str | Path) -> Config:
+    """Read a TOML config file; a missing or malformed file is a ConfigError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read config file '{path}': {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file '{path}' is not UTF-8 text") from None
+    return loads(text, str(path))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    # TOML basic strings: escape backslash and quote; our values are single-line.
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dumps(cfg: Config) -> str:
+    """The fully resolved config as TOML text (loadable with ``loads``)."""
+    lines = ["# GAN Studio experiment configuration (every key; see README for meanings)"]
+    for section in SECTIONS:
+        lines.append(f"\n[{section}]")
+        for f in fields(getattr(cfg, section)):
+            lines.append(f"{f.name} = {_toml_value(getattr(getattr(cfg, section), f.name))}")
+    return "\n".join(lines) + "\n"
+
+
+IMAGE_DATA = ("digits", "shapes", "mnist", "fashion-mnist", "folder")
+
+
+def is_image_data(name: str) -> bool:
+    """Whether a data set name is an image set (as opposed to 1D / 2D points)."""
+    return name in IMAGE_DATA

@@ -1,0 +1,61 @@
+"""Frames: what the engine hands to views. Plain dataclasses of NumPy arrays and Python scalars.
+
+Frames cross the process boundary (pickled through a multiprocessing queue), so this module imports
+neither torch nor Qt. Every array is a NumPy array; a field is ``None`` when that probe did not run
+(it runs at the paint cadence, not every step) or does not apply (1D fields for 2D data, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Surface2D:
+    """D on a regular grid over the plot bounds, and the generator's density on the same grid."""
+
+    xs: np.ndarray  # (gx,) grid coordinates along x
+    ys: np.ndarray  # (gy,) grid coordinates along y
+    score: np.ndarray  # (gy, gx) raw D score; row i is y = ys[i]
+    gen_density: np.ndarray | None = None  # (gy, gx) estimated generator density (histogram / KDE)
+    data_density: np.ndarray | None = None  # (gy, gx) exact data density where known
+
+
+@dataclass
+class Curves1D:
+    """Everything the 1D view draws, on one grid xs."""
+
+    xs: np.ndarray  # (m,) grid over the plot bounds
+    data_density: np.ndarray | None  # (m,) exact p_data (None for file data)
+    gen_density: np.ndarray  # (m,) estimated p_g (stated estimator in gen_density_method)
+    gen_density_method: str  # e.g. "Gaussian KDE, Scott bandwidth 0.12, n = 2500"
+    score: np.ndarray  # (m,) raw D(x)
+    optimal_d: np.ndarray | None  # (m,) D*(x) = p_data / (p_data + p_g) (probability), None without a data density
+    optimal_critic: np.ndarray | None  # (m,) optimal 1D critic f*(x), zero-mean over p_data, slope ±1
+    z: np.ndarray | None = None  # (k,) latent values (latent_dim == 1 only)
+    gz: np.ndarray | None = None  # (k,) G(z) for those values
+
+
+@dataclass
+class Frame:
+    """One snapshot of a run, for drawing. Produced by ``Trainer.frame()``."""
+
+    step: int
+    dim: int  # 1 or 2 for points; for images, the flattened pixel count
+    loss: str  # active loss name
+    lipschitz: str  # active Lipschitz method name
+    score_kind: str  # "probability" when views should show σ(score) (classifier losses), else "score"
+    bounds: np.ndarray  # (dim, 2) plot bounds for points; (0, 2) for images
+    real: np.ndarray  # (n, dim) a data sample for display; images: (n, C, H, W) in [0, 1]
+    fake: np.ndarray  # (n, dim) generated from a fixed latent batch; images: (n, C, H, W) in [0, 1]
+    rows: list[dict] = field(default_factory=list)  # metrics rows (column -> float) produced since the last frame
+    events: list[dict] = field(default_factory=list)  # events {step, what, old, new} since the last frame
+    push: np.ndarray | None = None  # (n, dim) −∇ₓ L_G at each fake point: where each sample is pushed
+    surface: Surface2D | None = None  # 2D only
+    latent_grid: np.ndarray | None = None  # (2, k, k, dim): G on k×k latent grid lines (rows, cols), latent_dim ≤ 2
+    curves: Curves1D | None = None  # 1D only
+    images: dict = field(default_factory=dict)  # image views: "interp", "class_hist", ... (see image module)
+    status: str = ""  # one line for a status bar: device, steps/s
+    error: str = ""  # set when training stopped on an error (non-finite value, out of memory, ...)
