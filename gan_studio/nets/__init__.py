@@ -1,0 +1,88 @@
+"""Generator / discriminator builders, latent sampling and the list of weight layers.
+
+``model.arch``: ``mlp`` (nets/mlp.py), ``conv`` (nets/conv.py, DCGAN-style, images only) or ``auto``: MLP for
+points and for images with H ≤ 8, conv otherwise. The conv module is imported lazily, only when used.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from gan_studio.config import CHOICES, ConfigError
+from gan_studio.nets.mlp import (
+    MLPDiscriminator,
+    MLPGenerator,
+    build_mlp_discriminator,
+    build_mlp_generator,
+    make_activation,
+)
+
+__all__ = [
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "build_discriminator",
+    "build_generator",
+    "make_activation",
+    "resolve_arch",
+    "sample_latent",
+    "weight_layers",
+]
+
+WEIGHT_LAYER_TYPES = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+
+
+def resolve_arch(arch: str, data_shape: tuple[int, ...]) -> str:
+    """The concrete family ("mlp" or "conv") for ``model.arch`` and a data shape; ConfigError if impossible."""
+    shape = tuple(data_shape)
+    if len(shape) not in (1, 3):
+        raise ConfigError(f"data shape {shape} is neither points (dim,) nor an image (C, H, W)")
+    is_image = len(shape) == 3
+    if arch == "auto":
+        return "conv" if is_image and shape[1] > 8 else "mlp"
+    if arch == "mlp":
+        return "mlp"
+    if arch == "conv":
+        if not is_image:
+            raise ConfigError("model.arch: conv needs image data; use mlp or auto")
+        return "conv"
+    raise ConfigError(f"model.arch: unknown value {arch!r}; allowed: {', '.join(CHOICES['model.arch'])}")
+
+
+def build_generator(cfg_model, data_shape: tuple[int, ...]) -> nn.Module:
+    """G(z: (n, latent_dim)) -> (n, *data_shape), family chosen by ``cfg_model.arch``."""
+    if resolve_arch(cfg_model.arch, data_shape) == "conv":
+        from gan_studio.nets.conv import build_conv_generator
+
+        return build_conv_generator(cfg_model, tuple(data_shape))
+    return build_mlp_generator(cfg_model, tuple(data_shape))
+
+
+def build_discriminator(cfg_model, data_shape: tuple[int, ...]) -> nn.Module:
+    """D(x: (n, *data_shape)) -> (n,) raw score (higher = more real), family chosen by ``cfg_model.arch``."""
+    if resolve_arch(cfg_model.arch, data_shape) == "conv":
+        from gan_studio.nets.conv import build_conv_discriminator
+
+        return build_conv_discriminator(cfg_model, tuple(data_shape))
+    return build_mlp_discriminator(cfg_model, tuple(data_shape))
+
+
+def sample_latent(n: int, latent_dim: int, kind: str, generator: torch.Generator | None,
+                  device: torch.device | str = "cpu") -> Tensor:
+    """(n, latent_dim) float32 codes, N(0, I) ("gaussian") or U(−1, 1) ("uniform").
+
+    Drawn on the CPU with ``generator`` (a CPU torch.Generator) and then moved to ``device``, so the same seed
+    gives the same codes on every device.
+    """
+    if kind == "gaussian":
+        z = torch.randn(n, latent_dim, generator=generator, device="cpu")
+    elif kind == "uniform":
+        z = torch.rand(n, latent_dim, generator=generator, device="cpu").mul_(2.0).sub_(1.0)
+    else:
+        raise ConfigError(f"model.latent: unknown value {kind!r}; allowed: {', '.join(CHOICES['model.latent'])}")
+    return z.to(device)
+
+
+def weight_layers(net: nn.Module) -> list[nn.Module]:
+    """The Linear / Conv2d / ConvTranspose2d layers of ``net`` in registration (= forward, for our nets) order."""
+    return [m for m in net.modules() if isinstance(m, WEIGHT_LAYER_TYPES)]
