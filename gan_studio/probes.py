@@ -1,0 +1,377 @@
+"""Probes: turn the nets into pictures and diagnostics. Torch nets in, NumPy arrays out.
+
+Rules every probe keeps:
+
+- It leaves the nets exactly as it found them: nets are evaluated in eval mode (spectral normalization then
+  uses its stored u, v and runs no power iteration) and every module's training flag is restored afterwards;
+  parameters, buffers and parameter ``.grad`` are not touched (input gradients use ``torch.autograd.grad``).
+- It consumes no random numbers except from a ``torch.Generator`` it is passed.
+- Resolution is a parameter; the grid over ``bounds`` (dim, 2) is ``grid_axes``: ``resolution`` evenly spaced
+  points per axis including both ends. 2D arrays are (gy, gx): row i is y = ys[i] (as ``frames.Surface2D``).
+
+Measured cost at resolution 100 with a 2→128×3→1 ReLU MLP, one CPU thread: see ``PROBE_MS``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from gan_studio.frames import Curves1D, Surface2D
+from gan_studio.metrics import lipschitz_estimate, mean_norm, optimal_critic_1d, optimal_d, top_singular_value
+
+# Milliseconds per call at resolution 100 with a 2→128×3→1 ReLU MLP D (and 2→128×3→2 G), 2,500 samples, one torch
+# thread and one BLAS thread (OMP_NUM_THREADS=1; with the default BLAS threads on the 2 shared cores the NumPy parts
+# ran several times slower), development machine, median of 7; ±50 % run to run on the shared cores.
+PROBE_MS = {
+    "d_on_grid 2D": 11.0,
+    "gen_density_on_grid 2D histogram": 0.2,
+    "gen_density_on_grid 2D kde": 185.0,
+    "gen_density_on_grid 1D kde": 2.1,
+    "data_density_on_grid ring8": 4.4,
+    "surface_2d": 15.0,
+    "push_directions": 3.7,
+    "latent_grid k=21": 0.7,
+    "curves_1d": 3.2,
+    "gradient_diagnostics (grid + 3 × 2,500 points)": 35.0,
+    "spectral_norms": 1.6,
+}
+
+LATENT_SPAN = {"gaussian": 2.5, "uniform": 1.0}  # latent_grid covers [−span, span] per latent axis
+CHUNK = 16384  # points per forward pass on grids (bounds memory at resolution 400)
+
+try:  # prefer the shared implementations; fall back to local ones with the same contract
+    from gan_studio.lipschitz import input_gradient_norms as _shared_grad_norms
+except ImportError:  # pragma: no cover - depends on whether lipschitz.py exists yet
+    _shared_grad_norms = None
+try:
+    from gan_studio.nets import weight_layers as _shared_weight_layers
+except ImportError:  # pragma: no cover
+    _shared_weight_layers = None
+
+
+# ----------------------------------------------------------------------------------------------------- helpers
+@contextmanager
+def eval_mode(*nets: nn.Module) -> Iterator[None]:
+    """Put ``nets`` in eval mode; restore every submodule's own training flag on exit."""
+    flags = [(m, m.training) for net in nets if net is not None for m in net.modules()]
+    try:
+        for net in nets:
+            if net is not None:
+                net.eval()
+        yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
+
+
+def _device(net: nn.Module, device: torch.device | str | None) -> torch.device:
+    """``device`` if given, else where the net's first parameter lives (CPU for a parameter-free net)."""
+    if device is not None:
+        return torch.device(device)
+    p = next(net.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _np(x) -> np.ndarray:
+    """float64 NumPy copy of a tensor or array."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def grid_axes(bounds: np.ndarray, resolution: int) -> list[np.ndarray]:
+    """``resolution`` evenly spaced points over [lo, hi] on each axis of ``bounds`` (dim, 2), both ends included."""
+    b = np.atleast_2d(np.asarray(bounds, dtype=np.float64))
+    return [np.linspace(lo, hi, int(resolution)) for lo, hi in b]
+
+
+def grid_points(bounds: np.ndarray, resolution: int) -> np.ndarray:
+    """(m, dim) grid points: 1D xs[:, None]; 2D row-major over (y, x), i.e. point i·gx + j is (xs[j], ys[i])."""
+    axes = grid_axes(bounds, resolution)
+    if len(axes) == 1:
+        return axes[0][:, None]
+    if len(axes) != 2:
+        raise ValueError(f"grids are for 1D or 2D points, got {len(axes)} axes")
+    X, Y = np.meshgrid(axes[0], axes[1])  # (gy, gx)
+    return np.stack([X.ravel(), Y.ravel()], axis=1)
+
+
+def _scores(D: nn.Module, pts: np.ndarray, device: torch.device) -> np.ndarray:
+    """D's raw scores at (m, dim) points, in chunks, no graph."""
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(pts), CHUNK):
+            x = torch.as_tensor(pts[i:i + CHUNK], dtype=torch.float32, device=device)
+            out.append(D(x).reshape(-1).double().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+# ------------------------------------------------------------------------------------------------------ probes
+def d_on_grid(D: nn.Module, bounds: np.ndarray, resolution: int = 100,
+              device: torch.device | str | None = None) -> tuple[np.ndarray, ...]:
+    """Raw D scores on the grid: 1D -> (xs, score (m,)); 2D -> (xs, ys, score (gy, gx))."""
+    dev = _device(D, device)
+    axes = grid_axes(bounds, resolution)
+    with eval_mode(D):
+        s = _scores(D, grid_points(bounds, resolution), dev)
+    if len(axes) == 1:
+        return axes[0], s
+    return axes[0], axes[1], s.reshape(len(axes[1]), len(axes[0]))
+
+
+def kde_1d(samples: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, str]:
+    """Gaussian KDE of 1D samples at ``xs`` with Scott's bandwidth h = σ̂·n^(−1/5) (σ̂ with ddof 1, as
+    ``scipy.stats.gaussian_kde``), floored at the grid step so a collapsed generator still shows its mass
+    on the grid (the method string says when the floor applied). Non-finite samples are left out and counted
+    in the method string.
+    """
+    x = _np(samples).ravel()
+    ok = np.isfinite(x)
+    x = x[ok]
+    xs = np.asarray(xs, dtype=np.float64)
+    n = len(x)
+    dropped = f", {int((~ok).sum())} non-finite left out" if (~ok).any() else ""
+    if n == 0:
+        return np.zeros_like(xs), f"no finite samples{dropped}"
+    scott = float(np.std(x, ddof=1) * n ** (-0.2)) if n > 1 else 0.0
+    step = float(np.min(np.diff(xs))) if len(xs) > 1 else 1.0
+    h = max(scott, step)
+    dens = np.zeros_like(xs)
+    for i in range(0, n, 4096):
+        u = (xs[:, None] - x[None, i:i + 4096]) / h
+        dens += np.exp(-0.5 * u * u).sum(axis=1)
+    dens /= n * h * math.sqrt(2 * math.pi)
+    if h > scott:
+        how = f"Gaussian KDE, bandwidth {h:.3g} (Scott {scott:.3g}, floored at the grid step)"
+    else:
+        how = f"Gaussian KDE, Scott bandwidth {h:.3g}"
+    return dens, f"{how}, n = {n}{dropped}"
+
+
+def hist_2d(samples: np.ndarray, bounds: np.ndarray, resolution: int) -> tuple[np.ndarray, str]:
+    """2D histogram density (gy, gx) with one cell centred on each grid point (count / (n · cell area))."""
+    x = _np(samples).reshape(-1, 2)
+    n = len(x)
+    xs, ys = grid_axes(bounds, resolution)
+    dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+    ex = np.concatenate([xs - dx / 2, [xs[-1] + dx / 2]])
+    ey = np.concatenate([ys - dy / 2, [ys[-1] + dy / 2]])
+    ok = np.all(np.isfinite(x), axis=1)
+    H, _, _ = np.histogram2d(x[ok, 0], x[ok, 1], bins=[ex, ey])
+    dens = H.T / (max(n, 1) * dx * dy)
+    outside = n - int(H.sum())
+    return dens, f"histogram, cell {dx:.3g} × {dy:.3g}, n = {n}, {outside} outside the plot"
+
+
+def kde_2d(samples: np.ndarray, bounds: np.ndarray, resolution: int) -> tuple[np.ndarray, str]:
+    """2D Gaussian KDE (gy, gx) on the grid, Scott's rule: bandwidth matrix = Σ̂ · n^(−1/3) (as scipy)."""
+    from scipy.stats import gaussian_kde
+
+    x = _np(samples).reshape(-1, 2)
+    x = x[np.all(np.isfinite(x), axis=1)]
+    pts = grid_points(bounds, resolution)
+    kde = gaussian_kde(x.T, bw_method="scott")
+    dens = kde(pts.T).reshape(resolution, resolution)
+    bw = np.sqrt(np.diag(kde.covariance))
+    return dens, f"Gaussian KDE, Scott bandwidth {bw[0]:.3g} × {bw[1]:.3g}, n = {len(x)}"
+
+
+def gen_density_on_grid(samples, bounds: np.ndarray, resolution: int = 100,
+                        method: str = "auto") -> tuple[np.ndarray, str]:
+    """Estimated generator density on the grid and a method string for the view.
+
+    1D: (m,) Gaussian KDE (``kde_1d``). 2D: (gy, gx); ``method`` "auto"/"hist" = histogram with cells centred on
+    the grid points (fast, ~0.2 ms at 100²), "kde" = Gaussian KDE (Scott; ~0.2 s at 100² with 2,500 samples).
+    """
+    b = np.atleast_2d(np.asarray(bounds, dtype=np.float64))
+    if b.shape[0] == 1:
+        return kde_1d(samples, grid_axes(b, resolution)[0])
+    if method == "kde":
+        try:
+            return kde_2d(samples, b, resolution)
+        except np.linalg.LinAlgError:  # singular covariance (collapsed generator): fall back, and say so
+            d, how = hist_2d(samples, b, resolution)
+            return d, how + " (KDE undefined: samples are degenerate)"
+    return hist_2d(samples, b, resolution)
+
+
+def data_density_on_grid(dataset, bounds: np.ndarray, resolution: int = 100) -> np.ndarray | None:
+    """The data set's exact density on the grid ((m,) or (gy, gx)), None when it has none."""
+    pts = grid_points(bounds, resolution)
+    dens = dataset.density(pts)
+    if dens is None:
+        return None
+    dens = np.asarray(dens, dtype=np.float64)
+    return dens if pts.shape[1] == 1 else dens.reshape(resolution, resolution)
+
+
+def surface_2d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=None,
+               bounds: np.ndarray | None = None) -> Surface2D:
+    """``frames.Surface2D``: D's score, the generator's histogram density and the exact data density (if any)."""
+    b = dataset.bounds if bounds is None else bounds
+    xs, ys, score = d_on_grid(D, b, resolution, device)
+    gen, _ = gen_density_on_grid(gen_samples, b, resolution)
+    return Surface2D(xs=xs, ys=ys, score=score, gen_density=gen,
+                     data_density=data_density_on_grid(dataset, b, resolution))
+
+
+def push_directions(D: nn.Module, loss, fake: torch.Tensor | np.ndarray) -> np.ndarray:
+    """(n, dim) −∇ₓ ℓ_G(D(x)) at each generated point: where the generator loss pushes each sample.
+
+    ``loss.g`` maps scores to the batch MEAN of per-sample terms ℓ_G(s_i) (true of every loss in losses.py), and
+    D scores each point independently (no batch norm in D), so the gradient of n·loss.g(D(x)) with respect to
+    x_i is ∇ℓ_G(D(x_i)): one backward pass gives every per-sample direction. Parameter .grad is not touched.
+    """
+    dev = _device(D, None)
+    fake = torch.as_tensor(fake) if not isinstance(fake, torch.Tensor) else fake
+    x = fake.detach().to(dev, torch.float32).clone().requires_grad_(True)
+    with eval_mode(D), torch.enable_grad():
+        lg = loss.g(D(x).reshape(-1))
+        (grad,) = torch.autograd.grad(lg, x)
+    return (-grad * x.shape[0]).reshape(x.shape[0], -1).double().cpu().numpy()
+
+
+def latent_span(kind: str) -> float:
+    """Half-width of the latent range the latent probes cover: 2.5 for gaussian, 1 for uniform."""
+    if kind not in LATENT_SPAN:
+        raise ValueError(f"unknown latent kind {kind!r}; allowed: {', '.join(LATENT_SPAN)}")
+    return LATENT_SPAN[kind]
+
+
+def latent_grid(G: nn.Module, latent_dim: int, kind: str, k: int = 21,
+                device: torch.device | str | None = None) -> np.ndarray | None:
+    """G applied to grid lines of the latent plane: (2, k, k, dim), or (1, 1, k, dim) for latent_dim 1.
+
+    latent_dim 2: t = k points on [−span, span] (span 2.5 gaussian, 1 uniform); out[0, i, j] = G(t_j, t_i)
+    (line i: z₂ fixed at t_i, z₁ varying), out[1, i, j] = G(t_i, t_j) (line i: z₁ fixed). latent_dim 1: the
+    single line G(t_j) as out[0, 0, j]. latent_dim ≥ 3: None (no plane to draw).
+    """
+    if latent_dim >= 3:
+        return None
+    span = latent_span(kind)
+    dev = _device(G, device)
+    t = torch.linspace(-span, span, k, device=dev)
+    if latent_dim == 1:
+        z = t[:, None]
+    else:
+        z1, z2 = torch.meshgrid(t, t, indexing="xy")  # z1[i, j] = t_j, z2[i, j] = t_i
+        rows = torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)
+        cols = torch.stack([z2.reshape(-1), z1.reshape(-1)], dim=1)
+        z = torch.cat([rows, cols])
+    with eval_mode(G), torch.no_grad():
+        out = G(z).reshape(len(z), -1).double().cpu().numpy()
+    dim = out.shape[1]
+    return out.reshape(1, 1, k, dim) if latent_dim == 1 else out.reshape(2, k, k, dim)
+
+
+def curves_1d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=None, *,
+              G: nn.Module | None = None, latent_dim: int = 0, latent_kind: str = "gaussian", k: int = 101,
+              data_samples=None, bounds: np.ndarray | None = None) -> Curves1D:
+    """``frames.Curves1D`` for a 1D data set on ``resolution`` points over its bounds.
+
+    data_density: exact pdf (None if unknown). gen_density: ``kde_1d`` of ``gen_samples``. score: raw D.
+    optimal_d: p_data / (p_data + p̂_g) (None without a data density). optimal_critic: ``optimal_critic_1d``
+    with the exact CDF, else the ECDF of ``data_samples``, else None; zero mean under p_data, slope ±1.
+    z, gz: k latent values over the latent span and G(z), when ``G`` is given and latent_dim == 1.
+    """
+    b = dataset.bounds if bounds is None else bounds
+    xs, score = d_on_grid(D, b, resolution, device)
+    gen, how = gen_density_on_grid(gen_samples, b, resolution)
+    dd = data_density_on_grid(dataset, b, resolution)
+    g = _np(gen_samples).ravel()
+    F = dataset.cdf(xs)
+    if F is not None:
+        critic, _ = optimal_critic_1d(xs, g, data_cdf=F)
+    elif data_samples is not None:
+        critic, _ = optimal_critic_1d(xs, g, data_samples=_np(data_samples).ravel())
+    else:
+        critic = None
+    z = gz = None
+    if G is not None and latent_dim == 1:
+        line = latent_grid(G, 1, latent_kind, k, device)
+        z = np.linspace(-latent_span(latent_kind), latent_span(latent_kind), k)
+        gz = line[0, 0, :, 0]
+    return Curves1D(xs=xs, data_density=dd, gen_density=gen, gen_density_method=how, score=score,
+                    optimal_d=None if dd is None else optimal_d(dd, gen), optimal_critic=critic, z=z, gz=gz)
+
+
+# ------------------------------------------------------------------------------------------ gradient diagnostics
+def _local_grad_norms(D: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Per-sample ‖∇ₓD(x)‖₂ (flattened over all but the batch axis), no graph kept."""
+    x = x.detach().requires_grad_(True)
+    with torch.enable_grad():
+        (g,) = torch.autograd.grad(D(x).sum(), x)
+    return g.reshape(len(x), -1).norm(dim=1)
+
+
+def input_gradient_norms(D: nn.Module, x: torch.Tensor) -> np.ndarray:
+    """Per-sample ‖∇ₓD(x)‖₂ as a NumPy array, in chunks, D in eval mode (``lipschitz.input_gradient_norms``
+    when that module provides it, else a local equivalent)."""
+    fn = _shared_grad_norms or _local_grad_norms
+    out = []
+    with eval_mode(D):
+        for i in range(0, len(x), CHUNK):
+            out.append(fn(D, x[i:i + CHUNK].detach()).detach().double().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def weight_layers(net: nn.Module) -> list[nn.Module]:
+    """Layers with a weight matrix (Linear, Conv, ConvTranspose), in module order (``nets.weight_layers`` if
+    available)."""
+    if _shared_weight_layers is not None:
+        return list(_shared_weight_layers(net))
+    kinds = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
+             nn.ConvTranspose3d)
+    return [m for m in net.modules() if isinstance(m, kinds)]
+
+
+def spectral_norms(D: nn.Module) -> dict[str, float]:
+    """{"sigma_d_<i>": exact top singular value of weight layer i's EFFECTIVE weight} (i from 0, forward order).
+
+    ``layer.weight`` is read in eval mode, so a spectrally normalised layer gives W/σ̂ without a power iteration
+    (≈ 1 when σ̂ has converged). Conv weights are read as (out, in·kernel) matrices (transposed convs as
+    (out, in·kernel) too, their weight being (in, out, ...)).
+    """
+    out = {}
+    with eval_mode(D), torch.no_grad():
+        for i, layer in enumerate(weight_layers(D)):
+            w = layer.weight.detach()
+            if isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+                w = w.transpose(0, 1)
+            out[f"sigma_d_{i}"] = top_singular_value(w.double().cpu().numpy())
+    return out
+
+
+def gradient_diagnostics(D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, generator: torch.Generator,
+                         bounds: np.ndarray | None = None, resolution: int = 100,
+                         include_sigma: bool = True) -> dict[str, float]:
+    """gx_real, gx_fake, gx_interp (mean ‖∇ₓD‖), lip (max over grid ∪ all those points), sigma_d_<i>.
+
+    Interpolates x̂ = ε x_r + (1 − ε) x_f with ε ~ U(0, 1) drawn PER SAMPLE from ``generator`` (the only random
+    numbers used), on the first min(n_real, n_fake) pairs. The grid (``resolution`` per axis over ``bounds``,
+    points only; None = no grid) is the plotted one. lip is a lower bound of D's Lipschitz constant.
+    """
+    dev = _device(D, None)
+    xr = x_real.detach().to(dev, torch.float32)
+    xf = x_fake.detach().to(dev, torch.float32)
+    m = min(len(xr), len(xf))
+    eps = torch.rand(m, generator=generator, device=generator.device, dtype=torch.float32)
+    eps = eps.to(dev).reshape((m,) + (1,) * (xr.dim() - 1))
+    xi = eps * xr[:m] + (1 - eps) * xf[:m]
+    n_r, n_f, n_i = (input_gradient_norms(D, x) for x in (xr, xf, xi))
+    n_grid = None
+    if bounds is not None and np.atleast_2d(bounds).shape[0] in (1, 2):
+        pts = torch.as_tensor(grid_points(bounds, resolution), dtype=torch.float32, device=dev)
+        n_grid = input_gradient_norms(D, pts)
+    row = {"gx_real": mean_norm(n_r), "gx_fake": mean_norm(n_f), "gx_interp": mean_norm(n_i),
+           "lip": lipschitz_estimate(n_grid, n_r, n_f, n_i)}
+    if include_sigma:
+        row.update(spectral_norms(D))
+    return row
+
