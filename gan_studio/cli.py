@@ -1,0 +1,166 @@
+"""The ``gan-studio`` command: the window by default; ``run``, ``render``, ``presets``, ``bench`` sub-commands.
+
+Heavy imports (torch, Qt) happen inside the sub-command that needs them, so ``--help`` and ``presets``
+answer at once and errors in arguments are reported before anything is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gan_studio import __version__
+from gan_studio import config as C
+from gan_studio.config import Config, ConfigError
+
+EXIT_USAGE = 2
+
+
+def _add_experiment_args(p: argparse.ArgumentParser) -> None:
+    """The options that say which experiment to run (shared by run, render and gui)."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME", help="a shipped experiment (see `gan-studio presets`)")
+    source.add_argument("--config", metavar="FILE.toml", help="a config file, e.g. a run folder's config.toml")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                   help="override one config value, e.g. --set loss.name=wgan (repeatable)")
+    p.add_argument("--at", metavar=("STEP", "KEY=VALUE"), nargs=2, action="append", default=[],
+                   help="apply a change after STEP completes, e.g. --at 100 loss.name=wgan (repeatable); "
+                        "actions: step_d, step_g, reset, reseed=SEED")
+    p.add_argument("--events", metavar="FILE.jsonl", help="replay a run folder's events.jsonl as --at changes")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (same as --set train.seed=S)")
+    p.add_argument("--device", metavar="auto|cpu|cuda", help="where to train (same as --set train.device=…)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    parser = argparse.ArgumentParser(prog="gan-studio", description="Watch a GAN learn. With no command, opens "
+                                     "the studio window on the default experiment.")
+    parser.add_argument("--version", action="version", version=f"gan-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the studio window (the default)")
+    _add_experiment_args(gui)
+
+    run = sub.add_parser("run", help="train headless and write a run folder")
+    _add_experiment_args(run)
+    run.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
+    run.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
+    run.add_argument("--quiet", action="store_true", help="no progress line")
+
+    render = sub.add_parser("render", help="train headless and save the whole window as a PNG")
+    _add_experiment_args(render)
+    render.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
+    render.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    render.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in pixels")
+
+    sub.add_parser("presets", help="list the shipped presets")
+
+    bench = sub.add_parser("bench", help="engine speed against a plain PyTorch loop, and the cost of metrics")
+    bench.add_argument("--steps", type=int, default=2000, metavar="N", help="steps per measurement")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace) -> Config:
+    """Preset or config file (or defaults), then --set, --seed and --device, in that order."""
+    if args.preset:
+        from gan_studio.presets import load_preset
+
+        cfg = load_preset(args.preset)
+    elif args.config:
+        cfg = C.load(args.config)
+    else:
+        cfg = Config()
+    for assignment in args.set:
+        key, value = C.parse_assignment(assignment)
+        cfg = C.with_value(cfg, key, value)
+    if args.seed is not None:
+        cfg = C.with_value(cfg, "train.seed", args.seed)
+    if args.device is not None:
+        cfg = C.with_value(cfg, "train.device", args.device)
+    return cfg
+
+
+def resolve_schedule(args: argparse.Namespace):
+    """The --at changes (and those of --events) as a Schedule, each checked before training starts."""
+    from gan_studio.engine import Schedule, parse_change
+
+    items = []
+    if args.events:
+        from gan_studio.runs import read_events
+
+        try:
+            events = read_events(args.events)
+        except OSError as err:
+            raise ConfigError(f"--events: cannot read '{args.events}': {err.strerror or err}") from None
+        for e in events:
+            text = e["what"] if e.get("new") is None else f"{e['what']}={e['new']}"
+            items.append(parse_change(e["step"], text))
+    items += [parse_change(step, text) for step, text in args.at]
+    return Schedule(items)
+
+
+def _steps(args) -> int:
+    if args.steps < 0:
+        raise ConfigError(f"--steps: must be ≥ 0, got {args.steps}")
+    return args.steps
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--size: expected WIDTHxHEIGHT such as 1600x1000, got {text!r}") from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise ConfigError(f"--size: each side must be between 200 and 8000 pixels, got {text}")
+    return w, h
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``gan-studio`` and ``python -m gan_studio``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        if command == "presets":
+            from gan_studio.presets import list_presets
+
+            for name, description in list_presets():
+                print(f"{name:24s} {description}")
+            return 0
+        if command == "bench":
+            from gan_studio.bench import run_bench
+
+            return run_bench(args.steps)
+        if command == "gui" and args.command is None:
+            from gan_studio.presets import DEFAULT_PRESET, load_preset
+
+            cfg, schedule = load_preset(DEFAULT_PRESET), None
+        else:
+            cfg, schedule = resolve_config(args), resolve_schedule(args)
+        if command == "run":
+            from gan_studio.engine import resolve_device
+            from gan_studio.headless import run_headless
+
+            steps = _steps(args)
+            resolve_device(cfg.train.device)  # a missing GPU is reported before anything is written
+            return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet)
+        if command == "render":
+            from gan_studio.gui.render import render
+
+            size, steps = _size(args.size), _steps(args)
+            render(cfg, steps, args.out, size=size, at_schedule=schedule.items)
+            print(f"wrote {args.out}")
+            return 0
+        from gan_studio.gui.app import main as gui_main
+
+        return gui_main(cfg, at_schedule=schedule.items if schedule else None)
+    except ConfigError as err:
+        print(f"gan-studio: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gan-studio: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+"""The training engine: nets, optimizers, RNGs, the active loss and Lipschitz method, and commands.
+
+A *step* is one round of ``train.d_steps`` D updates followed by ``train.g_steps`` G updates.
+Commands (``Trainer.apply``) change things *between* steps and are recorded as events
+``{step, what, old, new}``, where ``step`` is the number of completed steps when the command ran,
+so ``gan-studio run --at 100 loss.name=wgan`` replays a GUI switch made after step 100.
+
+Randomness: one seed drives everything. Initialisation uses ``torch.manual_seed(seed)``; data,
+latent draws and penalty interpolation use ``self.rng`` (a CPU ``torch.Generator``); measurement uses
+its own generator seeded from (seed, step), so measuring more or less often never changes training.
+This module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from gan_studio import config as C
+from gan_studio.config import Config, ConfigError
+from gan_studio.data import get_dataset
+from gan_studio.lipschitz import make_method
+from gan_studio.losses import get_loss
+from gan_studio.nets import build_discriminator, build_generator, sample_latent, weight_layers
+
+
+class NonFiniteError(ValueError):
+    """Training produced a NaN or Inf; the message names the quantity and the step."""
+
+
+# Keys a command may change without rebuilding the nets (everything else needs a new Trainer).
+LIVE_KEYS = (
+    "loss.name", "lipschitz.name", "lipschitz.clip", "lipschitz.weight", "lipschitz.one_sided",
+    "optim.name", "optim.lr_d", "optim.lr_g", "optim.beta1", "optim.beta2",
+    "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
+    "metrics.every", "metrics.ot_every", "metrics.n_samples", "metrics.ot_samples", "metrics.grid",
+)
+# Actions a command may run: a round of one D update, a round of one G update, re-initialise, reseed.
+ACTIONS = ("step_d", "step_g", "reset", "reseed")
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` → CUDA, then MPS, then CPU; a forced device that is not present is a ConfigError."""
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if name == "cuda" and not cuda:
+        raise ConfigError("train.device: cuda was requested but no CUDA device is available; use auto or cpu")
+    if name == "mps" and not mps:
+        raise ConfigError("train.device: mps was requested but no Apple GPU is available; use auto or cpu")
+    C.parse_value("train.device", name)
+    return torch.device(name)
+
+
+def make_optimizer(optim: C.OptimConfig, params, lr: float) -> torch.optim.Optimizer:
+    """The optimizer named in the config over ``params`` with learning rate ``lr``."""
+    if optim.name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2))
+    if optim.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if optim.name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ConfigError(f"optim.name: unknown value {optim.name!r}; allowed: {', '.join(C.CHOICES['optim.name'])}")
+
+
+def layer_grad_norms(net: torch.nn.Module) -> list[torch.Tensor]:
+    """L2 norm of each weight layer's parameter gradients (weight and bias together), as 0-d tensors."""
+    out = []
+    for layer in weight_layers(net):
+        grads = [p.grad for p in layer.parameters() if p.grad is not None]
+        out.append(torch.sqrt(sum((g.detach().pow(2).sum() for g in grads), torch.zeros(())))
+                   if grads else torch.full((), float("nan")))
+    return out
+
+
+def total_grad_norm(net: torch.nn.Module) -> torch.Tensor:
+    """L2 norm of all of a net's parameter gradients."""
+    grads = [p.grad.detach().pow(2).sum() for p in net.parameters() if p.grad is not None]
+    return torch.sqrt(torch.stack(grads).sum()) if grads else torch.full((), float("nan"))
+
+
+class Trainer:
+    """One GAN run: owns data, nets, optimizers, RNGs, the step counter and the event log."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.device = resolve_device(cfg.train.device)
+        self.dataset = get_dataset(cfg.data, cfg.train.seed)
+        self.loss = get_loss(cfg.loss.name)
+        self.events: list[dict] = []
+        self.step_count = 0
+        self.measured: dict[str, int] = {}  # measurement name -> step it last ran (see measure.py)
+        self.cache: dict = {}  # fixed samples for display and noise floors, computed once per run
+        self.measure_seconds = 0.0  # time spent in measurement (the benchmark reports its share)
+        self._build_nets()
+
+    # ----------------------------------------------------------------------------------------- set-up
+    def _build_nets(self) -> None:
+        """(Re)initialise nets, optimizers and the training RNG from ``cfg.train.seed``."""
+        cfg = self.cfg
+        torch.manual_seed(cfg.train.seed)
+        self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
+        self.D = build_discriminator(cfg.model, self.dataset.shape).to(self.device)
+        self.lipschitz = make_method(cfg.lipschitz)
+        self.lipschitz.attach(self.D)
+        self.opt_d = make_optimizer(cfg.optim, self.D.parameters(), cfg.optim.lr_d)
+        self.opt_g = make_optimizer(cfg.optim, self.G.parameters(), cfg.optim.lr_g)
+        self.rng = torch.Generator().manual_seed(cfg.train.seed)
+        self._snapshot = self._state()
+        self._last: dict[str, torch.Tensor] = {}
+
+    def _state(self) -> tuple[dict, dict]:
+        """Copies of both nets' tensors: the last finite state, restored after a non-finite update."""
+        return ({k: v.detach().clone() for k, v in self.G.state_dict().items()},
+                {k: v.detach().clone() for k, v in self.D.state_dict().items()})
+
+    # -------------------------------------------------------------------------------------- training
+    def latent(self, n: int) -> torch.Tensor:
+        """``n`` latent vectors from the training RNG, on the training device."""
+        m = self.cfg.model
+        return sample_latent(n, m.latent_dim, m.latent, self.rng, self.device)
+
+    def real(self, n: int) -> torch.Tensor:
+        """``n`` data samples from the training RNG, on the training device."""
+        return self.dataset.sample(n, self.rng).to(self.device, non_blocking=True)
+
+    def _check(self, value: torch.Tensor, what: str) -> None:
+        if not torch.isfinite(value).all():
+            raise NonFiniteError(f"{what} became {value.detach().cpu().item():g} at step {self.step_count + 1} "
+                                 f"(loss {self.cfg.loss.name}, Lipschitz {self.cfg.lipschitz.name}); "
+                                 f"the last finite weights are kept")
+
+    def _d_update(self, record: bool) -> None:
+        n = self.cfg.train.batch_size
+        x_r = self.real(n)
+        with torch.no_grad():
+            x_f = self.G(self.latent(n))
+        s_r, s_f = self.D(x_r), self.D(x_f)
+        loss_d = self.loss.d(s_r, s_f)
+        penalty = self.lipschitz.penalty(self.D, x_r, x_f, self.rng)
+        total = loss_d if penalty is None else loss_d + penalty
+        self._check(total, "D loss" if penalty is None else "D loss + penalty")
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        if record:
+            self._last.update(loss_d=loss_d.detach(), d_real=s_r.detach().mean(), d_fake=s_f.detach().mean(),
+                              grad_norm_d=total_grad_norm(self.D))
+            self._last["penalty"] = penalty.detach() if penalty is not None else torch.zeros(())
+            for i, g in enumerate(layer_grad_norms(self.D)):
+                self._last[f"grad_d_{i}"] = g
+        self.opt_d.step()
+        self.lipschitz.after_step(self.D)
+
+    def _g_update(self, record: bool) -> None:
+        n = self.cfg.train.batch_size
+        self.D.requires_grad_(False)  # G's update needs no gradient for D's weights
+        try:
+            s_f = self.D(self.G(self.latent(n)))
+            loss_g = self.loss.g(s_f)
+            self._check(loss_g, "G loss")
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+        finally:
+            self.D.requires_grad_(True)
+        if record:
+            self._last.update(loss_g=loss_g.detach(), grad_norm_g=total_grad_norm(self.G))
+            for i, g in enumerate(layer_grad_norms(self.G)):
+                self._last[f"grad_g_{i}"] = g
+        self.opt_g.step()
+
+    def _round(self, d_steps: int, g_steps: int) -> dict | None:
+        """One step: ``d_steps`` D updates then ``g_steps`` G updates; the metrics row on logged steps."""
+        logged = (self.step_count + 1) % self.cfg.train.log_every == 0
+        if logged:
+            self._last = {}  # a net that is not updated this step (d_steps or g_steps = 0) reports nothing
+        try:
+            for i in range(d_steps):
+                self._d_update(record=logged and i == d_steps - 1)
+            for i in range(g_steps):
+                self._g_update(record=logged and i == g_steps - 1)
+        except NonFiniteError:
+            self._restore()
+            raise
+        self.step_count += 1
+        if not logged:
+            return None
+        self._check_parameters()
+        self._snapshot = self._state()
+        return self.metrics_row()
+
+    def step(self) -> dict | None:
+        """One training step (a round of d_steps D and g_steps G updates); the metrics row if it is logged."""
+        return self._round(self.cfg.train.d_steps, self.cfg.train.g_steps)
+
+    def _check_parameters(self) -> None:
+        for net_name, net in (("G", self.G), ("D", self.D)):
+            for name, p in net.named_parameters():
+                if not torch.isfinite(p).all():
+                    self._restore()
+                    raise NonFiniteError(f"parameter {net_name}.{name} became non-finite by step {self.step_count}; "
+                                         f"restored the weights of step {self._snapshot_step}")
+
+    @property
+    def _snapshot_step(self) -> int:
+        log = self.cfg.train.log_every
+        return (self.step_count - 1) // log * log
+
+    def _restore(self) -> None:
+        """Put back the last finite weights (taken at the previous logged step)."""
+        g_state, d_state = self._snapshot
+        self.G.load_state_dict(g_state)
+        self.D.load_state_dict(d_state)
+
+    # -------------------------------------------------------------------------------------- commands
+    def apply(self, what: str, value=None) -> dict:
+        """Run a command between steps and record it as an event ``{step, what, old, new}``.
+
+        ``what`` is a dotted config key from LIVE_KEYS (value: the new value, parsed and checked)
+        or an action from ACTIONS. Raises ConfigError for anything else, naming what is allowed.
+        """
+        step = self.step_count
+        if what in ACTIONS:
+            old, new = self._action(what, value)
+        elif what in LIVE_KEYS:
+            new = C.parse_value(what, value)
+            old = C.get(self.cfg, what)
+            self._set(what, new)
+        else:
+            C.parse_value(what, value) if what in C.all_keys() else None  # a bad key gets its own message
+            raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
+                              f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
+        event = {"step": step, "what": what, "old": old, "new": new}
+        self.events.append(event)
+        return event
+
+    def _set(self, key: str, value) -> None:
+        old_cfg = self.cfg
+        self.cfg = C.with_value(self.cfg, key, value)
+        if key == "loss.name":
+            self.loss = get_loss(value)
+        elif key.startswith("lipschitz."):
+            # A change of method detaches the old one and attaches the new; a parameter change (c, λ, γ)
+            # rebuilds the same method, except spectral norm, which has no parameter and keeps its state.
+            if key == "lipschitz.name":
+                self.lipschitz.detach(self.D)
+                self.lipschitz = make_method(self.cfg.lipschitz)
+                self.lipschitz.attach(self.D)
+            elif self.cfg.lipschitz.name != "sn":
+                self.lipschitz = make_method(self.cfg.lipschitz)
+        elif key == "optim.lr_d":
+            for group in self.opt_d.param_groups:
+                group["lr"] = value
+        elif key == "optim.lr_g":
+            for group in self.opt_g.param_groups:
+                group["lr"] = value
+        elif key in ("optim.beta1", "optim.beta2"):
+            for opt in (self.opt_d, self.opt_g):
+                for group in opt.param_groups:
+                    if "betas" in group:
+                        group["betas"] = (self.cfg.optim.beta1, self.cfg.optim.beta2)
+        elif key == "optim.name":
+            # A new optimizer starts without state (moments); the nets are kept.
+            self.opt_d = make_optimizer(self.cfg.optim, self.D.parameters(), self.cfg.optim.lr_d)
+            self.opt_g = make_optimizer(self.cfg.optim, self.G.parameters(), self.cfg.optim.lr_g)
+        elif key == "train.log_every" and old_cfg.train.log_every != value:
+            self._snapshot = self._state()
+
+    def _action(self, what: str, value) -> tuple:
+        if what == "step_d":
+            self._round(1, 0)
+            return None, None
+        if what == "step_g":
+            self._round(0, 1)
+            return None, None
+        if what == "reset":
+            self._build_nets()
+            return None, self.cfg.train.seed
+        # reseed: a new seed for data and latent draws from now on; nets are kept.
+        seed = C.parse_value("train.seed", value if value is not None else self.cfg.train.seed + 1)
+        old = self.cfg.train.seed
+        self.cfg = C.with_value(self.cfg, "train.seed", seed)
+        self.rng = torch.Generator().manual_seed(seed)
+        return old, seed
+
+    # ------------------------------------------------------------------------------------- weights
+    def weights(self) -> dict[str, np.ndarray]:
+        """Both nets' tensors as NumPy arrays, keys ``G/<name>`` and ``D/<name>``, spectral norm removed.
+
+        Under spectral norm the raw weight is stored as ``<layer>.weight`` (what ``detach`` restores);
+        the power-iteration vectors are not saved.
+        """
+        out = {}
+        for prefix, net in (("G", self.G), ("D", self.D)):
+            for key, value in net.state_dict().items():
+                if ".parametrizations." in key:
+                    if not key.endswith(".parametrizations.weight.original"):
+                        continue
+                    key = key.replace(".parametrizations.weight.original", ".weight")
+                out[f"{prefix}/{key}"] = value.detach().cpu().numpy()
+        return out
+
+    def load_weights(self, arrays: dict) -> None:
+        """Load arrays saved by ``weights()``; a missing or misshapen tensor is a ConfigError."""
+        self.lipschitz.detach(self.D)
+        try:
+            for prefix, net in (("G", self.G), ("D", self.D)):
+                state = {k.split("/", 1)[1]: torch.as_tensor(v)
+                         for k, v in arrays.items() if k.startswith(prefix + "/")}
+                try:
+                    net.load_state_dict(state)
+                except RuntimeError as err:
+                    raise ConfigError(f"weights do not fit this config's {prefix}: {err}") from None
+        finally:
+            self.lipschitz.attach(self.D)
+        self._snapshot = self._state()
+
+    # ---------------------------------------------------------------------------------- measurement
+    def metrics_row(self, full: bool = False) -> dict:
+        """The metrics row for the current step: training values always, measurements at their cadence.
+
+        ``full=True`` computes every measurement now (the last row of a run carries all of them).
+        """
+        row: dict = {"step": self.step_count}
+        for key, value in self._last.items():
+            row[key] = float(value)
+        from gan_studio.measure import measure  # measurement is heavy; imported where it is used
+
+        start = time.perf_counter()
+        row.update(measure(self, full=full))
+        self.measure_seconds += time.perf_counter() - start
+        return row
+
+    def columns(self) -> list[str]:
+        """Every metrics.csv column for this run, in order (fixed at the start of a run)."""
+        from gan_studio.measure import measurement_columns
+
+        n_d, n_g = len(weight_layers(self.D)), len(weight_layers(self.G))
+        return (["step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"]
+                + [f"grad_d_{i}" for i in range(n_d)] + [f"grad_g_{i}" for i in range(n_g)]
+                + measurement_columns(self))
+
+    def measurement_rng(self, salt: int = 0) -> torch.Generator:
+        """A generator for measurement only, seeded from (seed, step): measuring never moves the training RNG."""
+        return torch.Generator().manual_seed((self.cfg.train.seed * 1_000_003 + self.step_count * 7919 + salt)
+                                             % (2**63 - 1))
+
+    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        """``n`` generated samples in eval mode without gradients (never touches the training RNG)."""
+        m = self.cfg.model
+        z = sample_latent(n, m.latent_dim, m.latent, rng, self.device)
+        with evaluating(self.G), torch.no_grad():
+            return self.G(z)
+
+    def frame(self, grid: int | None = None, probe: bool = True):
+        """A Frame for the views: samples and, with ``probe``, surfaces at ``grid`` resolution."""
+        from gan_studio.measure import make_frame
+
+        return make_frame(self, grid or self.cfg.metrics.grid, probe)
+
+
+class evaluating:
+    """Context manager: put a module in eval mode and restore its previous mode afterwards.
+
+    Measurement must not change training: in train mode spectral norm runs a power iteration and
+    batch norm updates its running statistics on every forward.
+    """
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+
+    def __enter__(self):
+        self.was_training = self.module.training
+        self.module.eval()
+        return self.module
+
+    def __exit__(self, *exc):
+        self.module.train(self.was_training)
+        return False
+
+
+
+
+class Schedule:
+    """Changes to apply when a run reaches a step: ``[(step, what, value), ...]`` kept in the given order.
+
+    A change at step S runs after step S completes, so step S + 1 is the first step it affects.
+    """
+
+    def __init__(self, items=()):
+        self.items = sorted(items, key=lambda item: item[0])  # stable: same-step changes keep their order
+
+    def pop_due(self, step: int) -> list[tuple[str, object]]:
+        """Remove and return the ``(what, value)`` changes whose step is ≤ ``step``, in order."""
+        due = [(what, value) for at, what, value in self.items if at <= step]
+        self.items = [item for item in self.items if item[0] > step]
+        return due
+
+    def apply_due(self, trainer: Trainer) -> list[dict]:
+        """Apply every due change to ``trainer`` (actions can advance the step, so loop); return the events."""
+        events = []
+        while due := self.pop_due(trainer.step_count):
+            events.extend(trainer.apply(what, value) for what, value in due)
+        return events
+
+
+def parse_change(step: int | str, text: str) -> tuple[int, str, object]:
+    """Parse one ``--at STEP KEY=VALUE`` (or ``--at STEP ACTION[=VALUE]``) into ``(step, what, value)``."""
+    try:
+        at = int(step)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--at: STEP must be a whole number, got {step!r}") from None
+    if at < 0:
+        raise ConfigError(f"--at: STEP must be ≥ 0, got {at}")
+    what, sep, value = text.partition("=")
+    what = what.strip()
+    if what in ACTIONS:
+        return at, what, (value.strip() if sep else None)
+    if what not in LIVE_KEYS:
+        if what in C.all_keys():
+            raise ConfigError(f"--at {at} {text}: '{what}' cannot change during a run; live changes: "
+                              f"{', '.join(LIVE_KEYS)}; actions: {', '.join(ACTIONS)}")
+        C.parse_assignment(text)  # raises a message naming the unknown key
+    if not sep:
+        raise ConfigError(f"--at {at}: expected KEY=VALUE or an action ({', '.join(ACTIONS)}), got {text!r}")
+    return (at, *C.parse_assignment(text))
