@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
     run.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     run.add_argument("--quiet", action="store_true", help="no progress line")
+    run.add_argument("--threads", type=int, default=1, metavar="N",
+                     help="CPU threads for torch (default 1: small nets run fastest on one, and 2 threads on "
+                          "a busy 2-core machine oversubscribe it)")
 
     render = sub.add_parser("render", help="train headless and save the whole window as a PNG")
     _add_experiment_args(render)
@@ -142,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.headless import run_headless
 
             steps = _steps(args)
+            if args.threads < 1:
+                raise ConfigError(f"--threads: must be ≥ 1, got {args.threads}")
             resolve_device(cfg.train.device)  # a missing GPU is reported before anything is written
-            return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet)
+            return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet, threads=args.threads)
         if command == "render":
             from gan_studio.gui.render import render
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+import torch
+
 from gan_studio.config import Config
 from gan_studio.engine import NonFiniteError, Schedule, Trainer
 from gan_studio.runs import RunWriter
@@ -40,12 +42,14 @@ class Progress:
             self.stream.flush()
 
 
-def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress: bool = True) -> int:
+def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress: bool = True,
+                 threads: int = 1) -> int:
     """Train ``steps`` steps, applying ``schedule``; write the run folder. Returns the exit code.
 
     On a non-finite value the run stops, the last finite weights and everything measured so far are
     saved, and the message goes to stderr (exit code 3).
     """
+    torch.set_num_threads(threads)
     trainer = Trainer(cfg)
     writer = RunWriter(out, cfg, trainer.columns())
     bar = Progress(steps, enabled=progress)
@@ -63,8 +67,7 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
                     bar.update(trainer.step_count, row)
         except NonFiniteError as err:
             bar.done()
-            print(f"gan-studio: training stopped: {err}; the run folder '{out}' holds the last finite weights",
-                  file=sys.stderr)
+            print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
             code = 3
         writer.final_row(trainer.metrics_row(full=True))
         n = max(cfg.metrics.n_samples, 2500)
