@@ -23,7 +23,9 @@ import torch
 from torch import nn
 
 from gan_studio.frames import Curves1D, Surface2D
+from gan_studio.lipschitz import input_gradient_norms as shared_grad_norms
 from gan_studio.metrics import lipschitz_estimate, mean_norm, optimal_critic_1d, optimal_d, top_singular_value
+from gan_studio.nets import weight_layers
 
 # Milliseconds per call at resolution 100 with a 2→128×3→1 ReLU MLP D (and 2→128×3→2 G), 2,500 samples, one torch
 # thread and one BLAS thread (OMP_NUM_THREADS=1; with the default BLAS threads on the 2 shared cores the NumPy parts
@@ -44,16 +46,6 @@ PROBE_MS = {
 
 LATENT_SPAN = {"gaussian": 2.5, "uniform": 1.0}  # latent_grid covers [−span, span] per latent axis
 CHUNK = 16384  # points per forward pass on grids (bounds memory at resolution 400)
-
-try:  # prefer the shared implementations; fall back to local ones with the same contract
-    from gan_studio.lipschitz import input_gradient_norms as _shared_grad_norms
-except ImportError:  # pragma: no cover - depends on whether lipschitz.py exists yet
-    _shared_grad_norms = None
-try:
-    from gan_studio.nets import weight_layers as _shared_weight_layers
-except ImportError:  # pragma: no cover
-    _shared_weight_layers = None
-
 
 # ----------------------------------------------------------------------------------------------------- helpers
 @contextmanager
@@ -302,33 +294,13 @@ def curves_1d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=
 
 
 # ------------------------------------------------------------------------------------------ gradient diagnostics
-def _local_grad_norms(D: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Per-sample ‖∇ₓD(x)‖₂ (flattened over all but the batch axis), no graph kept."""
-    x = x.detach().requires_grad_(True)
-    with torch.enable_grad():
-        (g,) = torch.autograd.grad(D(x).sum(), x)
-    return g.reshape(len(x), -1).norm(dim=1)
-
-
 def input_gradient_norms(D: nn.Module, x: torch.Tensor) -> np.ndarray:
-    """Per-sample ‖∇ₓD(x)‖₂ as a NumPy array, in chunks, D in eval mode (``lipschitz.input_gradient_norms``
-    when that module provides it, else a local equivalent)."""
-    fn = _shared_grad_norms or _local_grad_norms
+    """Per-sample ‖∇ₓD(x)‖₂ as a NumPy array, in chunks, D in eval mode (``lipschitz.input_gradient_norms``)."""
     out = []
     with eval_mode(D):
         for i in range(0, len(x), CHUNK):
-            out.append(fn(D, x[i:i + CHUNK].detach()).detach().double().cpu().numpy())
+            out.append(shared_grad_norms(D, x[i:i + CHUNK].detach()).detach().double().cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0)
-
-
-def weight_layers(net: nn.Module) -> list[nn.Module]:
-    """Layers with a weight matrix (Linear, Conv, ConvTranspose), in module order (``nets.weight_layers`` if
-    available)."""
-    if _shared_weight_layers is not None:
-        return list(_shared_weight_layers(net))
-    kinds = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
-             nn.ConvTranspose3d)
-    return [m for m in net.modules() if isinstance(m, kinds)]
 
 
 def spectral_norms(D: nn.Module) -> dict[str, float]:
