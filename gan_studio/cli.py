@@ -85,7 +85,7 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
 def resolve_schedule(args: argparse.Namespace):
     """The --at changes (and those of --events) as a Schedule, each checked before training starts."""
-    from gan_studio.engine import Schedule, parse_change
+    from gan_studio.schedule import Schedule, parse_change
 
     items = []
     if args.events:
@@ -153,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.gui.render import render
 
             size, steps = _size(args.size), _steps(args)
-            render(cfg, steps, args.out, size=size, at_schedule=schedule.items)
+            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items)
             print(f"wrote {args.out}")
+            if error:
+                print(f"gan-studio: training stopped: {error}", file=sys.stderr)
+                return 3
             return 0
         from gan_studio.gui.app import main as gui_main
 

@@ -52,7 +52,7 @@ class Frame:
     fake: np.ndarray  # (n, dim) generated from a fixed latent batch; images: (n, C, H, W) in [0, 1]
     rows: list[dict] = field(default_factory=list)  # metrics rows (column -> float) produced since the last frame
     events: list[dict] = field(default_factory=list)  # events {step, what, old, new} since the last frame
-    push: np.ndarray | None = None  # (n, dim) −∇ₓ L_G at each fake point: where each sample is pushed
+    push: np.ndarray | None = None  # (m, dim) −∇ₓ L_G at the first m fake points: where each is pushed
     surface: Surface2D | None = None  # 2D only
     latent_grid: np.ndarray | None = None  # (2, k, k, dim): G on k×k latent grid lines (rows, cols), latent_dim ≤ 2
     curves: Curves1D | None = None  # 1D only

@@ -8,8 +8,9 @@ import time
 import torch
 
 from gan_studio.config import Config
-from gan_studio.engine import NonFiniteError, Schedule, Trainer
+from gan_studio.engine import NonFiniteError, Trainer
 from gan_studio.runs import RunWriter
+from gan_studio.schedule import Schedule
 
 
 class Progress:

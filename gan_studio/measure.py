@@ -26,6 +26,7 @@ IMAGE_COLUMNS = ["classes", "confident", "rkl", "fd_classifier", "sw1", "js_d", 
 GRADIENT_POINTS = 512  # points each of real / fake / interpolated for ‖∇ₓD‖
 LIP_GRID = 50  # lip also takes the max over a LIP_GRID² grid on the plot bounds (100² costs 4× as much)
 DISPLAY_POINTS = 1000  # real and generated points drawn in the data-space view
+PUSH_POINTS = 150  # generated points that get a push arrow (more arrows hide the samples and cost frame time)
 LATENT_LINES = 21  # k×k warped latent grid
 
 
@@ -147,7 +148,7 @@ def make_frame(trainer, grid: int, probe: bool = True) -> Frame:
         if probe:
             frame.images = image_frame(trainer)
         return frame
-    frame.push = probes.push_directions(trainer.D, trainer.loss, fake_t)
+    frame.push = probes.push_directions(trainer.D, trainer.loss, fake_t[:PUSH_POINTS])
     if not probe:
         return frame
     if ds.dim == 2:

@@ -8,7 +8,8 @@ import torch
 
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
-from gan_studio.engine import ACTIONS, NonFiniteError, Schedule, Trainer, parse_change, resolve_device
+from gan_studio.engine import NonFiniteError, Trainer, resolve_device
+from gan_studio.schedule import ACTIONS, Schedule, parse_change
 
 torch.set_num_threads(1)
 

@@ -1,0 +1,70 @@
+"""Mid-run changes: which settings can change between steps, and schedules of changes by step.
+
+A change at step S runs after step S completes, so step S + 1 is the first step it affects; the event it
+records says step S. The same schedule drives ``gan-studio run --at``, ``render`` and the GUI's worker.
+This module imports neither torch nor Qt.
+"""
+
+from __future__ import annotations
+
+from gan_studio import config as C
+from gan_studio.config import ConfigError
+
+# Keys a command may change without rebuilding the nets (everything else needs a new Trainer).
+LIVE_KEYS = (
+    "loss.name", "lipschitz.name", "lipschitz.clip", "lipschitz.weight", "lipschitz.one_sided",
+    "optim.name", "optim.lr_d", "optim.lr_g", "optim.beta1", "optim.beta2",
+    "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
+    "metrics.every", "metrics.ot_every", "metrics.n_samples", "metrics.ot_samples", "metrics.grid",
+)
+# Actions a command may run: a round of one D update, a round of one G update, re-initialise, reseed.
+ACTIONS = ("step_d", "step_g", "reset", "reseed")
+
+
+class Schedule:
+    """Changes to apply when a run reaches a step: ``[(step, what, value), ...]`` kept in the given order.
+
+    A change at step S runs after step S completes, so step S + 1 is the first step it affects.
+    """
+
+    def __init__(self, items=()):
+        self.items = sorted(((int(at), what, value) for at, what, value in items),
+                            key=lambda item: item[0])  # stable: same-step changes keep their order
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def pop_due(self, step: int) -> list[tuple[str, object]]:
+        """Remove and return the ``(what, value)`` changes whose step is ≤ ``step``, in order."""
+        due = [(what, value) for at, what, value in self.items if at <= step]
+        self.items = [item for item in self.items if item[0] > step]
+        return due
+
+    def apply_due(self, trainer) -> list[dict]:
+        """Apply every due change to ``trainer`` (actions can advance the step, so loop); return the events."""
+        events = []
+        while due := self.pop_due(trainer.step_count):
+            events.extend(trainer.apply(what, value) for what, value in due)
+        return events
+
+
+def parse_change(step: int | str, text: str) -> tuple[int, str, object]:
+    """Parse one ``--at STEP KEY=VALUE`` (or ``--at STEP ACTION[=VALUE]``) into ``(step, what, value)``."""
+    try:
+        at = int(step)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--at: STEP must be a whole number, got {step!r}") from None
+    if at < 0:
+        raise ConfigError(f"--at: STEP must be ≥ 0, got {at}")
+    what, sep, value = text.partition("=")
+    what = what.strip()
+    if what in ACTIONS:
+        return at, what, (value.strip() if sep else None)
+    if what not in LIVE_KEYS:
+        if what in C.all_keys():
+            raise ConfigError(f"--at {at} {text}: '{what}' cannot change during a run; live changes: "
+                              f"{', '.join(LIVE_KEYS)}; actions: {', '.join(ACTIONS)}")
+        C.parse_assignment(text)  # raises a message naming the unknown key
+    if not sep:
+        raise ConfigError(f"--at {at}: expected KEY=VALUE or an action ({', '.join(ACTIONS)}), got {text!r}")
+    return (at, *C.parse_assignment(text))
