@@ -1,0 +1,32 @@
+"""``gan_studio.gui.app.main``: open the studio window (the ``gan-studio`` command with no sub-command)."""
+
+from __future__ import annotations
+
+import gc
+import signal
+import sys
+
+from gan_studio.config import Config
+
+
+def main(cfg: Config | None = None, at_schedule=None) -> int:
+    """Open the window on ``cfg`` (training starts paused), run the Qt event loop, return the exit code.
+
+    ``at_schedule``: changes ``(step, key, value)`` applied when the run reaches each step (as ``--at``).
+    """
+    from PyQt6 import QtWidgets
+
+    from gan_studio.gui.window import StudioWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("GAN Studio")
+    window = StudioWindow(cfg or Config(), at_schedule=at_schedule or ())
+    window.show()
+    # Ctrl-C in the terminal closes the window cleanly (the 60 Hz paint timer lets Python run the handler)
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    gc.collect()
+    gc.freeze()  # keep full collections short: they showed up as repaint hiccups (DESIGN.md)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()

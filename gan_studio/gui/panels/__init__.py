@@ -1,0 +1,1 @@
+"""Panels: the control widgets of the studio window."""

@@ -1,0 +1,440 @@
+"""The control panel: run controls, experiment (presets, data, device), loss, Lipschitz, optimizer, model
+shape and view settings.
+
+The panel never changes the run itself. It validates what the person typed (``config.parse_value``: a bad
+value is refused with a message naming the allowed range and the field goes back to the run's value) and
+emits commands; the worker applies them and the next packet's config flows back through ``sync``
+(model → UI), so the widgets always show what the run really uses.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from gan_studio import config
+from gan_studio.config import CHOICES, Config, ConfigError
+from gan_studio.gui.views.data2d import DEFAULT_LAYERS, LAYERS
+from gan_studio.worker import SPEEDS
+
+LIVE_COMBOS = ("loss.name", "lipschitz.name", "optim.name")
+LIVE_FIELDS = ("lipschitz.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size")
+MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim")
+CUSTOM = "(custom run)"
+SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
+PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
+             "r2": ("lipschitz.weight", "γ")}
+
+
+def presets() -> list[tuple[str, str]]:
+    """(name, description) of the shipped presets (``gan_studio.presets`` or the TOML files themselves)."""
+    try:
+        from gan_studio.presets import list_presets
+
+        return list_presets()
+    except ImportError:
+        out = []
+        for f in resources.files("gan_studio.presets").iterdir():
+            if f.name.endswith(".toml"):
+                first = f.read_text(encoding="utf-8").splitlines()[:1]
+                out.append((f.name[:-5], first[0].lstrip("# ") if first else ""))
+        return sorted(out)
+
+
+def load_preset(name: str) -> Config:
+    """The Config of a shipped preset."""
+    try:
+        from gan_studio.presets import load_preset as load
+    except ImportError:
+        import tomllib
+
+        text = resources.files("gan_studio.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        data = {k: v for k, v in tomllib.loads(text).items() if isinstance(v, dict)}
+        return config.from_dict(data, f"preset {name}")
+    return load(name)
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class ControlPanel(QtWidgets.QWidget):
+    """All controls; see the module docstring for the flow of values."""
+
+    command = QtCore.pyqtSignal(tuple)  # a worker command, e.g. ("apply", "loss.name", "wgan")
+    restart = QtCore.pyqtSignal(object, str)  # (Config, what changed): the window confirms, then restarts
+    message = QtCore.pyqtSignal(str, bool)  # (text, is_error) for the status bar
+    layers_changed = QtCore.pyqtSignal(object)  # set of 2D layer names
+    view_changed = QtCore.pyqtSignal(str, float)  # (theme name, view scale)
+
+    def __init__(self, cfg: Config, parent=None):
+        super().__init__(parent)
+        self.cfg = cfg
+        self.playing = False
+        self.combos: dict[str, QtWidgets.QComboBox] = {}
+        self.fields: dict[str, QtWidgets.QLineEdit] = {}
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(self._run_box())
+        outer.addWidget(self._experiment_box())
+        outer.addWidget(self._training_box())
+        outer.addWidget(self._model_box())
+        outer.addWidget(self._view_box())
+        outer.addStretch(1)
+        self.sync(config.to_dict(cfg), playing=False)
+
+    # -- building -------------------------------------------------------------------------------------------
+    def _combo(self, key: str, live: bool) -> QtWidgets.QComboBox:
+        box = QtWidgets.QComboBox()
+        for i, (name, text) in enumerate(CHOICES[key].items()):
+            box.addItem(name)
+            box.setItemData(i, text, QtCore.Qt.ItemDataRole.ToolTipRole)
+        box.setToolTip(config.help_for(key))
+        box.setObjectName(key)
+        if live:
+            box.activated.connect(lambda _=0, k=key: self._combo_changed(k))
+        self.combos[key] = box
+        return box
+
+    def _field(self, key: str, help_key: str | None = None) -> QtWidgets.QLineEdit:
+        edit = QtWidgets.QLineEdit()
+        edit.setObjectName(key)
+        edit.setToolTip(config.help_for(help_key or key))
+        edit.setMinimumWidth(70)
+        self.fields[key] = edit
+        return edit
+
+    @staticmethod
+    def _button(text: str, tip: str, slot) -> QtWidgets.QPushButton:
+        b = QtWidgets.QPushButton(text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    def _run_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Run")
+        g = QtWidgets.QGridLayout(box)
+        self.play_button = self._button("Play", "play / pause (Space)", self.toggle_play)
+        self.play_button.setObjectName("play")
+        f = self.play_button.font()
+        f.setBold(True)
+        self.play_button.setFont(f)
+        g.addWidget(self.play_button, 0, 0, 1, 2)
+        g.addWidget(self._button("Step", "one full step: d_steps D updates, then g_steps G updates (→)",
+                                 lambda: self.command.emit(("step", 1))), 0, 2)
+        g.addWidget(self._button("Step D", "one D update only (G frozen)",
+                                 lambda: self.command.emit(("apply", "step_d", None))), 1, 0)
+        g.addWidget(self._button("Step G", "one G update only (D frozen)",
+                                 lambda: self.command.emit(("apply", "step_g", None))), 1, 1)
+        g.addWidget(self._button("Reset", "re-initialise both nets from the seed; the step count goes on (R)",
+                                 lambda: self.command.emit(("apply", "reset", None))), 1, 2)
+        g.addWidget(QtWidgets.QLabel("Speed"), 2, 0)
+        self.speed = QtWidgets.QComboBox()
+        self.speed.setObjectName("speed")
+        for label, _, _ in SPEEDS:
+            self.speed.addItem(label)
+        self.speed.setToolTip("steps between repaints; slow motion shows every single step")
+        self.speed.activated.connect(self._speed_changed)
+        g.addWidget(self.speed, 2, 1, 1, 2)
+        g.addWidget(QtWidgets.QLabel("Seed"), 3, 0)
+        seed = self._field("train.seed")
+        seed.setToolTip("new seed for data and latent draws from now on (nets are kept); Enter applies")
+        seed.editingFinished.connect(lambda: self._field_entered("train.seed"))
+        g.addWidget(seed, 3, 1, 1, 2)
+        return box
+
+    def _experiment_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Experiment (changes restart the run)")
+        g = QtWidgets.QGridLayout(box)
+        g.addWidget(QtWidgets.QLabel("Preset"), 0, 0)
+        self.preset = QtWidgets.QComboBox()
+        self.preset.setObjectName("preset")
+        self.preset.addItem(CUSTOM)  # shown when the run is not exactly a shipped preset
+        for i, (name, text) in enumerate(presets(), start=1):
+            self.preset.addItem(name)
+            self.preset.setItemData(i, text, QtCore.Qt.ItemDataRole.ToolTipRole)
+        g.addWidget(self.preset, 0, 1)
+        g.addWidget(self._button("Load", "restart with the selected preset", self._load_preset), 0, 2)
+        g.addWidget(QtWidgets.QLabel("Data"), 1, 0)
+        data = self._combo("data.name", live=False)
+        data.activated.connect(lambda _=0: self._data_changed())
+        g.addWidget(data, 1, 1)
+        g.addWidget(self._button("File…", "load your own N×1 or N×2 points from a .csv or .npy file",
+                                 self._choose_file), 1, 2)
+        g.addWidget(QtWidgets.QLabel("Device"), 2, 0)
+        dev = self._combo("train.device", live=False)
+        dev.activated.connect(lambda _=0: self._restart_with({"train.device": dev.currentText()}, "device"))
+        g.addWidget(dev, 2, 1, 1, 2)
+        return box
+
+    def _training_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Training (applies at the next step)")
+        g = QtWidgets.QGridLayout(box)
+        rows = [("Loss", self._combo("loss.name", live=True)),
+                ("Lipschitz", self._combo("lipschitz.name", live=True))]
+        for r, (label, w) in enumerate(rows):
+            g.addWidget(QtWidgets.QLabel(label), r, 0)
+            g.addWidget(w, r, 1, 1, 3)
+        self.param_label = QtWidgets.QLabel("λ")
+        g.addWidget(self.param_label, 2, 0)
+        g.addWidget(self._field("lipschitz.param", "lipschitz.weight"), 2, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Optimizer"), 3, 0)
+        g.addWidget(self._combo("optim.name", live=True), 3, 1, 1, 3)
+        pairs = [("lr D", "optim.lr_d", "lr G", "optim.lr_g"), ("D steps", "train.d_steps", "G steps", "train.g_steps")]
+        for r, (la, ka, lb, kb) in enumerate(pairs, start=4):
+            g.addWidget(QtWidgets.QLabel(la), r, 0)
+            g.addWidget(self._field(ka), r, 1)
+            g.addWidget(QtWidgets.QLabel(lb), r, 2)
+            g.addWidget(self._field(kb), r, 3)
+        g.addWidget(QtWidgets.QLabel("Batch"), 6, 0)
+        g.addWidget(self._field("train.batch_size"), 6, 1, 1, 3)
+        for key in LIVE_FIELDS:  # Enter or leaving the field applies (Qt emits it once per change)
+            self.fields[key].editingFinished.connect(lambda k=key: self._field_entered(k))
+        return box
+
+    def _model_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Model shape (restarts the run)")
+        g = QtWidgets.QGridLayout(box)
+        g.addWidget(QtWidgets.QLabel("Width"), 0, 0)
+        g.addWidget(self._field("model.hidden"), 0, 1)
+        g.addWidget(QtWidgets.QLabel("Depth"), 0, 2)
+        g.addWidget(self._field("model.depth"), 0, 3)
+        g.addWidget(QtWidgets.QLabel("Latent dim"), 1, 0)
+        g.addWidget(self._field("model.latent_dim"), 1, 1)
+        g.addWidget(self._combo("model.latent", live=False), 1, 2, 1, 2)
+        g.addWidget(self._button("Restart with this model…", "rebuild G and D with these sizes (asks first)",
+                                 self._model_restart), 2, 0, 1, 4)
+        return box
+
+    def _view_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("View")
+        g = QtWidgets.QGridLayout(box)
+        g.addWidget(QtWidgets.QLabel("Theme"), 0, 0)
+        self.theme = QtWidgets.QComboBox()
+        self.theme.setObjectName("theme")
+        self.theme.addItems(["light", "dark"])
+        self.theme.setToolTip("light reads best on a projector; colours are colour-blind safe (Okabe–Ito)")
+        g.addWidget(self.theme, 0, 1)
+        g.addWidget(QtWidgets.QLabel("Scale"), 1, 0)
+        self.scale = QtWidgets.QComboBox()
+        self.scale.setObjectName("scale")
+        for label, _ in SCALES:
+            self.scale.addItem(label)
+        self.scale.setToolTip("fonts, markers and line widths, for projection")
+        g.addWidget(self.scale, 1, 1)
+        self.theme.activated.connect(lambda _=0: self._view_changed())
+        self.scale.activated.connect(lambda _=0: self._view_changed())
+        self.layer_boxes: dict[str, QtWidgets.QCheckBox] = {}
+        for i, (key, label) in enumerate(LAYERS.items()):
+            cb = QtWidgets.QCheckBox(label)
+            cb.setObjectName(f"layer.{key}")
+            cb.setChecked(key in DEFAULT_LAYERS)
+            cb.toggled.connect(lambda _=False: self.layers_changed.emit(self.layers()))
+            g.addWidget(cb, 2 + i // 2, i % 2)
+            self.layer_boxes[key] = cb
+        return box
+
+    # -- model → UI -----------------------------------------------------------------------------------------
+    def sync(self, cfg: dict | None, playing: bool, devices: list[str] | None = None) -> None:
+        """Show the run's config and state; widgets whose value did not change are left alone (user edits)."""
+        self.set_playing(playing)
+        if devices:
+            box = self.combos["train.device"]
+            for i in range(box.count()):
+                item = box.model().item(i)
+                item.setEnabled(box.itemText(i) in devices)
+        if not cfg:
+            return
+        new = config.from_dict(cfg, "worker")
+        old_dict = getattr(self, "_synced", None)
+        self.cfg = new
+        if old_dict == cfg:
+            return
+        self._synced = cfg
+        for key, box in self.combos.items():
+            value = config.get(new, key)
+            if box.currentText() != value:
+                box.blockSignals(True)
+                box.setCurrentText(value)
+                box.blockSignals(False)
+        for key in ("optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size",
+                    "train.seed") + MODEL_FIELDS:
+            self._reset_field(key)
+        self._update_param()
+        self._select_preset(new)
+
+    def _select_preset(self, cfg: Config) -> None:
+        """Show the preset this run came from, if its config is exactly a shipped preset's."""
+        if not hasattr(self, "_preset_cfgs"):
+            self._preset_cfgs = {}
+            for i in range(1, self.preset.count()):
+                try:
+                    self._preset_cfgs[self.preset.itemText(i)] = load_preset(self.preset.itemText(i))
+                except (ConfigError, OSError):
+                    pass
+        for name, preset_cfg in self._preset_cfgs.items():
+            if preset_cfg == cfg:
+                self.preset.setCurrentText(name)
+                return
+        self.preset.setCurrentIndex(0)
+
+    def _reset_field(self, key: str) -> None:
+        """Put the run's current value back into a field and clear any error mark."""
+        edit = self.fields[key]
+        real_key = self._param_key() if key == "lipschitz.param" else key
+        edit.setText("" if real_key is None else _fmt(config.get(self.cfg, real_key)))
+        edit.setStyleSheet("")
+        edit.setProperty("refused", False)
+
+    def _param_key(self) -> str | None:
+        entry = PARAM_KEY.get(self.cfg.lipschitz.name)
+        return entry[0] if entry else None
+
+    def _update_param(self) -> None:
+        entry = PARAM_KEY.get(self.cfg.lipschitz.name)
+        edit = self.fields["lipschitz.param"]
+        edit.setEnabled(entry is not None)
+        self.param_label.setText(entry[1] if entry else "–")
+        edit.setToolTip(config.help_for(entry[0]) if entry else f"{self.cfg.lipschitz.name} has no parameter")
+        self._reset_field("lipschitz.param")
+
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.play_button.setText("Pause" if playing else "Play")
+        pix = QtWidgets.QStyle.StandardPixmap
+        self.play_button.setIcon(self.style().standardIcon(pix.SP_MediaPause if playing else pix.SP_MediaPlay))
+
+    # -- UI → commands --------------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        """Play or pause (Space)."""
+        self.set_playing(not self.playing)
+        self.command.emit(("play",) if self.playing else ("pause",))
+
+    def layers(self) -> set[str]:
+        return {k for k, cb in self.layer_boxes.items() if cb.isChecked()}
+
+    def _speed_changed(self, index: int) -> None:
+        _, n, fps = SPEEDS[index]
+        self.command.emit(("speed", n, fps))
+
+    def _view_changed(self) -> None:
+        self.view_changed.emit(self.theme.currentText(), SCALES[self.scale.currentIndex()][1])
+
+    def _combo_changed(self, key: str) -> None:
+        value = self.combos[key].currentText()
+        if value != config.get(self.cfg, key):
+            self.command.emit(("apply", key, value))
+
+    def refuse(self, key: str, err: ConfigError | str) -> None:
+        """Show why a value was refused and put the run's value back."""
+        text = str(err)
+        self.message.emit(f"refused: {text}", True)
+        if key in self.fields:
+            self._reset_field(key)
+            edit = self.fields[key]
+            edit.setStyleSheet("border: 2px solid #C0392B;")
+            edit.setProperty("refused", True)
+            edit.setToolTip(text)
+            timer = QtCore.QTimer(edit)  # owned by the field: never fires after the field is gone
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: edit.setStyleSheet(""))
+            timer.timeout.connect(timer.deleteLater)
+            timer.start(2500)
+
+    def parse(self, key: str, text: str):
+        """Parse a field's text as ``key`` would (ConfigError on a bad value)."""
+        return config.parse_value(key, text.strip())
+
+    def _field_entered(self, key: str) -> None:
+        real_key = self._param_key() if key == "lipschitz.param" else key
+        if real_key is None:
+            return
+        text = self.fields[key].text()
+        try:
+            value = self.parse(real_key, text)
+        except ConfigError as err:
+            self.refuse(key, err)
+            return
+        self.fields[key].setStyleSheet("")
+        if key == "train.seed":
+            if value != self.cfg.train.seed:
+                self.command.emit(("apply", "reseed", value))
+            return
+        if value != config.get(self.cfg, real_key):
+            self.command.emit(("apply", real_key, value))
+
+    def _restart_with(self, changes: dict, what: str) -> None:
+        try:
+            cfg = self.cfg
+            for key, value in changes.items():
+                cfg = config.with_value(cfg, key, value)
+        except ConfigError as err:
+            self.refuse(next(iter(changes)), err)
+            self.sync(config.to_dict(self.cfg), self.playing)
+            return
+        if cfg == self.cfg:
+            return
+        self.restart.emit(cfg, what)
+        self._synced = None
+        self.sync(config.to_dict(self.cfg), self.playing)  # shows the old values until the worker confirms
+
+    def _data_changed(self) -> None:
+        name = self.combos["data.name"].currentText()
+        if name == "file":
+            self._choose_file()
+            return
+        if config.is_image_data(name) and name in ("mnist", "fashion-mnist", "folder"):
+            path = QtWidgets.QFileDialog.getExistingDirectory(self, f"Folder for {name}")
+            if not path:
+                self.sync(config.to_dict(self.cfg), self.playing)
+                return
+            self._restart_with({"data.name": name, "data.path": path}, f"data set {name}")
+            return
+        self._restart_with({"data.name": name}, f"data set {name}")
+
+    def _choose_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Points to learn (N×1 or N×2)", "",
+                                                        "Points (*.csv *.npy);;All files (*)")
+        if path:
+            self.load_data_file(path)
+        else:
+            self.sync(config.to_dict(self.cfg), self.playing)
+
+    def load_data_file(self, path: str) -> None:
+        """Restart on a user's .csv / .npy points (the worker reports a bad file)."""
+        if not path.lower().endswith((".csv", ".npy")):
+            self.refuse("data.name", f"data.path: '{path}' is not a .csv or .npy file")
+            return
+        self._restart_with({"data.name": "file", "data.path": path}, f"data file {path}")
+
+    def _load_preset(self) -> None:
+        name = self.preset.currentText()
+        if name == CUSTOM:
+            self.message.emit("choose a preset in the list first", True)
+            return
+        try:
+            cfg = load_preset(name)
+        except (ConfigError, OSError) as err:
+            self.refuse("preset", err)
+            return
+        self.restart.emit(cfg, f"preset {name}")
+
+    def _model_restart(self) -> None:
+        changes = {}
+        for key in MODEL_FIELDS:
+            try:
+                changes[key] = self.parse(key, self.fields[key].text())
+            except ConfigError as err:
+                self.refuse(key, err)
+                return
+        changes["model.latent"] = self.combos["model.latent"].currentText()
+        self._restart_with(changes, "model shape")
+
+
+def shortcut(parent: QtWidgets.QWidget, key, slot) -> QtGui.QShortcut:
+    """A window-wide keyboard shortcut."""
+    s = QtGui.QShortcut(QtGui.QKeySequence(key), parent)
+    s.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+    s.activated.connect(slot)
+    return s

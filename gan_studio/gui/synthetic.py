@@ -1,0 +1,173 @@
+"""A stand-in trainer that makes realistic Frames with NumPy only (no torch, no learning).
+
+It has the Trainer interface the worker uses (``step``, ``apply``, ``frame``, ``cfg``, ``step_count``,
+``device``) so the window, the worker and their tests can run in well under a second, without torch.
+Its numbers are made up: the generator drifts from a blob at the origin towards a *subset* of the data
+modes (a cartoon of mode collapse), and the "discriminator" is log p_data − log p_g of those cartoons.
+Nothing here is an estimate of anything; never show it as a result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from gan_studio import config
+from gan_studio.frames import Curves1D, Frame, Surface2D
+
+CLASSIFIER = ("minimax", "ns")
+
+
+class SyntheticError(ValueError):
+    """Raised by ``step`` to imitate ``engine.NonFiniteError`` (tests set ``optim.lr_d`` ≥ 5)."""
+
+
+def _modes(name: str) -> tuple[np.ndarray, float, np.ndarray]:
+    """Centres, std and plot bounds of the cartoon data set."""
+    if name == "grid25":
+        g = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+        c = np.array([(a, b) for a in g for b in g])
+        return c, 0.05, np.array([[-5.5, 5.5], [-5.5, 5.5]])
+    if name in ("gauss1d", "shifted1d", "bimodal1d", "trimodal1d", "uniform1d", "file"):
+        c = {"gauss1d": [[0.0]], "shifted1d": [[4.0]], "bimodal1d": [[-2.0], [2.0]],
+             "trimodal1d": [[-3.0], [0.0], [3.0]], "uniform1d": [[0.0]], "file": [[0.0]]}[name]
+        return np.array(c), 0.5, np.array([[-5.0, 7.0]])
+    k = np.arange(8)
+    c = 2.0 * np.stack([np.cos(2 * np.pi * k / 8), np.sin(2 * np.pi * k / 8)], 1)
+    return c, 0.02 if name == "ring8" else 0.15, np.array([[-3.0, 3.0], [-3.0, 3.0]])
+
+
+def _gauss_mix(x: np.ndarray, centres: np.ndarray, std: float) -> np.ndarray:
+    """Equal-weight isotropic Gaussian mixture density at (m, d) points."""
+    d = x.shape[1]
+    sq = ((x[:, None, :] - centres[None]) ** 2).sum(-1)
+    return np.exp(-sq / (2 * std**2)).mean(1) / (2 * np.pi * std**2) ** (d / 2)
+
+
+class SyntheticTrainer:
+    """Trainer look-alike producing cartoon frames; see the module docstring."""
+
+    STEP_S = 0.003  # each step sleeps this long: ~300 steps/s like the real engine, without using the CPU
+
+    def __init__(self, cfg: config.Config):
+        self.cfg = cfg
+        self.device = "cpu"
+        self.events: list[dict] = []
+        self._setup()
+
+    def _setup(self) -> None:
+        self.step_count = 0
+        self.rng = np.random.default_rng(self.cfg.train.seed)
+        self.centres, self.std, self.bounds = _modes(self.cfg.data.name)
+        self.dim = self.centres.shape[1]
+        k = len(self.centres)
+        self.kept = self.centres[: max(1, (k + 2) // 3)]  # the modes the cartoon generator collapses onto
+        self.z = np.random.default_rng(1).normal(size=(400, max(1, self.cfg.model.latent_dim)))
+
+    # -- training -------------------------------------------------------------------------------------------
+    def _progress(self) -> float:
+        return 1.0 - math.exp(-self.step_count / 1500.0)
+
+    def step(self) -> dict | None:
+        """Advance one step; return a metrics row every ``train.log_every`` steps."""
+        if self.cfg.optim.lr_d >= 5.0:
+            raise SyntheticError(f"non-finite loss_d (nan) at step {self.step_count + 1}")
+        time.sleep(self.STEP_S)
+        self.step_count += 1
+        if self.step_count % self.cfg.train.log_every:
+            return None
+        a, t = self._progress(), self.step_count
+        r = self.rng.normal
+        row = {"step": t, "loss_d": 1.386 - 0.4 * a + 0.02 * r(), "loss_g": 0.69 + 0.5 * a + 0.02 * r(),
+               "d_real": 0.8 * a + 0.05 * r(), "d_fake": -0.8 * a + 0.05 * r(),
+               "grad_norm_d": 1 + a, "grad_norm_g": 0.5 + a}
+        for i in range(self.cfg.model.depth + 1):
+            row[f"grad_d_{i}"] = (0.1 + a) * 10 ** (-0.3 * i) * math.exp(0.1 * r())
+            row[f"grad_g_{i}"] = (0.05 + a) * 10 ** (-0.2 * i) * math.exp(0.1 * r())
+        if t % self.cfg.metrics.every == 0:
+            js = math.log(2) * (1 - 0.6 * a)
+            w1 = 2.5 * (1 - 0.7 * a)
+            lip = 1.0 + 0.5 * a
+            row.update(js=js + 0.01 * r(), js_floor=0.01, w1=w1, w1_floor=0.05, sw1=0.7 * w1,
+                       w1_critic=0.8 * w1 * lip, lip=lip, w1_lb=0.8 * w1,
+                       modes=float(round(len(self.kept) * a)), hq=60 * a, rkl=0.3)
+            if self.cfg.loss.name in CLASSIFIER:
+                row["js_d"] = 0.8 * js
+        return row
+
+    def apply(self, what: str, value=None) -> dict:
+        """Apply a command between steps and return its event ``{step, what, old, new}``."""
+        if what in ("step_d", "step_g"):
+            event = {"step": self.step_count, "what": what, "old": None, "new": None}
+        elif what == "reset":
+            self._setup()
+            event = {"step": 0, "what": what, "old": None, "new": None}
+        elif what == "reseed":
+            old = self.cfg.train.seed
+            self.cfg = config.with_value(self.cfg, "train.seed", value)
+            self.rng = np.random.default_rng(self.cfg.train.seed)
+            event = {"step": self.step_count, "what": what, "old": old, "new": self.cfg.train.seed}
+        else:
+            old = config.get(self.cfg, what)
+            self.cfg = config.with_value(self.cfg, what, value)
+            event = {"step": self.step_count, "what": what, "old": old, "new": config.get(self.cfg, what)}
+        self.events.append(event)
+        return event
+
+    # -- drawing --------------------------------------------------------------------------------------------
+    def _fake(self, z: np.ndarray) -> np.ndarray:
+        a = self._progress()
+        z2 = z[:, : self.dim] if z.shape[1] >= self.dim else np.repeat(z[:, :1], self.dim, 1)
+        idx = (np.abs(z2[:, 0]) * 7).astype(int) % len(self.kept)
+        return (1 - a) * 0.6 * z2 + a * (self.kept[idx] + 0.1 * z2)
+
+    def frame(self, grid: int = 100, probe: bool = True) -> Frame:
+        """A cartoon Frame for the current step (rows and events empty: the worker fills them);
+        ``probe=False`` leaves out the surface, curves and latent grid, like the engine's cheap frames."""
+        rng = np.random.default_rng(self.step_count)
+        real_idx = rng.integers(len(self.centres), size=len(self.z))
+        real = self.centres[real_idx] + self.std * rng.normal(size=(len(self.z), self.dim))
+        fake = self._fake(self.z)
+        a = self._progress()
+        loss = self.cfg.loss.name
+        kind = "probability" if loss in CLASSIFIER else "score"
+        frame = Frame(step=self.step_count, dim=self.dim, loss=loss, lipschitz=self.cfg.lipschitz.name,
+                      score_kind=kind, bounds=self.bounds.copy(), real=real.astype(np.float32),
+                      fake=fake.astype(np.float32), status=f"synthetic trainer · step {self.step_count}")
+        g_centres = (1 - a) * np.zeros((1, self.dim)) + a * self.kept
+        g_std = 0.6 * (1 - a) + 0.1 * a + 0.05
+        frame.push = (np.repeat(self.kept[:1], len(fake), 0) - fake).astype(np.float32) * (1 - a + 0.1)
+        if not probe:
+            return frame
+        if self.dim == 2:
+            xs = np.linspace(*self.bounds[0], grid)
+            ys = np.linspace(*self.bounds[1], grid)
+            pts = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
+            p_d = _gauss_mix(pts, self.centres, max(self.std, 0.25))
+            p_g = _gauss_mix(pts, g_centres, g_std)
+            score = np.clip(np.log(p_d + 1e-6) - np.log(p_g + 1e-6), -8, 8) * (0.2 + a)
+            frame.surface = Surface2D(xs=xs, ys=ys, score=score.reshape(grid, grid).astype(np.float32),
+                                      gen_density=p_g.reshape(grid, grid).astype(np.float32),
+                                      data_density=p_d.reshape(grid, grid).astype(np.float32))
+            k = 15
+            u = np.linspace(-2.5, 2.5, k)
+            zz = np.stack(np.meshgrid(u, u), -1)  # (k, k, 2): rows vary x, columns vary y
+            lines = np.stack([zz, zz.transpose(1, 0, 2)])
+            frame.latent_grid = self._fake(lines.reshape(-1, 2)).reshape(2, k, k, 2).astype(np.float32)
+        else:
+            xs = np.linspace(*self.bounds[0], max(grid, 50) * 2)
+            p_d = _gauss_mix(xs[:, None], self.centres, self.std)
+            p_g = _gauss_mix(xs[:, None], g_centres, g_std)
+            score = np.clip(np.log(p_d + 1e-9) - np.log(p_g + 1e-9), -10, 10) * (0.3 + a)
+            cd = np.cumsum(p_d) * (xs[1] - xs[0])
+            cg = np.cumsum(p_g) * (xs[1] - xs[0])
+            crit = np.cumsum(np.sign(cg - cd)) * (xs[1] - xs[0])
+            crit -= (crit * p_d).sum() / max(p_d.sum(), 1e-12)
+            z = np.linspace(-3, 3, 41) if self.cfg.model.latent_dim == 1 else None
+            frame.curves = Curves1D(xs=xs, data_density=p_d, gen_density=p_g,
+                                    gen_density_method="synthetic (not an estimate)", score=score,
+                                    optimal_d=p_d / (p_d + p_g + 1e-12), optimal_critic=crit,
+                                    z=z, gz=None if z is None else self._fake(z[:, None])[:, 0])
+        return frame

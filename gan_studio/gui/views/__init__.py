@@ -1,0 +1,1 @@
+"""Views: pyqtgraph widgets that draw Frames. Items are built once; updates call setData / setImage."""

@@ -1,0 +1,293 @@
+"""The 2D data space: samples, the D/critic surface with contours and a labelled colour bar, the generator
+density, where each generated sample is pushed, and the warped latent grid. Each layer can be switched off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore
+
+from gan_studio.gui import theme as th
+from gan_studio.gui.views.contours import contour_segments
+
+LAYERS: dict[str, str] = {
+    "surface": "D surface (colour)",
+    "contours": "D contour lines",
+    "density": "generator density",
+    "real": "real samples",
+    "fake": "generated samples",
+    "push": "push arrows (−∇ₓ L_G)",
+    "latent": "warped latent grid",
+}
+DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push"}
+MAX_ARROWS = 120  # arrows drawn (the first generated samples: a fixed latent batch, so they animate smoothly)
+ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
+
+
+def boundary_level(loss: str, score_kind: str) -> float | None:
+    """The D value that separates "real" from "fake" (drawn thicker), or None where no level means that."""
+    if score_kind == "probability" or loss == "lsgan":
+        return 0.5
+    if loss == "hinge":
+        return 0.0
+    return None
+
+
+def arrow_segments(p: np.ndarray, v: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arrows from points ``p`` along ``v`` as pairs of segment ends (shaft + two head strokes each).
+
+    Vectors are scaled so the 90th-percentile one is ``length`` long (longer ones clipped at 1.6×).
+    """
+    n = len(p)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    norm = np.linalg.norm(v, axis=1)
+    ref = float(np.percentile(norm, 90)) if np.any(norm > 0) else 1.0
+    ref = ref if ref > 0 else 1.0
+    lens = np.minimum(norm / ref * length, 1.6 * length)
+    unit = v / np.maximum(norm, 1e-12)[:, None]
+    tip = p + unit * lens[:, None]
+    head = np.maximum(0.35 * lens, 0.0)[:, None]
+    c, s = np.cos(np.radians(25)), np.sin(np.radians(25))
+    back = -unit
+    left = np.stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]], 1)
+    right = np.stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]], 1)
+    segs = np.stack([p, tip, tip, tip + head * left, tip, tip + head * right], 1)  # (n, 6, 2)
+    keep = lens > 1e-9
+    segs = segs[keep].reshape(-1, 2)
+    return segs[:, 0], segs[:, 1]
+
+
+def latent_polylines(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(2, k, k, 2) latent grid lines → x, y with NaN breaks between lines (for ``connect="finite"``)."""
+    lines = grid.reshape(-1, grid.shape[-2], grid.shape[-1])  # (2k, k, 2)
+    pad = np.full((lines.shape[0], 1, 2), np.nan)
+    flat = np.concatenate([lines, pad], 1).reshape(-1, 2)
+    return flat[:, 0], flat[:, 1]
+
+
+def _pixel_rect(xs: np.ndarray, ys: np.ndarray) -> QtCore.QRectF:
+    dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+    dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+    return QtCore.QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
+
+
+class DataView2D(pg.GraphicsLayoutWidget):
+    """Draws the 2D parts of a Frame; ``update_frame(frame)`` only calls setData / setImage."""
+
+    def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
+        super().__init__(parent=parent)
+        self.theme, self.scale = theme, scale
+        self.layers = set(DEFAULT_LAYERS)
+        self.plot: pg.PlotItem = self.addPlot(row=0, col=0)
+        self.plot.setAspectLocked(True)
+        self.plot.setMenuEnabled(False)
+        self.surface = pg.ImageItem(axisOrder="row-major")
+        self.surface.setZValue(-20)
+        self.density = pg.ImageItem(axisOrder="row-major")
+        self.density.setZValue(-15)
+        self.contours = pg.PlotCurveItem(connect="pairs")
+        self.boundary = pg.PlotCurveItem(connect="pairs")
+        self.latent = pg.PlotCurveItem(connect="finite")
+        self.real = pg.ScatterPlotItem(pen=None)
+        self.fake = pg.ScatterPlotItem(pen=None)
+        self.push = pg.PlotCurveItem(connect="pairs")
+        for z, item in enumerate([self.contours, self.boundary, self.latent, self.real, self.fake, self.push]):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self.plot.addItem(self.surface)
+        self.plot.addItem(self.density)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.d_colormap(), interactive=False, width=18,
+                                   label="σ(D(x))")
+        self.bar.setImageItem(self.surface, insert_in=self.plot)
+        # the legend sits under the plot (inside it, it would hide data), listing only the visible layers
+        self.legend = pg.LegendItem(colCount=2, verSpacing=-6, horSpacing=14)
+        self.ci.addItem(self.legend, row=1, col=0)
+        self.density_sample = pg.PlotDataItem([0], [0], pen=None, symbol="s")
+        self._has_boundary = True
+        self._real: np.ndarray | None = None
+        self._levels: tuple[float, float, float] | None = None
+        self._title = ""
+        self._bar_label = ""
+        self._bounds: tuple | None = None
+        self.frames_drawn = 0
+        self.apply_style(theme, scale)
+        self.set_layers(self.layers)
+
+    # -- style and layers -----------------------------------------------------------------------------------
+    def apply_style(self, theme: th.Theme, scale: float) -> None:
+        """Recolour and resize for a theme and view scale."""
+        self.theme, self.scale = theme, scale
+        self.setBackground(theme.bg)
+        th.style_plot(self.plot, theme, scale)
+        th.set_label(self.plot, "bottom", "x₁", theme, scale)
+        th.set_label(self.plot, "left", "x₂", theme, scale)
+        self.real.setBrush(theme.brush(theme.real, 170))
+        self.real.setSize(5.5 * scale)
+        self.fake.setBrush(theme.brush(theme.fake, 200))
+        self.fake.setSize(5.5 * scale)
+        self.fake.setSymbol("d")
+        self.contours.setPen(theme.pen(theme.fg, 0.9, scale, alpha=110))
+        self.boundary.setPen(theme.pen(theme.fg, 2.4, scale, alpha=200))
+        self.latent.setPen(theme.pen(theme.muted, 1.0, scale, alpha=170))
+        self.push.setPen(theme.pen(theme.fg, 1.3, scale, alpha=190))
+        self.bar.setColorMap(theme.d_colormap())
+        self.density.setColorMap(theme.density_colormap())
+        self.bar.axis.setStyle(tickFont=th.font(9 * scale))
+        self.bar.axis.setTextPen(theme.pen(theme.fg, 1, 1))
+        self.bar.axis.setPen(theme.pen(theme.muted, 1, 1))
+        self.bar.getAxis("left").setTextPen(theme.pen(theme.fg, 1, 1))
+        self.density_sample.setSymbolBrush(theme.brush(theme.extra, 150))
+        self.density_sample.setSymbolSize(11 * scale)
+        self._rebuild_legend()
+        if self._title:
+            th.set_title(self.plot, self._title, theme, scale)
+        if self._bar_label:
+            self.bar.getAxis("left").setLabel(self._bar_label, **{"color": theme.fg,
+                                                                   "font-size": f"{10 * scale:.1f}pt"})
+
+    def set_layers(self, layers) -> None:
+        """Show exactly the named layers (keys of LAYERS)."""
+        self.layers = set(layers)
+        self.surface.setVisible("surface" in self.layers)
+        self.contours.setVisible("contours" in self.layers)
+        self.boundary.setVisible("contours" in self.layers)
+        self.density.setVisible("density" in self.layers)
+        self.real.setVisible("real" in self.layers)
+        self.fake.setVisible("fake" in self.layers)
+        self.push.setVisible("push" in self.layers)
+        self.latent.setVisible("latent" in self.layers)
+        self._rebuild_legend()
+
+    def _rebuild_legend(self) -> None:
+        entries = [("real", self.real, "real data"), ("fake", self.fake, "generated G(z)"),
+                   ("push", self.push, "push −∇ₓL_G"),
+                   ("contours", self.boundary, "decision boundary" if self._has_boundary else None),
+                   ("density", self.density_sample, "p_g estimate"),
+                   ("latent", self.latent, "G(latent grid)")]
+        self.legend.clear()
+        for layer, item, text in entries:
+            if layer in self.layers and text:
+                self.legend.addItem(item, text)
+        th.style_legend(self.legend, self.theme, self.scale)
+        self.legend.setPen(None)
+        self.legend.setBrush(None)
+
+    # -- data -----------------------------------------------------------------------------------------------
+    def _follow(self, fake: np.ndarray, bounds: np.ndarray) -> None:
+        """Widen the view (never narrow it) when over 10 % of the generated samples are outside it, so a
+        generator that wandered off stays visible; at most 4× the data's plot bounds."""
+        (x0, x1), (y0, y1) = self.plot.viewRange()
+        finite = fake[np.isfinite(fake).all(1)]
+        if not len(finite):
+            return
+        outside = ((finite[:, 0] < x0) | (finite[:, 0] > x1) | (finite[:, 1] < y0) | (finite[:, 1] > y1)).mean()
+        if outside <= 0.1:
+            return
+        centre, half = bounds.mean(1), (bounds[:, 1] - bounds[:, 0]) * 2
+        lo = np.maximum(np.minimum(np.percentile(finite, 1, axis=0), [x0, y0]), centre - half)
+        hi = np.minimum(np.maximum(np.percentile(finite, 99, axis=0), [x1, y1]), centre + half)
+        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
+
+    def update_frame(self, frame, probed: bool = True) -> None:
+        """Draw a 2D Frame; ``probed=False`` (a sample-only frame) keeps the last surface and latent grid."""
+        b = np.asarray(frame.bounds, dtype=float)
+        key = tuple(np.round(b.ravel(), 6))
+        if key != self._bounds:  # new data set: fit the view once, then leave zoom to the user
+            self._bounds = key
+            self.plot.setRange(xRange=b[0], yRange=b[1], padding=0.02)
+        fake = np.asarray(frame.fake[:, :2], dtype=float)
+        self._follow(fake, b)
+        real = np.asarray(frame.real[:, :2], dtype=float)
+        if self._real is None or real.shape != self._real.shape or not np.array_equal(real, self._real):
+            self._real = real  # the display sample is fixed: skip the 2–3 ms setData when it did not change
+            self.real.setData(pos=real)
+        self.fake.setData(pos=fake)
+        prob = frame.score_kind == "probability"
+        s = frame.surface
+        if s is not None and probed:
+            score = np.asarray(s.score, dtype=float)
+            shown = 1.0 / (1.0 + np.exp(-np.clip(score, -50, 50))) if prob else score
+            level = boundary_level(frame.loss, frame.score_kind)
+            if prob:
+                lo, hi = 0.0, 1.0
+            else:
+                centre = level if level is not None else float(np.nanmedian(shown))
+                lo, hi = th.symmetric_levels(shown - centre,
+                                             None if self._levels is None else
+                                             (self._levels[0] - self._levels[2], self._levels[1] - self._levels[2]))
+                lo, hi = lo + centre, hi + centre
+            self._levels = (lo, hi, 0.0 if prob else centre)
+            rect = _pixel_rect(np.asarray(s.xs), np.asarray(s.ys))
+            self.surface.setImage(shown, autoLevels=False, levels=(lo, hi))
+            self.surface.setRect(rect)
+            self.bar.setLevels((lo, hi))
+            if prob:
+                levels = [0.1, 0.25, 0.75, 0.9]
+            else:
+                levels = [lo + (hi - lo) * f for f in (0.1, 0.25, 0.4, 0.6, 0.75, 0.9)]
+            cx, cy = contour_segments(shown, np.asarray(s.xs), np.asarray(s.ys), levels)
+            self.contours.setData(cx, cy)
+            if (level is not None) != self._has_boundary:
+                self._has_boundary = level is not None
+                self._rebuild_legend()
+            if level is not None:
+                bx, by = contour_segments(shown, np.asarray(s.xs), np.asarray(s.ys), [level])
+                self.boundary.setData(bx, by)
+            else:
+                self.boundary.setData([], [])
+            if s.gen_density is not None:
+                dens = np.asarray(s.gen_density, dtype=float)
+                top = float(np.nanpercentile(dens, 99.5)) if np.isfinite(dens).any() else 1.0
+                self.density.setImage(dens, autoLevels=False, levels=(0.0, max(top, 1e-12)))
+                self.density.setRect(rect)
+            label = ("σ(D(x)) = P(real)" if prob else
+                     "critic score D(x)" if frame.loss in ("wgan", "hinge") else "raw score D(x)")
+            if label != self._bar_label:
+                self._bar_label = label
+                self.bar.getAxis("left").setLabel(label, **{"color": self.theme.fg,
+                                                             "font-size": f"{10 * self.scale:.1f}pt"})
+        n = min(MAX_ARROWS, len(frame.fake))
+        if frame.push is not None and n:
+            span = float(b[0, 1] - b[0, 0]) if b.shape[0] else 1.0
+            ax, ay = arrow_segments(np.asarray(frame.fake[:n, :2], float), np.asarray(frame.push[:n, :2], float),
+                                    ARROW_FRACTION * span)
+            self.push.setData(ax, ay)
+        else:
+            self.push.setData([], [])
+        if not probed:
+            pass
+        elif frame.latent_grid is not None and frame.latent_grid.shape[-1] == 2:
+            lx, ly = latent_polylines(np.asarray(frame.latent_grid, float))
+            self.latent.setData(lx, ly)
+        else:
+            self.latent.setData([], [])
+        title = f"Data space · {frame.loss} + {frame.lipschitz} · step {frame.step:,}"
+        if title != self._title:
+            self._title = title
+            th.set_title(self.plot, title, self.theme, self.scale)
+        self.frames_drawn += 1
+
+
+def explanation(frame) -> str:
+    """A few sentences (HTML) saying how to read the data-space view for this frame's loss and dimension."""
+    critic = frame.score_kind != "probability"
+    if frame.dim == 1:
+        d = ("<b>Middle</b>: D(x) as the probability that x is real (green) against the best possible D* for "
+             "the current generator (dashed)." if not critic else
+             "<b>Middle</b>: the critic D(x) (green); for WGAN the dashed line is the optimal critic "
+             "(slope ±1). A critic's constant offset is arbitrary, so both are shifted to mean 0 on the data.")
+        return ("<b>How to read this.</b> <b>Top</b>: the data density (blue, exact) and the generator's density "
+                "(orange, estimated from samples; ticks under the axis are samples). " + d +
+                " <b>Bottom</b>: where the generator sends evenly spaced z (Goodfellow et al. 2014, Fig. 1): "
+                "lines bunch up where p_g is high.")
+    if not critic:
+        bg = ("The background is the discriminator's verdict σ(D(x)), the probability that x is real: blue = "
+              "“real”, orange = “fake”; the thick line is σ(D) = ½, where D cannot tell.")
+    else:
+        bg = ("The background is the critic's score D(x): blue = higher = “more real”, orange = lower. Only "
+              "differences matter (there is no probability here); the generator climbs this surface.")
+    return ("<b>How to read this.</b> Blue dots: real data. Orange diamonds: the generator's samples G(z). "
+            + bg + " Arrows: the direction the generator's next update pushes each sample (−∇ₓ L_G, scaled "
+            "for visibility). A generator that sits on only some of the blue clusters shows mode collapse.")

@@ -1,0 +1,322 @@
+"""Time series on one shared step axis: losses, mean D, JS, W1 vs the critic, gradient norms, mode coverage.
+
+Every mid-run change (an event) is a labelled vertical marker on every plot ("loss: ns → wgan").
+Each plot's colour key sits under its title (a legend box would hide data in plots this small) and lists
+only the curves that have data. Curves are built once (per-layer gradient curves when their column first
+appears) and then only get ``setData``; nothing redraws unless the history changed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from gan_studio import config
+from gan_studio.gui import theme as th
+from gan_studio.gui.history import History, event_label
+
+MAX_MARKERS = 40  # newest events drawn as markers (older ones stay in the log)
+KEY_CHARS = 40  # characters per colour-key line under a title (at view scale 1)
+KNOWN_MODES = {"ring8": 8, "grid25": 25, "gauss1d": 1, "shifted1d": 1, "bimodal1d": 2, "trimodal1d": 3,
+               "digits": 10, "mnist": 10, "fashion-mnist": 10}
+
+
+class LogAxis(pg.AxisItem):
+    """A log axis that labels only 1-2-5 steps (pyqtgraph labels every minor tick, 0.06 0.07 0.08 …, which
+    overlap); the other integer multiples get unlabelled ticks."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (Qt name)
+        if not self.logMode or maxVal <= minVal:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = math.floor(minVal), math.ceil(maxVal)
+        span = maxVal - minVal
+        steps = (1,) if span > 2.5 else (1, 2, 5) if span > 0.8 else (1, 2, 3, 5, 7)
+        major, minor = [], []
+        for e in range(lo, hi + 1):
+            for m in range(1, 10):
+                v = e + math.log10(m)
+                if minVal <= v <= maxVal:
+                    (major if m in steps else minor).append(v)
+        return [(None, major), (None, minor)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{10 ** v:.3g}" for v in values]
+
+
+class _Panel:
+    """One PlotItem: its curves (left axis, or right axis via a second ViewBox), fills and markers."""
+
+    def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, title: str, ylabel: str,
+                 right_label: str | None = None, log_y: bool = False, axis: pg.AxisItem | None = None):
+        self.title, self.ylabel, self.right_label = title, ylabel, right_label
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, axisItems={"left": axis} if axis else None)
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setMenuEnabled(False)
+        self.log_y = log_y
+        if log_y:
+            self.plot.setLogMode(y=True)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.extra_key: list[tuple[str, str, str, str]] = []  # (column that must have data, colour, text, style)
+        self.key: list = []
+        self.markers: list[pg.InfiniteLine] = []
+        self.vb2: pg.ViewBox | None = None
+        if right_label:
+            self.vb2 = pg.ViewBox()
+            self.vb2.setMenuEnabled(False)
+            self.plot.showAxis("right")
+            self.plot.scene().addItem(self.vb2)
+            self.plot.getAxis("right").linkToView(self.vb2)
+            self.vb2.setXLink(self.plot)
+            self.plot.vb.sigResized.connect(self._sync)
+
+    def _sync(self) -> None:
+        self.vb2.setGeometry(self.plot.vb.sceneBoundingRect())
+        self.vb2.linkedViewChanged(self.plot.vb, self.vb2.XAxis)
+
+    def curve(self, key: str, name: str, color: str, width: float = 2.0, dash: bool = False,
+              right: bool = False) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(name=name)
+        item.opts_style = (color, width, dash)
+        (self.vb2 if right and self.vb2 is not None else self.plot).addItem(item)
+        self.curves[key] = item
+        return item
+
+    def key_entries(self, history: History, theme: th.Theme) -> list[tuple[str, str, str]]:
+        out = []
+        for key, item in self.curves.items():
+            s = history.get(key)
+            if s is not None and s.n and not key.endswith("_floor"):
+                color, _, dash = item.opts_style
+                out.append((color, item.name(), "dash" if dash else "line"))
+        for column, color, text, style in self.extra_key:
+            s = history.get(column)
+            if s is not None and s.n:
+                out.append((color, text, style))
+        return out
+
+    def restyle_title(self, theme: th.Theme, scale: float) -> None:
+        lines: list[list] = []  # greedy wrap: at most KEY_CHARS / scale characters per line
+        for entry in self.key:
+            if lines and sum(len(e[1]) + 5 for e in lines[-1]) + len(entry[1]) + 3 <= KEY_CHARS / scale:
+                lines[-1].append(entry)
+            else:
+                lines.append([entry])
+        key = "<br>".join(th.key_html(line, theme, scale) for line in lines)
+        th.set_title(self.plot, self.title, theme, scale, key)
+        if len(lines) > 1:  # set_title sizes the row for one key line
+            height = int((24 + 17 * len(lines)) * scale + 6)
+            self.plot.titleLabel.setMaximumHeight(height)
+            self.plot.layout.setRowFixedHeight(0, height)
+
+
+class TimeSeriesView(pg.GraphicsLayoutWidget):
+    """Six plots linked on the step axis; ``update_history`` redraws from a History."""
+
+    def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
+        super().__init__(parent=parent)
+        self.theme, self.scale = theme, scale
+        self._version = -1
+        self._marker_key: list | None = None
+        self._n_markers = 0
+        self._data_name = ""
+        lay = self.ci
+        self.losses = _Panel(lay, 0, 0, "Losses", "loss")
+        self.dmean = _Panel(lay, 0, 1, "Mean D score", "mean D(x)")
+        self.js = _Panel(lay, 1, 0, "Jensen–Shannon", "JS (nats)")
+        self.w1 = _Panel(lay, 1, 1, "Wasserstein-1 and critic", "W1", right_label="lip")
+        self.grads = _Panel(lay, 2, 0, "Gradient norms", "‖∇θ L‖ per layer (log)", log_y=True,
+                            axis=LogAxis(orientation="left"))
+        self.modes = _Panel(lay, 2, 1, "Mode coverage", "modes covered", right_label="high quality %")
+        self.panels = [self.losses, self.dmean, self.js, self.w1, self.grads, self.modes]
+        for col in range(2):
+            lay.layout.setColumnStretchFactor(col, 1)
+        for p in self.panels[1:]:
+            p.plot.setXLink(self.losses.plot)
+        t = theme
+        self.losses.curve("loss_d", "L_D", t.d)
+        self.losses.curve("loss_g", "L_G", t.g)
+        self.dmean.curve("d_real", "real", t.real)
+        self.dmean.curve("d_fake", "generated", t.fake)
+        # JS: the noise floor is a shaded band from 0 up to the floor estimate
+        self.js_zero = pg.PlotDataItem()
+        self.js.plot.addItem(self.js_zero)
+        floor = self.js.curve("js_floor", "noise floor", t.muted, 1.0)
+        self.js_fill = pg.FillBetweenItem(floor, self.js_zero, brush=t.brush(t.muted, 70))
+        self.js.plot.addItem(self.js_fill)
+        self.js.curve("js", "sample estimate", t.fg)
+        self.js.curve("js_d", "D-implied", t.extra)
+        self.js.curve("fdiv_d", "f-GAN bound", t.sky)
+        self.js.extra_key = [("js_floor", t.muted, "noise floor", "fill")]
+        self.js_max = pg.InfiniteLine(pos=math.log(2), angle=0, label="log 2 = max",
+                                      labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
+        self.js.plot.addItem(self.js_max)
+        self.w1_zero = pg.PlotDataItem()
+        self.w1.plot.addItem(self.w1_zero)
+        wfloor = self.w1.curve("w1_floor", "noise floor", t.muted, 1.0)
+        self.w1_fill = pg.FillBetweenItem(wfloor, self.w1_zero, brush=t.brush(t.muted, 70))
+        self.w1.plot.addItem(self.w1_fill)
+        self.w1.curve("w1", "W1 exact", t.fg)
+        self.w1.curve("sw1", "sliced", t.muted, 1.5, dash=True)
+        self.w1.curve("w1_critic", "critic E D(r)−E D(f)", t.d)
+        self.w1.curve("w1_lb", "critic / lip", t.extra)
+        self.w1.curve("lip", "lip (right)", t.sky, 1.5, dash=True, right=True)
+        self.w1.extra_key = [("w1_floor", t.muted, "floor", "fill")]
+        self.modes.curve("modes", "modes", t.fg)
+        self.modes.curve("classes", "classes", t.fg)
+        self.modes.curve("hq", "% high quality (right)", t.g, 1.5, dash=True, right=True)
+        self.modes.curve("confident", "% confident (right)", t.g, 1.5, dash=True, right=True)
+        self.modes_ref = pg.InfiniteLine(pos=0, angle=0, label="",
+                                         labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]})
+        self.modes_ref.setVisible(False)
+        self.modes.plot.addItem(self.modes_ref)
+        self.grad_keys: list[str] = []
+        self.apply_style(theme, scale)
+
+    # -- style ----------------------------------------------------------------------------------------------
+    def apply_style(self, theme: th.Theme, scale: float) -> None:
+        """Recolour and resize everything for a theme and view scale (items are kept)."""
+        self.theme, self.scale = theme, scale
+        self.setBackground(theme.bg)
+        for p in self.panels:
+            th.style_plot(p.plot, theme, scale)
+            p.restyle_title(theme, scale)
+            th.set_label(p.plot, "left", p.ylabel, theme, scale)
+            th.set_label(p.plot, "bottom", "step", theme, scale)
+            if p.right_label:
+                th.set_label(p.plot, "right", p.right_label, theme, scale)
+            for item in p.curves.values():
+                color, width, dash = item.opts_style
+                item.setPen(theme.pen(color, width, scale, dash))
+            for m in p.markers:
+                self._style_marker(m)
+        self.js_fill.setBrush(theme.brush(theme.muted, 70))
+        self.w1_fill.setBrush(theme.brush(theme.muted, 70))
+        for line in (self.js_max, self.modes_ref):
+            line.setPen(theme.pen(theme.muted, 1.2, scale, dash=True))
+            line.label.setColor(theme.muted)
+            line.label.setFont(th.font(8.5 * scale))
+
+    def _style_marker(self, m: pg.InfiniteLine) -> None:
+        m.setPen(self.theme.pen(self.theme.marker, 1.5, self.scale, dash=True))
+        m.label.setColor(self.theme.marker)
+        m.label.setFont(th.font(8.5 * self.scale, bold=True))
+
+    # -- data -----------------------------------------------------------------------------------------------
+    def set_context(self, cfg: dict | None) -> None:
+        """Labels that depend on the config: sample sizes of the estimates, the data set's number of modes."""
+        if not cfg:
+            return
+        m = cfg.get("metrics", {})
+        data = cfg.get("data", {}).get("name", "")
+        dim2 = data not in KNOWN_MODES or not data.endswith("1d")
+        names = {("js", "js"): f"sample (n = {m.get('n_samples')})",
+                 ("w1", "w1"): f"exact (n = {m.get('ot_samples')})" if dim2 else "exact"}
+        changed = False
+        for (panel, key), name in names.items():
+            item = getattr(self, panel).curves[key]
+            if item.name() != name:
+                item.opts["name"] = name
+                changed = True
+        if data != self._data_name:
+            self._data_name = data
+            image = config.is_image_data(data)
+            p = self.modes
+            p.ylabel, p.right_label = ("classes covered", "confident %") if image else ("modes covered",
+                                                                                       "high quality %")
+            th.set_label(p.plot, "left", p.ylabel, self.theme, self.scale)
+            th.set_label(p.plot, "right", p.right_label, self.theme, self.scale)
+            k = KNOWN_MODES.get(data)
+            self.modes_ref.setVisible(k is not None)
+            if k is not None:
+                self.modes_ref.setValue(k)
+                self.modes_ref.label.setFormat(f"{k} in the data")
+        if changed:
+            self._version = -1  # keys are rebuilt at the next update
+
+    def _ensure_grad_curves(self, history: History) -> None:
+        d_cols, g_cols = history.columns("grad_d_"), history.columns("grad_g_")
+        keys = d_cols + g_cols
+        if keys == self.grad_keys:
+            return
+        for key in keys:
+            if key not in self.grads.curves:
+                kind = "d" if key.startswith("grad_d_") else "g"
+                self.grads.curve(key, key, self.theme.d, 1.6)
+        self.grad_keys = keys
+        for kind, cols in (("d", d_cols), ("g", g_cols)):  # shades depend on the number of layers
+            for colour, key in zip(self.theme.series(len(cols), kind), cols, strict=True):
+                item = self.grads.curves[key]
+                item.opts_style = (colour, 1.6, False)
+                item.setPen(self.theme.pen(colour, 1.6, self.scale))
+        t = self.theme
+        d_sh, g_sh = t.series(max(len(d_cols), 1), "d"), t.series(max(len(g_cols), 1), "g")
+        self.grads.extra_key = [(d_cols[0], d_sh[-1], f"D layers 1–{len(d_cols)}", "line")] \
+            if d_cols else []
+        if g_cols:
+            self.grads.extra_key.append((g_cols[0], g_sh[-1], f"G layers 1–{len(g_cols)}", "line"))
+
+    def update_history(self, history: History) -> None:
+        """Redraw every curve, key and marker from ``history`` (no-op when it has not changed)."""
+        if history.version == self._version:
+            return
+        self._version = history.version
+        self._ensure_grad_curves(history)
+        for p in self.panels:
+            for key, item in p.curves.items():
+                s = history.get(key)
+                if s is None or s.n == 0:
+                    item.setData([], [])
+                    continue
+                x, y = s.x, s.y
+                if p.log_y:
+                    ok = y > 0
+                    x, y = x[ok], y[ok]
+                item.setData(x, y, skipFiniteCheck=True)
+            key = p.key_entries(history, self.theme) if p is not self.grads else \
+                [(c, t, st) for col, c, t, st in self.grads.extra_key]
+            if key != p.key:
+                p.key = key
+                p.restyle_title(self.theme, self.scale)
+        for key, zero in (("js_floor", self.js_zero), ("w1_floor", self.w1_zero)):
+            s = history.get(key)
+            zero.setData(s.x, np.zeros(s.n)) if s is not None and s.n else zero.setData([], [])
+        self._update_markers(history.events)
+
+    def _update_markers(self, events: list[dict]) -> None:
+        shown = [e for e in events if e.get("what") not in ("step_d", "step_g")][-MAX_MARKERS:]
+        key = [(e.get("step"), e.get("what"), str(e.get("new"))) for e in shown]
+        if key == self._marker_key:
+            return
+        self._marker_key = key
+        groups: list[tuple[float, str]] = []  # one marker per step; several changes at once share it
+        for e in shown:
+            step = float(e.get("step", 0))
+            if groups and groups[-1][0] == step:
+                groups[-1] = (step, groups[-1][1] + "\n" + event_label(e))
+            else:
+                groups.append((step, event_label(e)))
+        for p in self.panels:
+            for m in p.markers:
+                p.plot.removeItem(m)
+            p.markers = []
+            for step, label in groups:
+                m = pg.InfiniteLine(pos=step, angle=90, movable=False, label=label,
+                                    labelOpts={"position": 0.04, "rotateAxis": (1, 0), "anchors": [(0, 1), (0, 1)]})
+                m.setZValue(-5)
+                self._style_marker(m)
+                p.plot.addItem(m, ignoreBounds=True)
+                p.markers.append(m)
+        self._n_markers = len(groups)
+
+    @property
+    def marker_count(self) -> int:
+        """Markers on each plot (every plot has the same markers)."""
+        return self._n_markers
+
+    def markers_per_plot(self) -> list[int]:
+        return [len(p.markers) for p in self.panels]

@@ -1,0 +1,331 @@
+"""The studio window: data-space view and time series in the middle, controls on the left, a status bar.
+
+Flow: the worker process sends Packets; a PacketBridge thread turns them into Qt signals; ``on_packet``
+adds their rows and events to the bounded History at once (nothing is lost) and keeps only the newest
+frame; a 60 Hz timer paints that frame if it is new. The window never waits on training.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PyQt6 import QtCore, QtWidgets
+
+from gan_studio import config
+from gan_studio.config import Config
+from gan_studio.gui import theme as th
+from gan_studio.gui.bridge import PacketBridge
+from gan_studio.gui.history import History
+from gan_studio.gui.panels.controls import SCALES, ControlPanel, shortcut
+from gan_studio.gui.views.data1d import DataView1D
+from gan_studio.gui.views.data2d import DataView2D, explanation
+from gan_studio.gui.views.samples import SampleGrid
+from gan_studio.gui.views.timeseries import TimeSeriesView
+from gan_studio.worker import Packet, WorkerHandle
+
+PAINT_INTERVAL_MS = 16  # check for a new frame at 60 Hz; paint only when there is one
+SERIES_INTERVAL_S = 0.1  # time series redraw at most 10 times a second (they move slowly; ~25 curves)
+
+
+def default_worker(cfg: Config, at_schedule=()) -> WorkerHandle:
+    """The real worker: a spawned process running ``gan_studio.engine.Trainer``."""
+    return WorkerHandle(cfg, at_schedule)
+
+
+def _image_views_class():
+    """The image-views widget (``gui/views/images.py``, another module), or None when it is absent."""
+    try:
+        from gan_studio.gui.views.images import ImageViews
+    except ImportError:
+        return None
+    return ImageViews
+
+
+class StudioWindow(QtWidgets.QMainWindow):
+    """The main window; see the module docstring."""
+
+    def __init__(self, cfg: Config, at_schedule=(), worker_factory=default_worker, autostart: bool = True,
+                 theme: str = "light", scale: float = 1.0):
+        super().__init__()
+        self.setWindowTitle("GAN Studio")
+        self.cfg = cfg
+        self.at_schedule = at_schedule or ()
+        self.worker_factory = worker_factory
+        self.worker = None
+        self.bridge: PacketBridge | None = None
+        self.theme, self.scale = th.THEMES[theme], scale
+        self.history = History()
+        self.generation = None
+        self.latest: Packet | None = None
+        self.latest_probed: Packet | None = None
+        self.dirty = False
+        self.step = 0
+        self.playing = False
+        self.error = ""
+        self.packets_received = 0
+        self.frames_painted = 0
+        self.paint_times: deque = deque(maxlen=4000)  # monotonic time of every paint (bench: frame rate, p95)
+        self.paint_costs: deque = deque(maxlen=4000)  # seconds each paint took
+        self.series_painted = 0.0
+        self.sent: list[tuple] = []  # every command sent, in order (tests and the event log)
+        self._closed = False
+
+        self.view2d = DataView2D(self.theme, scale)
+        self.view1d = DataView1D(self.theme, scale)
+        self.samples = SampleGrid(self.theme, scale)
+        self.data_stack = QtWidgets.QStackedWidget()
+        for w in (self.view2d, self.view1d, self.samples):
+            self.data_stack.addWidget(w)
+        self.data_stack.setCurrentWidget(self.view1d if cfg.data.name.endswith("1d") else self.view2d)
+        self.explain = QtWidgets.QLabel("")
+        self.explain.setWordWrap(True)
+        self.explain.setObjectName("explain")
+        self.explain.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.explain.setContentsMargins(8, 4, 8, 4)
+        data_tab = QtWidgets.QWidget()
+        box = QtWidgets.QVBoxLayout(data_tab)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.data_stack, 1)
+        box.addWidget(self.explain)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(data_tab, "Data space")
+        self.images = None  # ImageViews, created on the first frame with images
+        self.series = TimeSeriesView(self.theme, scale)
+        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.series)
+        splitter.setStretchFactor(0, 10)
+        splitter.setStretchFactor(1, 11)
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+
+        self.controls = ControlPanel(cfg)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.dock = QtWidgets.QDockWidget("Controls")
+        self.dock.setObjectName("controls")
+        self.dock.setWidget(scroll)
+        self.dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+
+        self.status_state = QtWidgets.QLabel("starting the trainer…")
+        self.status_message = QtWidgets.QLabel("")
+        self.status_message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.status_state)
+        self.statusBar().addWidget(self.status_message, 1)
+
+        self.controls.command.connect(self.send)
+        self.controls.restart.connect(self.request_restart)
+        self.controls.message.connect(self.show_message)
+        self.controls.layers_changed.connect(self.view2d.set_layers)
+        self.controls.view_changed.connect(self.set_view)
+        self.shortcuts = [
+            shortcut(self, QtCore.Qt.Key.Key_Space, self.controls.toggle_play),
+            shortcut(self, QtCore.Qt.Key.Key_Right, lambda: self.send(("step", 1))),
+            shortcut(self, QtCore.Qt.Key.Key_R, lambda: self.send(("apply", "reset", None))),
+            shortcut(self, QtCore.Qt.Key.Key_F, self.toggle_fullscreen),
+        ]
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(PAINT_INTERVAL_MS)
+        self.timer.timeout.connect(self.paint)
+        self.timer.start()
+        self.resize(1600, 1000)
+        self.set_view(theme, scale)
+        if autostart:
+            self.start_worker()
+
+    # -- worker ---------------------------------------------------------------------------------------------
+    def start_worker(self) -> None:
+        """Spawn the worker and the thread that reads its packets."""
+        self.worker = self.worker_factory(self.cfg, self.at_schedule)
+        self.worker.start()
+        self.bridge = PacketBridge(self.worker, self)
+        self.bridge.packet.connect(self.on_packet)
+        self.bridge.start()
+
+    def send(self, cmd: tuple) -> None:
+        """Send one command to the worker (applied in order, between steps)."""
+        self.sent.append(tuple(cmd))
+        if self.worker is not None:
+            self.worker.send(*cmd)
+
+    def confirm(self, text: str) -> bool:
+        """Ask before something destructive (a restart); tests replace this."""
+        answer = QtWidgets.QMessageBox.question(self, "Restart the run?", text)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def request_restart(self, cfg: Config, what: str) -> None:
+        """Restart on ``cfg`` after asking (the run's history is lost)."""
+        if self.step > 0 and not self.confirm(f"Changing the {what} starts a new run; the current run "
+                                              f"(step {self.step:,}) and its curves are discarded. Restart?"):
+            return
+        self.cfg = cfg
+        self.send(("restart", config.to_dict(cfg)))
+        self.show_message(f"restarting with the {what}…", False)
+
+    def shutdown(self) -> None:
+        """Stop painting, the bridge thread and the worker (within 2 s)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.timer.stop()
+        if self.bridge is not None:
+            self.bridge.stop()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- packets and painting -------------------------------------------------------------------------------
+    def on_packet(self, packet: Packet) -> None:
+        """Take in a packet: history and controls now, the frame at the next paint."""
+        self.packets_received += 1
+        if packet.generation != self.generation:
+            self.generation = packet.generation
+            self.history.clear()
+        self.history.add_rows(packet.rows)
+        self.history.add_events(packet.events)
+        for text in packet.messages:
+            if text != packet.error:
+                self.show_message(text, text.startswith(("refused", "could not", "ignored", "unknown")))
+        if packet.error != self.error:
+            self.error = packet.error
+            if packet.error:
+                self.show_message(packet.error, True)
+        self.step, self.playing = packet.step, packet.playing
+        self.controls.sync(packet.cfg, packet.playing, packet.devices)
+        if packet.cfg:
+            self.cfg = self.controls.cfg
+        self.series.set_context(packet.cfg)
+        if packet.probed and packet.frame is not None:
+            self.latest_probed = packet  # drawn even if a sample-only frame overtakes it before the paint
+        self.latest = packet
+        self.dirty = True
+
+    def paint(self) -> None:
+        """Draw the newest frame if it has not been drawn yet."""
+        if not self.dirty or self.latest is None:
+            return
+        t0 = time.perf_counter()
+        now = time.monotonic()
+        self.dirty = False
+        packet = self.latest
+        frame = packet.frame
+        probed = self.latest_probed
+        self.latest_probed = None
+        if probed is not None and probed is not packet:
+            self.draw_frame(probed.frame, True)
+        if frame is not None:
+            self.draw_frame(frame, packet.probed)
+        if now - self.series_painted >= SERIES_INTERVAL_S or not packet.playing:
+            self.series_painted = now
+            self.series.update_history(self.history)
+        self.update_status(packet)
+        self.paint_times.append(now)
+        self.paint_costs.append(time.perf_counter() - t0)
+        self.frames_painted += 1
+
+    def draw_frame(self, frame, probed: bool = True) -> None:
+        """Send a frame to the views that apply to it (``probed``: it carries surfaces / curves)."""
+        real = getattr(frame, "real", None)
+        if real is not None and getattr(real, "ndim", 2) == 4:
+            self.data_stack.setCurrentWidget(self.samples)
+            self.samples.update_frame(frame)
+        elif frame.dim == 1:
+            self.data_stack.setCurrentWidget(self.view1d)
+            self.view1d.update_frame(frame, probed)
+        else:
+            self.data_stack.setCurrentWidget(self.view2d)
+            self.view2d.update_frame(frame, probed)
+        if frame.images:
+            self._draw_images(frame)
+        if not (real is not None and getattr(real, "ndim", 2) == 4):
+            text = explanation(frame)
+            if text != self.explain.text():
+                self.explain.setText(text)
+
+    def _draw_images(self, frame) -> None:
+        if self.images is None:
+            cls = _image_views_class()
+            if cls is None:
+                return
+            try:
+                try:
+                    self.images = cls(self.theme, self.scale)
+                except TypeError:  # a widget without theme arguments
+                    self.images = cls()
+            except Exception as err:  # another module's widget must not take the window down
+                self.show_message(f"image views unavailable: {err}", True)
+                self.images = False
+                return
+            self.tabs.addTab(self.images, "Images")
+            self.tabs.setCurrentWidget(self.images)
+        if self.images:
+            try:
+                self.images.update_frame(frame)
+            except Exception as err:
+                self.show_message(f"image views failed: {type(err).__name__}: {err}", True)
+
+    def update_status(self, packet: Packet) -> None:
+        fps = self.frame_rate()
+        state = "playing" if packet.playing else "paused"
+        device = packet.device or "?"
+        self.status_state.setText(f"  {state} · step {packet.step:,} · {packet.steps_per_s:,.0f} steps/s · "
+                                  f"{fps:.0f} frames/s · {device}  ")
+
+    def frame_rate(self, window_s: float = 2.0) -> float:
+        """Frames painted per second over the last ``window_s`` seconds."""
+        if len(self.paint_times) < 2:
+            return 0.0
+        now = time.monotonic()
+        recent = [t for t in self.paint_times if now - t <= window_s]
+        if len(recent) < 2:
+            return 0.0
+        return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-9)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        """A line in the status bar; errors in red."""
+        color = self.theme.error if error else self.theme.fg
+        self.status_message.setStyleSheet(f"color: {color}; font-weight: {'bold' if error else 'normal'};")
+        self.status_message.setText(text)
+        self.status_message.setToolTip(text)
+
+    # -- view settings --------------------------------------------------------------------------------------
+    def set_view(self, theme: str, scale: float) -> None:
+        """Switch theme and view scale for every view and the controls."""
+        self.theme, self.scale = th.THEMES[theme], scale
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            th.apply_app_theme(app, self.theme, scale)
+        for view in (self.view2d, self.view1d, self.samples, self.series, self.images):
+            if view and hasattr(view, "apply_style"):
+                view.apply_style(self.theme, scale)
+        c = self.controls
+        for box, text in ((c.theme, theme), (c.scale, next(lbl for lbl, v in SCALES if v == scale) if scale in
+                                               [v for _, v in SCALES] else c.scale.currentText())):
+            box.blockSignals(True)
+            box.setCurrentText(text)
+            box.blockSignals(False)
+        QtCore.QTimer.singleShot(0, self._fit_dock)  # after the new font reached the controls
+        self._fit_dock()
+        self.dirty = self.latest is not None
+
+    def _fit_dock(self) -> None:
+        self.controls.adjustSize()
+        bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.dock.setMinimumWidth(self.controls.minimumSizeHint().width() + bar + 6)
+
+    def toggle_fullscreen(self) -> None:
+        """F: full screen on and off."""
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()

@@ -1,0 +1,505 @@
+"""Training in a separate process: commands in through one queue, frames out through another.
+
+Why a process (measured, see DESIGN.md): on 2 cores a training *thread* in the GUI process ran at ~57 % of
+headless speed (GIL), a spawned process at ~83–92 %, and a crash or CUDA error there cannot take the window down.
+
+The protocol (no Qt and no torch here; the engine is imported inside the child process only):
+
+* **Commands** (GUI → worker) are tuples on an unbounded queue, never dropped and applied in order, always
+  *between* two training steps::
+
+      ("play",)  ("pause",)  ("step", n)  ("apply", what, value)  ("speed", steps_per_frame, fps)
+      ("grid", n)  ("frame",)  ("restart", config_dict)  ("quit",)
+
+  ``what``/``value`` go to ``Trainer.apply`` unchanged: a dotted config key (``"loss.name"``, ...) or an action
+  (``"step_d"``, ``"step_g"``, ``"reset"``, ``"reseed"``). A model-shape, data-set or device change needs a new
+  Trainer: send ``("restart", config_dict)``.
+* **Packets** (worker → GUI) on a queue of size 2: the newest Frame plus the worker's state. When the queue is
+  full the packet is dropped, but its metrics rows, events and messages stay pending and ride on the next
+  packet that gets through, so the window's history never misses a row.
+* While playing, a frame is made at a time cadence (``fps``). Probes (D on a grid, densities, the latent
+  grid) cost ~2 training steps per frame on the default preset, so only some frames carry them
+  ("probed"): as many as keep their cost under ``PROBE_SHARE`` of the worker's time (at most
+  ``PROBE_FPS`` per second); the others carry samples and push arrows only (a fifth of the cost) and are
+  themselves kept under ``CHEAP_SHARE``. The views keep the last probes until new ones arrive.
+  While paused, every frame is probed and one follows every command.
+* Any exception in training (``NonFiniteError``, CUDA out of memory, a bug) pauses the run, keeps the
+  trainer's last good state, and is reported in ``Packet.error``; the worker keeps serving commands.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import inspect
+import multiprocessing as mp
+import os
+import queue
+import signal
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from gan_studio import config
+from gan_studio.schedule import Schedule
+
+ENGINE = "gan_studio.engine:Trainer"  # "module:attribute" of the trainer class the worker builds
+FPS = 30.0  # frames per second asked for while playing
+PROBE_FPS = 10.0  # at most this many probed frames per second
+PROBE_SHARE = 0.06  # probed frames take at most this share of the worker's time ...
+CHEAP_SHARE = 0.08  # ... and sample-only frames at most this share
+PROBE_MAX_INTERVAL_S = 1.0
+STOP_TIMEOUT_S = 2.0  # closing the window ends the worker within this time
+
+# Speed choices for the GUI: (label, steps per frame (0 = as fast as possible), frames per second).
+SPEEDS: list[tuple[str, int, float]] = [
+    ("full speed", 0, FPS),
+    ("100 steps / frame", 100, FPS),
+    ("10 steps / frame", 10, FPS),
+    ("1 step / frame", 1, FPS),
+    ("slow motion: 1 step / ¼ s", 1, 4.0),
+    ("slow motion: 1 step / s", 1, 1.0),
+]
+
+
+@dataclass
+class Packet:
+    """What the worker sends to the window: the newest Frame (or None) and the worker's state."""
+
+    frame: Any  # gan_studio.frames.Frame | None (None when no trainer could be built)
+    rows: list[dict] = field(default_factory=list)  # metrics rows since the last delivered packet
+    events: list[dict] = field(default_factory=list)  # events {step, what, old, new} since then
+    messages: list[str] = field(default_factory=list)  # refusals and notes for the status bar
+    error: str = ""  # set while the run is paused by a training error
+    playing: bool = False
+    step: int = 0
+    steps_per_s: float = 0.0  # training steps per second over the last ~2 s
+    cfg: dict | None = None  # the trainer's current config (config.to_dict)
+    generation: int = 0  # +1 at every restart / reset: the window starts a fresh history
+    device: str = ""
+    devices: list[str] = field(default_factory=list)  # devices this machine offers
+    frame_cost_s: float = 0.0  # seconds the last Trainer.frame() took
+    frames_made: int = 0  # frames made so far by this worker ...
+    frames_dropped: int = 0  # ... and how many of them the full queue turned away (the bench reports both)
+    probed: bool = True  # the frame carries probes (surface / curves / latent grid); else keep the last ones
+    speed: tuple[int, float] = (0, FPS)
+
+
+def describe_error(err: BaseException, device: str = "") -> str:
+    """One line for the window: what went wrong in training and that the run is paused."""
+    name = type(err).__name__
+    text = str(err).strip().splitlines()[0] if str(err).strip() else name
+    if name == "OutOfMemoryError" or "out of memory" in text.lower():
+        return (f"out of memory on {device or 'the device'}: training paused with the last good state; "
+                "lower train.batch_size or the model size, or switch to the CPU")
+    if name in ("NonFiniteError", "SyntheticError") or isinstance(err, config.ConfigError):
+        return f"{text} — training paused with the last good state"
+    return f"training stopped by {name}: {text} — paused with the last good state"
+
+
+def one_torch_thread() -> None:
+    """Give torch (if this process has loaded it) one thread: two oversubscribe 2 cores (DESIGN.md)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def _load(path: str):
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _devices() -> list[str]:
+    torch = sys.modules.get("torch")
+    out = ["auto", "cpu"]
+    try:
+        if torch is not None and torch.cuda.is_available():
+            out.append("cuda")
+        if torch is not None and torch.backends.mps.is_available():
+            out.append("mps")
+    except Exception:  # a broken driver must not stop the worker
+        pass
+    return out
+
+
+class Session:
+    """The worker's loop around one Trainer (replaced on restart). Runs in the child process."""
+
+    def __init__(self, commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
+                 grid: int | None = None, playing: bool = False, freeze: bool = True):
+        self.commands, self.packets = commands, packets
+        self.freeze = freeze  # gc.freeze after set-up (the worker process; tests running a Session in a thread: no)
+        self.factory = _load(trainer) if isinstance(trainer, str) else trainer
+        self.cfg0 = cfg if isinstance(cfg, config.Config) else config.from_dict(cfg or {}, "worker config")
+        self.schedule = Schedule(at_schedule)
+        self.trainer = None
+        self.playing = playing
+        self.steps_per_frame, self.fps = 0, float(fps)
+        self.grid = grid
+        self.quitting = False
+        self.generation = 0
+        self.error = ""
+        self.rows: list[dict] = []
+        self.events: list[dict] = []
+        self.messages: list[str] = []
+        self.unsent: Packet | None = None
+        self.frames_made = self.frames_dropped = 0
+        self.cost = {True: 0.0, False: 0.0}  # smoothed seconds per probed / sample-only frame
+        self.next_frame_t = 0.0
+        self.next_probe_t = 0.0
+        self.can_skip_probes = False  # Trainer.frame accepts probe=False
+        self.want_frame = True
+        self.rate: deque = deque(maxlen=64)
+        self.devices = ["auto", "cpu"]
+        parent = mp.parent_process()
+        self.parent_alive = parent.is_alive if parent is not None else (lambda: True)
+        self.parent_checked = time.monotonic()
+
+    # -- set-up ---------------------------------------------------------------------------------------------
+    def build(self, cfg: config.Config) -> bool:
+        """Replace the trainer with a new one for ``cfg``; on failure keep the old one and report why."""
+        if self.freeze:
+            gc.unfreeze()
+        try:
+            trainer = self.factory(cfg)
+        except Exception as err:  # bad data file, unavailable device, ...
+            text = str(err) if isinstance(err, config.ConfigError) else f"{type(err).__name__}: {err}"
+            self.messages.append(f"could not start the run: {text}")
+            if self.trainer is None:
+                self.error = f"could not start the run: {text}"
+            if not isinstance(err, config.ConfigError):
+                traceback.print_exc()
+            if self.freeze:
+                gc.freeze()
+            return False
+        self.trainer = None
+        gc.collect()
+        self.trainer = trainer
+        try:
+            self.can_skip_probes = "probe" in inspect.signature(trainer.frame).parameters
+        except (TypeError, ValueError):
+            self.can_skip_probes = False
+        self.generation += 1
+        self.rows, self.events, self.error = [], [], ""
+        self.rate.clear()
+        self.cost = {True: 0.0, False: 0.0}
+        self.devices = _devices()
+        if self.freeze:
+            gc.collect()
+            gc.freeze()  # full collections of torch's ~300k objects caused 70–160 ms hiccups (DESIGN.md)
+        return True
+
+    # -- the loop -------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Serve commands and train until ``("quit",)`` arrives or the parent process is gone."""
+        self.build(self.cfg0)
+        self.run_schedule()
+        while not self.quitting:
+            if self.playing and self.trainer is not None:
+                self.play_until_frame()
+            else:
+                self.idle()
+            if self.quitting:
+                break
+            if self.want_frame:
+                self.emit()
+            now = time.monotonic()
+            if now - self.parent_checked > 0.5:
+                self.parent_checked = now
+                if not self.parent_alive():
+                    break
+
+    def idle(self) -> None:
+        """Paused: wait for a command (a frame follows every command), retrying an undelivered packet."""
+        try:
+            cmd = self.commands.get(timeout=0.1 if self.unsent is not None else 0.5)
+        except queue.Empty:
+            if self.unsent is not None:
+                self.deliver(self.unsent)
+            return
+        self.handle(cmd)
+        self.poll()
+        self.want_frame = True
+
+    def play_until_frame(self) -> None:
+        """Playing: train (polling commands between steps) until the next frame is due."""
+        n = 0
+        while not self.quitting and self.playing and self.trainer is not None:
+            self.poll()
+            if self.quitting or not self.playing:
+                break
+            now = time.monotonic()
+            if self.steps_per_frame and n >= self.steps_per_frame:
+                if now >= self.next_frame_t:
+                    break
+                self.wait_command(self.next_frame_t - now)
+                continue
+            if not self.steps_per_frame and now >= self.next_frame_t and n > 0:
+                break
+            if not self.train_step():
+                break
+            n += 1
+        self.want_frame = True
+
+    def wait_command(self, timeout: float) -> None:
+        try:
+            cmd = self.commands.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return
+        self.handle(cmd)
+
+    def poll(self) -> None:
+        """Apply every command already waiting, in order."""
+        while not self.quitting:
+            try:
+                cmd = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            self.handle(cmd)
+
+    def train_step(self) -> bool:
+        """One training step; an exception pauses the run. Returns whether the step succeeded."""
+        try:
+            row = self.trainer.step()
+        except Exception as err:
+            self.fail(err)
+            return False
+        if row:
+            self.rows.append(row)
+        self.error = ""
+        self.rate.append((time.monotonic(), self.trainer.step_count))
+        self.run_schedule()
+        return True
+
+    def run_schedule(self) -> None:
+        """Apply the ``--at`` changes whose step has been reached."""
+        while self.trainer is not None and (due := self.schedule.pop_due(self.trainer.step_count)):
+            for key, value in due:
+                self.apply(key, value)
+
+    def fail(self, err: BaseException) -> None:
+        device = str(getattr(self.trainer, "device", ""))
+        self.error = describe_error(err, device)
+        self.messages.append(self.error)
+        self.playing = False
+        self.want_frame = True
+        known = type(err).__name__ in ("NonFiniteError", "SyntheticError", "OutOfMemoryError")
+        if not known:
+            traceback.print_exc()
+        torch = sys.modules.get("torch")
+        if torch is not None and "cuda" in device:
+            try:
+                torch.cuda.empty_cache()
+            except Exception:
+                pass
+
+    def apply(self, what: str, value=None) -> None:
+        """``Trainer.apply``; a ConfigError is a refusal message, anything else pauses the run."""
+        before = self.trainer.step_count
+        try:
+            event = self.trainer.apply(what, value)
+        except config.ConfigError as err:
+            self.messages.append(f"refused: {err}")
+            return
+        except Exception as err:
+            self.fail(err)
+            return
+        if what == "reset" or self.trainer.step_count < before:
+            self.generation += 1  # a fresh run: the window clears its history
+            self.rows, self.events, self.schedule, self.error = [], [], Schedule(), ""
+            self.rate.clear()
+        elif event:
+            self.events.append(dict(event))
+
+    def handle(self, cmd: tuple) -> None:
+        """Apply one command between steps."""
+        name = cmd[0]
+        if name == "quit":
+            self.quitting = True
+        elif name == "play":
+            self.playing = True
+            self.next_frame_t = 0.0
+        elif name == "pause":
+            self.playing = False
+        elif name == "speed":
+            self.steps_per_frame, self.fps = int(cmd[1]), float(cmd[2])
+            self.next_frame_t = 0.0
+        elif name == "grid":
+            self.grid = int(cmd[1])
+        elif name == "frame":
+            self.want_frame = True
+        elif name == "restart":
+            cfg = cmd[1]
+            try:
+                cfg = cfg if isinstance(cfg, config.Config) else config.from_dict(cfg, "restart")
+            except config.ConfigError as err:
+                self.messages.append(f"refused: {err}")
+                return
+            self.build(cfg)
+        elif self.trainer is None:
+            self.messages.append(f"ignored {name}: no run is loaded")
+        elif name == "step":
+            for _ in range(int(cmd[1]) if len(cmd) > 1 else 1):
+                if not self.train_step():
+                    break
+        elif name == "apply":
+            self.apply(cmd[1], cmd[2] if len(cmd) > 2 else None)
+        else:
+            self.messages.append(f"unknown command {name!r}")
+        self.want_frame = True
+
+    # -- output ---------------------------------------------------------------------------------------------
+    def steps_per_s(self) -> float:
+        if len(self.rate) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self.rate[0], self.rate[-1]
+        if time.monotonic() - t1 > 1.0 or t1 <= t0:
+            return 0.0
+        return (s1 - s0) / (t1 - t0)
+
+    def emit(self) -> None:
+        """Make a frame and try to deliver it with everything pending."""
+        self.want_frame = False
+        frame = None
+        t0 = time.monotonic()
+        probed = not (self.playing and self.can_skip_probes and t0 < self.next_probe_t)
+        if self.trainer is not None:
+            kwargs = {} if self.grid is None else {"grid": self.grid}
+            if not probed:
+                kwargs["probe"] = False
+            try:
+                frame = self.trainer.frame(**kwargs)
+            except Exception as err:
+                self.messages.append(f"could not draw the frame: {type(err).__name__}: {err}")
+                traceback.print_exc()
+        t1 = time.monotonic()
+        cost = t1 - t0
+        old = self.cost[probed]
+        self.cost[probed] = cost if old == 0 else 0.7 * old + 0.3 * cost
+        # pace frames so each kind stays under its share of the worker's time
+        if probed:  # (at least one probed frame per PROBE_MAX_INTERVAL_S, even on a slow machine)
+            self.next_probe_t = t0 + min(max(1.0 / PROBE_FPS, self.cost[True] / PROBE_SHARE), PROBE_MAX_INTERVAL_S)
+        cheap = self.cost[False] if self.can_skip_probes and self.cost[False] else self.cost[True]
+        share = CHEAP_SHARE if self.can_skip_probes else PROBE_SHARE
+        self.next_frame_t = t0 + max(1.0 / max(self.fps, 1e-3), cheap / share)
+        t = self.trainer
+        packet = Packet(frame=frame, rows=list(self.rows), events=list(self.events), messages=list(self.messages),
+                        error=self.error, playing=self.playing, step=t.step_count if t else 0,
+                        steps_per_s=self.steps_per_s(), cfg=config.to_dict(t.cfg) if t else None,
+                        generation=self.generation, device=str(getattr(t, "device", "")), devices=self.devices,
+                        frame_cost_s=cost, speed=(self.steps_per_frame, self.fps), probed=probed,
+                        frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped)
+        self.frames_made += 1
+        if frame is not None:
+            frame.rows, frame.events = packet.rows, packet.events
+        self.deliver(packet)
+
+    def deliver(self, packet: Packet) -> None:
+        try:
+            self.packets.put_nowait(packet)
+        except queue.Full:
+            self.frames_dropped += 1
+            self.unsent = packet  # rows/events/messages stay pending for the next packet
+            return
+        self.unsent = None
+        del self.rows[: len(packet.rows)]
+        del self.events[: len(packet.events)]
+        del self.messages[: len(packet.messages)]
+
+
+def worker_main(commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
+                grid: int | None = None, playing: bool = False) -> None:
+    """Entry point of the spawned process: one torch thread, then serve commands until quit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's business
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        if isinstance(trainer, str):
+            importlib.import_module(trainer.partition(":")[0])  # the engine imports torch
+        one_torch_thread()
+        session = Session(commands, packets, cfg, at_schedule, trainer, fps, grid, playing)
+        session.run()
+    except Exception as err:  # a bug in the worker itself: tell the window, then end
+        traceback.print_exc()
+        try:
+            packets.put(Packet(frame=None, error=f"the training process failed: {type(err).__name__}: {err}"),
+                        timeout=1.0)
+        except Exception:
+            pass
+    packets.cancel_join_thread()  # exit now even if the window stopped reading
+
+
+class WorkerHandle:
+    """The GUI side of a worker process: start, send commands, read packets, stop within 2 s."""
+
+    def __init__(self, cfg: config.Config, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
+                 grid: int | None = None, playing: bool = False):
+        ctx = mp.get_context("spawn")
+        self.commands = ctx.Queue()
+        self.packets = ctx.Queue(maxsize=2)
+        self.process = ctx.Process(target=worker_main, name="gan-studio-trainer", daemon=True,
+                                   args=(self.commands, self.packets, config.to_dict(cfg),
+                                         list(Schedule(at_schedule).items), trainer, fps, grid, playing))
+        self.started = False
+
+    def start(self) -> None:
+        """Spawn the process (it reaches its first step after ~2 s: importing torch)."""
+        self.process.start()
+        self.started = True
+
+    @property
+    def alive(self) -> bool:
+        return self.started and self.process.is_alive()
+
+    def send(self, *cmd) -> None:
+        """Queue a command; commands are applied in order between steps."""
+        if self.started:
+            self.commands.put(tuple(cmd))
+
+    def get(self, timeout: float = 0.05) -> Packet | None:
+        """The next packet, or None after ``timeout`` seconds."""
+        if not self.started:
+            return None
+        try:
+            return self.packets.get(timeout=timeout)
+        except (queue.Empty, OSError, EOFError, ValueError):
+            return None
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """Ask the worker to quit, drain its queue while waiting, terminate it after ``timeout``.
+
+        Returns True when it ended by itself. Draining matters: a child blocked writing to a full pipe
+        never exits.
+        """
+        if not self.started:
+            return True
+        deadline = time.monotonic() + timeout
+        try:
+            self.commands.put(("quit",))
+        except (ValueError, OSError):
+            pass
+        while self.process.is_alive() and time.monotonic() < deadline:
+            self._drain()
+            self.process.join(0.02)
+        clean = not self.process.is_alive()
+        if not clean:
+            self.process.terminate()
+            self.process.join(0.5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(0.5)
+        self._drain()
+        for q in (self.commands, self.packets):
+            q.cancel_join_thread()
+            q.close()
+        self.started = False
+        return clean
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self.packets.get_nowait()
+            except (queue.Empty, OSError, EOFError, ValueError):
+                return

@@ -1,0 +1,300 @@
+"""The studio window (pytest-qt, offscreen): opens, plays, switches the loss mid-run with a marker, refuses
+bad values, survives training errors, closes its worker within 2 s, renders a PNG, never imports torch.
+
+Windows run the real worker *process* with the NumPy-only SyntheticTrainer (starts in < 1 s); one test
+renders with the real engine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtGui
+
+from gan_studio import config
+from gan_studio.gui.history import History, event_label
+from gan_studio.gui.views.contours import contour_segments
+from gan_studio.gui.views.data2d import arrow_segments
+from gan_studio.worker import WorkerHandle
+
+SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(monkeypatch):
+    """Fail a test that leaves a QThread running or a child process alive (napari's check, plus processes)."""
+    started: list[QtCore.QThread] = []
+    base_start = QtCore.QThread.start
+
+    def start(self, *args):
+        started.append(self)
+        return base_start(self, *args)
+
+    monkeypatch.setattr(QtCore.QThread, "start", start)
+    yield
+    running = []
+    for t in started:
+        try:
+            if t.isRunning():
+                running.append(t)
+                t.requestInterruption()
+                t.wait(2000)
+        except RuntimeError:  # its C++ object is already deleted: it is not running
+            pass
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+        child.join(1)
+    assert not running, f"test left {len(running)} QThread(s) running"
+    assert not children, f"test left processes alive: {children}"
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Open a StudioWindow on a config with the synthetic worker; closed (worker ended) at teardown."""
+    from gan_studio.gui.window import StudioWindow
+
+    windows = []
+
+    def make(cfg: config.Config | None = None, **kw):
+        w = StudioWindow(cfg or config.Config(), worker_factory=lambda c, a: WorkerHandle(c, a, trainer=SYNTH), **kw)
+        w.confirm = lambda text: True
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame is not None and not w.dirty, timeout=30000)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+def last_message(w) -> str:
+    return w.status_message.text()
+
+
+# -- pure helpers ---------------------------------------------------------------------------------------------
+def test_gui_never_imports_torch():
+    code = ("import sys\n"
+            "import gan_studio.gui.app, gan_studio.gui.window, gan_studio.gui.render, gan_studio.gui.bridge\n"
+            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.gui.synthetic\n"
+            "import gan_studio.gui.views.data2d, gan_studio.gui.views.data1d, gan_studio.gui.views.timeseries\n"
+            "import gan_studio.gui.views.samples, gan_studio.gui.views.contours, gan_studio.gui.panels.controls\n"
+            "import gan_studio.worker\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_contours_of_a_cone_are_circles():
+    # z = r on a 101-point grid: each level-r contour point lies on the circle of radius r up to the
+    # linear-interpolation error of r along a cell edge, ≤ h²/(8·r) = 0.02²/(8·0.3) ≈ 2e-4 < 1e-3.
+    xs = ys = np.linspace(-1, 1, 101)
+    X, Y = np.meshgrid(xs, ys)
+    x, y = contour_segments(np.hypot(X, Y), xs, ys, [0.3])
+    assert len(x) % 2 == 0 and len(x) > 40
+    assert np.hypot(x, y) == pytest.approx(np.full(len(x), 0.3), abs=1e-3)
+
+
+def test_arrows_scale_to_the_requested_length_and_point_along_the_push():
+    p = np.zeros((10, 2))
+    v = np.tile([[3.0, 4.0]], (10, 1))  # all the same: the 90th percentile is this length
+    x, y = arrow_segments(p, v, 0.5)
+    shafts = np.stack([x, y], 1).reshape(10, 6, 2)[:, :2]
+    tip = shafts[:, 1] - shafts[:, 0]
+    assert tip == pytest.approx(np.tile([[0.3, 0.4]], (10, 1)), abs=1e-12)  # exact arithmetic
+
+
+def test_history_is_bounded_and_keeps_recent_points_exactly():
+    h = History(cap=100)
+    h.add_rows([{"step": i, "loss_d": float(i), "js": None if i % 2 else 0.5} for i in range(1000)])
+    s = h.get("loss_d")
+    assert s.n <= 100
+    assert s.x[-1] == 999 and np.all(np.diff(s.x) > 0)
+    assert np.array_equal(s.x[-40:], np.arange(960, 1000))  # the newest points are never thinned
+    assert h.get("js").n <= 100
+    assert event_label({"step": 3, "what": "loss.name", "old": "ns", "new": "wgan"}) == "loss: ns → wgan"
+
+
+# -- the window -----------------------------------------------------------------------------------------------
+def test_window_opens_on_the_default_experiment(make_window):
+    w = make_window()
+    assert w.data_stack.currentWidget() is w.view2d
+    assert w.controls.combos["loss.name"].currentText() == config.Config().loss.name
+    assert w.controls.combos["data.name"].currentText() == config.Config().data.name
+    assert w.controls.fields["optim.lr_d"].text() == "0.0001"
+    assert not w.playing and w.step == 0
+
+
+def test_play_makes_the_step_count_rise_and_pause_stops_it(make_window, qtbot):
+    w = make_window()
+    qtbot.mouseClick(w.controls.play_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.step > 30, timeout=10000)
+    assert w.playing and w.controls.play_button.text() == "Pause"
+    qtbot.mouseClick(w.controls.play_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.playing, timeout=5000)
+    qtbot.wait(300)
+    frozen = w.step
+    qtbot.wait(300)
+    assert w.step == frozen
+
+
+def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_window, qtbot):
+    w = make_window()
+    w.send(("step", 25))
+    qtbot.waitUntil(lambda: w.step == 25, timeout=5000)
+    box = w.controls.combos["loss.name"]
+    box.setCurrentText("wgan")
+    box.activated.emit(box.currentIndex())  # what a person's choice emits
+    qtbot.waitUntil(lambda: any(e["what"] == "loss.name" for e in w.history.events), timeout=5000)
+    event = [e for e in w.history.events if e["what"] == "loss.name"][-1]
+    assert (event["step"], event["old"], event["new"]) == (25, "ns", "wgan")
+    qtbot.waitUntil(lambda: w.series.marker_count == 1, timeout=3000)
+    assert w.series.markers_per_plot() == [1] * 6
+    marker = w.series.losses.markers[0]
+    assert marker.value() == 25 and marker.label.toPlainText() == "loss: ns → wgan"
+    # model → UI: a change that did not come from the combo still shows in it
+    w.send(("apply", "loss.name", "hinge"))
+    qtbot.waitUntil(lambda: box.currentText() == "hinge", timeout=5000)
+
+
+def test_views_update_in_2d_and_1d(make_window, qtbot):
+    w = make_window()
+    w.send(("step", 120))
+    qtbot.waitUntil(lambda: w.step == 120 and not w.dirty, timeout=5000)
+    v = w.view2d
+    assert v.frames_drawn >= 1
+    assert v.surface.image is not None and v.surface.image.shape == (100, 100)
+    assert len(v.fake.data) == 400 and len(v.real.data) == 400
+    assert len(v.contours.getData()[0]) > 0 and len(v.push.getData()[0]) > 0
+    assert v.bar.getAxis("left").labelText == "σ(D(x)) = P(real)"
+    assert len(w.series.losses.curves["loss_d"].getData()[0]) == 12
+    assert len(w.series.js.curves["js"].getData()[0]) == 1
+    assert "How to read this" in w.explain.text()
+
+    w1 = make_window(config.with_value(config.with_value(config.Config(), "data.name", "bimodal1d"),
+                                       "model.latent_dim", 1))
+    assert w1.data_stack.currentWidget() is w1.view1d
+    v1 = w1.view1d
+    assert len(v1.p_data.getData()[0]) > 0 and len(v1.p_gen.getData()[0]) > 0
+    assert len(v1.d_line.getData()[0]) > 0 and v1.d_ref.isVisible()
+    assert len(v1.map_lines.getData()[0]) > 0  # latent_dim = 1: the z → x picture is drawn
+
+
+def test_bad_values_are_refused_with_the_allowed_range(make_window, qtbot):
+    w = make_window()
+    edit = w.controls.fields["optim.lr_d"]
+    edit.setText("-1")
+    edit.editingFinished.emit()
+    assert "refused" in last_message(w) and "optim.lr_d" in last_message(w) and "must be > 0" in last_message(w)
+    assert edit.text() == "0.0001"  # back to the run's value
+    batch = w.controls.fields["train.batch_size"]
+    batch.setText("lots")
+    batch.editingFinished.emit()
+    assert "expected a whole number" in last_message(w)
+    width = w.controls.fields["model.hidden"]
+    width.setText("0")
+    w.controls._model_restart()
+    assert "model.hidden" in last_message(w) and "≥ 1" in last_message(w)
+    assert not [c for c in w.sent if c[0] in ("apply", "restart")]
+    edit.setText("0.0003")  # a good value goes through and comes back from the worker
+    edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.cfg.optim.lr_d == 0.0003, timeout=5000)
+
+
+def test_a_training_error_pauses_with_a_message_and_the_window_stays_usable(make_window, qtbot):
+    w = make_window()
+    w.send(("play",))
+    qtbot.waitUntil(lambda: w.step > 10, timeout=10000)
+    w.send(("apply", "optim.lr_d", 5.0))  # the synthetic trainer fails like a NaN at lr_d ≥ 5
+    qtbot.waitUntil(lambda: bool(w.error), timeout=5000)
+    assert "non-finite" in last_message(w) and not w.playing
+    assert w.controls.play_button.text() == "Play"
+    w.send(("apply", "optim.lr_d", 1e-4))
+    step = w.step
+    w.send(("step", 3))
+    qtbot.waitUntil(lambda: w.step == step + 3 and not w.error, timeout=5000)
+
+
+def test_restart_asks_first_and_clears_the_history(make_window, qtbot):
+    w = make_window()
+    w.send(("step", 30))
+    qtbot.waitUntil(lambda: w.step == 30 and w.history.get("loss_d") is not None, timeout=5000)
+    w.confirm = lambda text: False
+    w.controls.fields["model.hidden"].setText("64")
+    w.controls._model_restart()
+    assert not [c for c in w.sent if c[0] == "restart"]
+    assert w.controls.fields["model.hidden"].text() == "128"  # declined: the field shows the run's value again
+    w.confirm = lambda text: True
+    w.controls.fields["model.hidden"].setText("64")
+    w.controls._model_restart()
+    qtbot.waitUntil(lambda: w.cfg.model.hidden == 64 and w.step == 0, timeout=5000)
+    assert w.history.get("loss_d") is None and w.generation == 2
+
+
+def test_keyboard_space_right_and_r(make_window, qtbot):
+    w = make_window()
+    w.activateWindow()
+    for key in (QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_R, QtCore.Qt.Key.Key_Space):
+        for s in w.shortcuts:
+            if s.key() == QtGui.QKeySequence(key):
+                s.activated.emit()
+    assert w.sent[-3:] == [("step", 1), ("apply", "reset", None), ("play",)]
+
+
+def test_closing_ends_the_worker_within_two_seconds(make_window, qtbot):
+    w = make_window()
+    w.send(("play",))
+    qtbot.waitUntil(lambda: w.step > 5, timeout=10000)
+    process = w.worker.process
+    t0 = time.monotonic()
+    w.close()
+    assert time.monotonic() - t0 < 2.0
+    assert not process.is_alive() and not w.bridge.isRunning()
+
+
+def test_theme_and_scale_switch_keep_the_items(make_window):
+    w = make_window()
+    surface = w.view2d.surface
+    w.set_view("dark", 1.5)
+    assert w.view2d.surface is surface and w.view2d.real.opts["size"] == pytest.approx(5.5 * 1.5)
+
+
+# -- render ---------------------------------------------------------------------------------------------------
+def _is_non_blank(path) -> bool:
+    img = QtGui.QImage(str(path))
+    assert not img.isNull()
+    arr = np.frombuffer(img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits().asstring(
+        img.sizeInBytes()), dtype=np.uint8)
+    return img.width() > 0 and arr.std() > 20 and len(np.unique(arr[::97])) > 20
+
+
+def test_render_writes_a_non_blank_png(tmp_path, qtbot):
+    from gan_studio.gui.render import render
+
+    out = tmp_path / "shot.png"
+    err = render(config.Config(), 60, out, size=(1200, 800), at_schedule=[(30, "loss.name", "wgan")], trainer=SYNTH)
+    assert err == ""
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (1200, 800)
+    assert _is_non_blank(out)
+
+
+def test_render_with_the_real_engine(tmp_path, qtbot):
+    pytest.importorskip("torch")
+    from gan_studio.gui.render import render
+
+    out = tmp_path / "real.png"
+    cfg = config.with_value(config.Config(), "train.batch_size", 64)
+    assert render(cfg, 20, out, size=(1000, 700)) == ""
+    assert _is_non_blank(out)
+    with pytest.raises(config.ConfigError, match="png"):
+        render(cfg, 1, tmp_path / "x.jpg")
