@@ -1,0 +1,256 @@
+"""Image views: the generated grid beside real images (or each cell's nearest training image), a latent
+interpolation strip, and the class histogram of generated samples against the data's.
+
+Draws ``Frame.images`` (keys documented in ``gan_studio/image_probes.py``) and falls back to ``Frame.fake`` /
+``Frame.real`` when a frame carries no image dict. NumPy + pyqtgraph + Qt only (never torch). Plot items are built
+once; updates call ``setImage`` / ``setOpts``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtWidgets
+
+from gan_studio.gui import theme as th
+
+GAP = 0.5  # grey level of the 1-pixel gaps between tiles
+
+
+def mosaic(images: np.ndarray, cols: int, pad: int = 1, pad_value: float = GAP) -> np.ndarray:
+    """(n, C, H, W) images in [0, 1] → (rows·(H+pad)+pad, cols·(W+pad)+pad) grey or (…, 3) RGB mosaic, row 0 on top."""
+    images = np.asarray(images, dtype=np.float32)
+    n, c, h, w = images.shape
+    cols = max(1, min(cols, n))
+    rows = (n + cols - 1) // cols
+    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), pad_value, dtype=np.float32)
+    for i in range(n):
+        r, k = divmod(i, cols)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + k * (w + pad):pad + k * (w + pad) + w] = \
+            images[i].transpose(1, 2, 0)
+    out = np.clip(out, 0.0, 1.0)
+    return out[..., 0] if c == 1 else out
+
+
+def _no_si_prefix(axis: pg.AxisItem) -> None:
+    """Plain tick values. (pyqtgraph 0.14's enableAutoSIPrefix(False) computes a prefix from the current range
+    and then freezes it, so a re-styled 0–0.25 axis would read 0–250; an empty enable-range list avoids that.)"""
+    if hasattr(axis, "setSIPrefixEnableRanges"):
+        axis.setSIPrefixEnableRanges(())
+    axis.enableAutoSIPrefix(False)
+
+
+def _image_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int,
+                colspan: int = 1) -> tuple[pg.PlotItem, pg.ImageItem]:
+    plot = layout.addPlot(row=row, col=col, colspan=colspan)
+    plot.setAspectLocked(True)
+    plot.invertY(True)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    item = pg.ImageItem(axisOrder="row-major")
+    plot.addItem(item)
+    return plot, item
+
+
+class ImageViews(QtWidgets.QWidget):
+    """Sample grids, interpolation strip, nearest-neighbour check and class histogram for image data sets."""
+
+    def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.theme, self.scale = theme, scale
+        self.frames_drawn = 0
+        self._nn: dict | None = None  # latest nearest-neighbour result (kept between frames that lack one)
+        self._shape: tuple[int, int, int, int] | None = None  # (grid, C, H, W) of the drawn grids
+        self._selected: int | None = None
+        self._last_images: dict = {}
+        self._real: np.ndarray | None = None
+        self._tick_names: list[str] | None = None
+        self._step = 0
+
+        self.nn_button = QtWidgets.QPushButton("Show nearest training images")
+        self.nn_button.setCheckable(True)
+        self.nn_button.setToolTip("Replace the real grid by the training image closest (pixel L2) to each "
+                                  "generated cell: identical pairs mean the generator memorised its data")
+        self.nn_button.toggled.connect(self._nn_toggled)
+        self.info = QtWidgets.QLabel("waiting for the first frame")
+        self.info.setWordWrap(True)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.nn_button)
+        top.addWidget(self.info, 1)
+
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.fake_plot, self.fake_item = _image_plot(self.layout_widget, 0, 0)
+        self.right_plot, self.right_item = _image_plot(self.layout_widget, 0, 1)
+        self.interp_plot, self.interp_item = _image_plot(self.layout_widget, 1, 0, colspan=2)
+        self.hist_plot = self.layout_widget.addPlot(row=2, col=0, colspan=2)
+        self.hist_plot.setMenuEnabled(False)
+        self.hist_plot.setMouseEnabled(x=False, y=False)
+        self.hist_plot.hideButtons()
+        self.data_bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.4)
+        self.fake_bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.4)
+        self.hist_plot.addItem(self.data_bars)
+        self.hist_plot.addItem(self.fake_bars)
+        self.layout_widget.ci.layout.setRowStretchFactor(0, 5)
+        self.layout_widget.ci.layout.setRowStretchFactor(1, 3)
+        self.layout_widget.ci.layout.setRowStretchFactor(2, 3)
+        self.select_boxes = []
+        for plot in (self.fake_plot, self.right_plot):
+            box = pg.PlotCurveItem()
+            box.setZValue(10)
+            plot.addItem(box)
+            self.select_boxes.append(box)
+        self.fake_plot.scene().sigMouseClicked.connect(self._clicked)
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(top)
+        outer.addWidget(self.layout_widget, 1)
+        self.apply_style(theme, scale)
+
+    # ------------------------------------------------------------------------------------------- styling
+    def apply_style(self, theme: th.Theme, scale: float) -> None:
+        """Colours and sizes for the theme and view scale (titles are re-set on the next frame)."""
+        self.theme, self.scale = theme, scale
+        self.layout_widget.setBackground(theme.bg)
+        th.style_plot(self.hist_plot, theme, scale)
+        th.set_label(self.hist_plot, "left", "share of samples", theme, scale)
+        _no_si_prefix(self.hist_plot.getAxis("left"))  # shares, not milli-shares
+        self.data_bars.setOpts(brush=theme.brush(theme.real, 200), pen=theme.pen(theme.real, 1, 1))
+        self.fake_bars.setOpts(brush=theme.brush(theme.fake, 200), pen=theme.pen(theme.fake, 1, 1))
+        for box in self.select_boxes:
+            box.setPen(theme.pen(theme.g, 2.5, scale))
+        self._titles()
+
+    def _titles(self) -> None:
+        t, s = self.theme, self.scale
+        images = self._last_images
+        th.set_title(self.fake_plot, f"Generated G(z), fixed z · step {self._step:,}", t, s)
+        if self.nn_button.isChecked():
+            th.set_title(self.right_plot, "Nearest training image (pixel L2)", t, s)
+        else:
+            th.set_title(self.right_plot, "Real training images", t, s)
+        kind = images.get("interp_kind", "")
+        th.set_title(self.interp_plot, "Latent interpolation z_a → z_b" + (f" ({kind})" if kind else "")
+                     + ", one path per row", t, s)
+        if "class_names" in images:
+            key = th.key_html([(t.real, "data (labels)", "fill"),
+                               (t.fake, "generated (confidently classified, last metrics row)", "fill")], t, s)
+            th.set_title(self.hist_plot, "Class histogram: generated vs data", t, s, key=key)
+        else:
+            th.set_title(self.hist_plot, "Class histogram: unavailable (data set has no labels)", t, s)
+
+    # ------------------------------------------------------------------------------------------- drawing
+    def update_frame(self, frame) -> None:
+        """Draw one Frame: grids, interpolation strip, nearest neighbours (if shown) and class histogram."""
+        images = dict(frame.images or {})
+        fake = images.get("fake", frame.fake)
+        real = images.get("real", frame.real)
+        fake = None if fake is None else np.asarray(fake)
+        if fake is None or fake.ndim != 4 or not len(fake):
+            return  # not an image frame
+        grid = int(images.get("grid", int(np.ceil(np.sqrt(len(fake))))))
+        n = min(len(fake), grid * grid)
+        self._shape = (grid, *fake.shape[1:])
+        self._step = int(images.get("step", frame.step))
+        self._last_images = images
+        if "nn_real" in images:
+            self._nn = {k: images.get(k) for k in ("nn_real", "nn_index", "nn_dist", "nn_step", "nn_ref_dist")}
+        self.fake_item.setImage(mosaic(fake[:n], grid), autoLevels=False, levels=(0, 1))
+        self._real = None if real is None else np.asarray(real)[:n]
+        self._draw_right()
+        if "interp" in images:
+            interp = np.asarray(images["interp"])
+            m, k = interp.shape[:2]
+            self.interp_item.setImage(mosaic(interp.reshape(m * k, *interp.shape[2:]), k),
+                                      autoLevels=False, levels=(0, 1))
+        self._draw_histogram(images)
+        self._titles()
+        self._update_info()
+        self.frames_drawn += 1
+
+    def _draw_right(self) -> None:
+        grid = self._shape[0] if self._shape else 8
+        if self.nn_button.isChecked() and self._nn is not None:
+            self.right_item.setImage(mosaic(np.asarray(self._nn["nn_real"]), grid), autoLevels=False, levels=(0, 1))
+        elif self._real is not None and self._real.ndim == 4:
+            self.right_item.setImage(mosaic(self._real, grid), autoLevels=False, levels=(0, 1))
+
+    def _draw_histogram(self, images: dict) -> None:
+        names = images.get("class_names")
+        self.hist_plot.setVisible(names is not None)
+        if names is None:
+            return
+        k = len(names)
+        x = np.arange(k, dtype=float)
+        data = np.asarray(images.get("class_hist_data", np.zeros(k)), dtype=float)
+        fake = np.asarray(images.get("class_hist_fake", np.zeros(k)), dtype=float)
+        self.data_bars.setOpts(x=x - 0.2, height=data, width=0.4)
+        self.fake_bars.setOpts(x=x + 0.2, height=fake, width=0.4)
+        axis = self.hist_plot.getAxis("bottom")
+        if self._tick_names != list(names):
+            axis.setTicks([[(i, str(name)) for i, name in enumerate(names)]])
+            self._tick_names = list(names)
+        top = max(float(data.max(initial=0)), float(fake.max(initial=0)), 0.05)
+        self.hist_plot.setRange(xRange=(-0.6, k - 0.4), yRange=(0, 1.1 * top), padding=0)
+
+    # ------------------------------------------------------------------------------------- interaction
+    def _nn_toggled(self, checked: bool) -> None:
+        self.nn_button.setText("Show real training images" if checked else "Show nearest training images")
+        self._draw_right()
+        self._titles()
+        self._update_info()
+
+    def _cell_at(self, scene_pos) -> int | None:
+        """Grid cell index under a scene position of the generated grid, or None."""
+        if self._shape is None or not self.fake_plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.fake_plot.vb.mapSceneToView(scene_pos)
+        grid, _, h, w = self._shape
+        col, row = int(p.x() // (w + 1)), int(p.y() // (h + 1))
+        if 0 <= row < grid and 0 <= col < grid:
+            return row * grid + col
+        return None
+
+    def _clicked(self, event) -> None:
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:
+            self.select_cell(cell)
+
+    def select_cell(self, cell: int | None) -> None:
+        """Highlight one grid cell in both grids and describe its nearest training image (None clears)."""
+        self._selected = cell
+        if cell is None or self._shape is None:
+            for box in self.select_boxes:
+                box.setData([], [])
+        else:
+            grid, _, h, w = self._shape
+            r, c = divmod(cell, grid)
+            x0, y0 = c * (w + 1) + 0.5, r * (h + 1) + 0.5
+            xs = [x0, x0 + w + 1, x0 + w + 1, x0, x0]
+            ys = [y0, y0, y0 + h + 1, y0 + h + 1, y0]
+            for box in self.select_boxes:
+                box.setData(xs, ys)
+        self._update_info()
+
+    def _update_info(self) -> None:
+        parts = []
+        nn = self._nn
+        if nn is not None:
+            d = np.asarray(nn["nn_dist"])
+            text = (f"distance to the nearest training image (pixel L2, [0, 1] units, step {nn['nn_step']:,}): "
+                    f"generated median {np.median(d):.3g}, min {d.min():.3g}")
+            if nn.get("nn_ref_dist") is not None:
+                text += f"; real images to their nearest other image: median {np.median(nn['nn_ref_dist']):.3g}"
+            parts.append(text)
+            if self._selected is not None and self._selected < len(d):
+                r, c = divmod(self._selected, self._shape[0])
+                parts.append(f"selected cell (row {r + 1}, column {c + 1}): training image "
+                             f"#{int(nn['nn_index'][self._selected])} at {float(d[self._selected]):.3g}")
+        elif self._shape is not None:
+            parts.append("nearest training images: not computed yet")
+        if self._shape is not None:
+            parts.append("click a generated cell to pick it")
+        self.info.setText(" · ".join(parts) if parts else "waiting for the first frame")
