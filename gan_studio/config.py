@@ -132,8 +132,8 @@ class LipschitzConfig:
 @dataclass(frozen=True)
 class OptimConfig:
     name: str = _opt("adam", "optimizer for both nets", choices="optim.name")
-    lr_d: float = _opt(1e-4, "learning rate of D", lo=0.0, lo_open=True, hi=10.0)
-    lr_g: float = _opt(1e-4, "learning rate of G", lo=0.0, lo_open=True, hi=10.0)
+    lr_d: float = _opt(1e-3, "learning rate of D", lo=0.0, lo_open=True, hi=10.0)
+    lr_g: float = _opt(1e-3, "learning rate of G", lo=0.0, lo_open=True, hi=10.0)
     beta1: float = _opt(0.5, "Adam beta1 (SGD momentum, RMSprop alpha use their defaults)", lo=0.0, hi=0.9999)
     beta2: float = _opt(0.999, "Adam beta2", lo=0.0, hi=0.99999)
 

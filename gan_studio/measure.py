@@ -132,27 +132,29 @@ def _display(trainer) -> tuple[torch.Tensor, np.ndarray]:
 def make_frame(trainer, grid: int, probe: bool = True) -> Frame:
     """A Frame of the trainer's current state; ``probe=False`` skips the surfaces (cheap frame)."""
     ds = trainer.dataset
-    z, real = _display(trainer)
-    with probes.eval_mode(trainer.G), torch.no_grad():
-        fake_t = trainer.G(z)
-    fake = fake_t.cpu().numpy()
     frame = Frame(step=trainer.step_count, dim=ds.dim, loss=trainer.cfg.loss.name,
                   lipschitz=trainer.cfg.lipschitz.name,
                   score_kind="probability" if trainer.loss.family == "classifier" else "score",
-                  bounds=np.asarray(ds.bounds, dtype=float), real=real, fake=fake,
+                  bounds=np.asarray(ds.bounds, dtype=float), real=np.zeros((0, ds.dim)), fake=np.zeros((0, ds.dim)),
                   status=f"{trainer.device.type.upper()} · step {trainer.step_count}")
     if ds.is_image:
         from gan_studio.image_probes import image_frame
 
-        frame.real, frame.fake = (real + 1) / 2, (fake + 1) / 2
-        if probe:
-            frame.images = image_frame(trainer)
+        # the image probe's fixed grids (64 images each) are what the views draw: small enough for the queue
+        frame.images = image_frame(trainer, with_nn=None if probe else False)
+        frame.real, frame.fake = frame.images["real"], frame.images["fake"]
         return frame
+    z, frame.real = _display(trainer)
+    with probes.eval_mode(trainer.G), torch.no_grad():
+        fake_t = trainer.G(z)
+    frame.fake = fake = fake_t.cpu().numpy()
     frame.push = probes.push_directions(trainer.D, trainer.loss, fake_t[:PUSH_POINTS])
     if not probe:
         return frame
     if ds.dim == 2:
-        frame.surface = probes.surface_2d(ds, trainer.D, fake, resolution=grid)
+        # the surface follows a generator that wandered off the data (as the view does), up to 2× the bounds
+        frame.surface = probes.surface_2d(ds, trainer.D, fake, resolution=grid,
+                                          bounds=probes.probe_bounds(ds.bounds, fake))
         frame.latent_grid = probes.latent_grid(trainer.G, trainer.cfg.model.latent_dim, trainer.cfg.model.latent,
                                                LATENT_LINES, trainer.device)
     else:

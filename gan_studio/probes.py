@@ -203,6 +203,20 @@ def data_density_on_grid(dataset, bounds: np.ndarray, resolution: int = 100) -> 
     return dens if pts.shape[1] == 1 else dens.reshape(resolution, resolution)
 
 
+def probe_bounds(bounds: np.ndarray, samples: np.ndarray, max_factor: float = 2.0) -> np.ndarray:
+    """The data's plot bounds widened to hold the 1st–99th percentile of ``samples`` (a generator that
+    wandered off), at most ``max_factor`` × the data's half-width around its centre on each axis."""
+    b = np.asarray(bounds, dtype=float)
+    finite = np.asarray(samples, dtype=float)
+    finite = finite[np.isfinite(finite).all(1)]
+    if not len(finite):
+        return b
+    centre, half = b.mean(1), (b[:, 1] - b[:, 0]) / 2 * max_factor
+    lo = np.maximum(np.minimum(np.percentile(finite, 1, axis=0), b[:, 0]), centre - half)
+    hi = np.minimum(np.maximum(np.percentile(finite, 99, axis=0), b[:, 1]), centre + half)
+    return np.stack([lo, hi], axis=1)
+
+
 def surface_2d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=None,
                bounds: np.ndarray | None = None) -> Surface2D:
     """``frames.Surface2D``: D's score, the generator's histogram density and the exact data density (if any)."""

@@ -130,7 +130,7 @@ def test_window_opens_on_the_default_experiment(make_window):
     assert w.data_stack.currentWidget() is w.view2d
     assert w.controls.combos["loss.name"].currentText() == config.Config().loss.name
     assert w.controls.combos["data.name"].currentText() == config.Config().data.name
-    assert w.controls.fields["optim.lr_d"].text() == "0.0001"
+    assert float(w.controls.fields["optim.lr_d"].text()) == config.Config().optim.lr_d
     assert not w.playing and w.step == 0
 
 
@@ -195,7 +195,7 @@ def test_bad_values_are_refused_with_the_allowed_range(make_window, qtbot):
     edit.setText("-1")
     edit.editingFinished.emit()
     assert "refused" in last_message(w) and "optim.lr_d" in last_message(w) and "must be > 0" in last_message(w)
-    assert edit.text() == "0.0001"  # back to the run's value
+    assert float(edit.text()) == config.Config().optim.lr_d  # back to the run's value
     batch = w.controls.fields["train.batch_size"]
     batch.setText("lots")
     batch.editingFinished.emit()

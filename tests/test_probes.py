@@ -241,3 +241,14 @@ def test_curves_1d():
     assert c.z == pytest.approx(np.linspace(-2.5, 2.5, 11), abs=1e-12)
     assert c.gz == pytest.approx(2.0 * c.z + 1.0, abs=1e-5)
     assert "n = 800" in c.gen_density_method
+
+
+def test_probe_bounds_follow_samples_up_to_twice_the_half_width():
+    from gan_studio.probes import probe_bounds
+
+    bounds = np.array([[-1.0, 1.0], [-2.0, 2.0]])
+    inside = np.zeros((100, 2))
+    assert probe_bounds(bounds, inside) == pytest.approx(bounds, abs=0)
+    far = np.column_stack([np.linspace(0, 10, 101), np.linspace(-3, 0, 101)])
+    # x: 99th percentile 9.9 capped at centre + 2·half-width = 2; y: 1st percentile −2.97 within the cap −4
+    assert probe_bounds(bounds, far) == pytest.approx(np.array([[-1.0, 2.0], [-2.97, 2.0]]), abs=1e-9)

@@ -47,6 +47,9 @@ def train(cfg: Config, steps: int, at_schedule=(), trainer=ENGINE):
         raise
     except Exception as err:  # NaN / Inf or out of memory: draw the last good state with the message
         error = describe_error(err, str(getattr(t, "device", "")))
+    if rows and rows[-1]["step"] == t.step_count:
+        rows.pop()
+    rows.append(t.metrics_row(full=True))  # the last row carries every metric, as in `gan-studio run`
     return t, rows, events, error
 
 

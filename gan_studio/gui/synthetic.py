@@ -78,6 +78,10 @@ class SyntheticTrainer:
         self.step_count += 1
         if self.step_count % self.cfg.train.log_every:
             return None
+        return self.metrics_row()
+
+    def metrics_row(self, full: bool = False) -> dict:
+        """A row like the engine's: training columns, and measurements every ``metrics.every`` steps or ``full``."""
         a, t = self._progress(), self.step_count
         r = self.rng.normal
         row = {"step": t, "loss_d": 1.386 - 0.4 * a + 0.02 * r(), "loss_g": 0.69 + 0.5 * a + 0.02 * r(),
@@ -86,7 +90,7 @@ class SyntheticTrainer:
         for i in range(self.cfg.model.depth + 1):
             row[f"grad_d_{i}"] = (0.1 + a) * 10 ** (-0.3 * i) * math.exp(0.1 * r())
             row[f"grad_g_{i}"] = (0.05 + a) * 10 ** (-0.2 * i) * math.exp(0.1 * r())
-        if t % self.cfg.metrics.every == 0:
+        if full or t % self.cfg.metrics.every == 0:
             js = math.log(2) * (1 - 0.6 * a)
             w1 = 2.5 * (1 - 0.7 * a)
             lip = 1.0 + 0.5 * a

@@ -104,7 +104,10 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
         ax.setPen(theme.pen(theme.muted, 1, 1))
         ax.setTextPen(theme.pen(theme.fg, 1, 1))
         ax.setStyle(tickFont=tick, tickTextOffset=int(4 * scale))
-        ax.enableAutoSIPrefix(False)  # "JS (nats) (x0.001)" confuses more than it helps
+        # "JS (nats) (x0.001)" confuses more than it helps; clearing the enable ranges first stops pyqtgraph 0.14
+        # from freezing the prefix of the current range (a 0–0.25 axis read 0–250 after a theme switch)
+        ax.setSIPrefixEnableRanges(())
+        ax.enableAutoSIPrefix(False)
         if ax.labelText:
             ax.setLabel(ax.labelText, units=ax.labelUnits,
                         **{"color": theme.fg, "font-size": f"{10.5 * scale:.1f}pt"})

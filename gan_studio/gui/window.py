@@ -33,15 +33,6 @@ def default_worker(cfg: Config, at_schedule=()) -> WorkerHandle:
     return WorkerHandle(cfg, at_schedule)
 
 
-def _image_views_class():
-    """The image-views widget (``gui/views/images.py``, another module), or None when it is absent."""
-    try:
-        from gan_studio.gui.views.images import ImageViews
-    except ImportError:
-        return None
-    return ImageViews
-
-
 class StudioWindow(QtWidgets.QMainWindow):
     """The main window; see the module docstring."""
 
@@ -253,26 +244,13 @@ class StudioWindow(QtWidgets.QMainWindow):
                 self.explain.setText(text)
 
     def _draw_images(self, frame) -> None:
-        if self.images is None:
-            cls = _image_views_class()
-            if cls is None:
-                return
-            try:
-                try:
-                    self.images = cls(self.theme, self.scale)
-                except TypeError:  # a widget without theme arguments
-                    self.images = cls()
-            except Exception as err:  # another module's widget must not take the window down
-                self.show_message(f"image views unavailable: {err}", True)
-                self.images = False
-                return
+        if self.images is None:  # built on the first image frame: point runs never pay for it
+            from gan_studio.gui.views.images import ImageViews
+
+            self.images = ImageViews(self.theme, self.scale)
             self.tabs.addTab(self.images, "Images")
             self.tabs.setCurrentWidget(self.images)
-        if self.images:
-            try:
-                self.images.update_frame(frame)
-            except Exception as err:
-                self.show_message(f"image views failed: {type(err).__name__}: {err}", True)
+        self.images.update_frame(frame)
 
     def update_status(self, packet: Packet) -> None:
         fps = self.frame_rate()

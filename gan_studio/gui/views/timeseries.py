@@ -160,7 +160,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         wfloor = self.w1.curve("w1_floor", "noise floor", t.muted, 1.0)
         self.w1_fill = pg.FillBetweenItem(wfloor, self.w1_zero, brush=t.brush(t.muted, 70))
         self.w1.plot.addItem(self.w1_fill)
-        self.w1.curve("w1", "W1 exact", t.fg)
+        exact = self.w1.curve("w1", "W1 exact", t.fg)
+        exact.sparse = True  # measured every metrics.ot_every steps only: dots, so two points still show
         self.w1.curve("sw1", "sliced", t.muted, 1.5, dash=True)
         self.w1.curve("w1_critic", "critic E D(r)−E D(f)", t.d)
         self.w1.curve("w1_lb", "critic / lip", t.extra)
@@ -192,6 +193,11 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
             for item in p.curves.values():
                 color, width, dash = item.opts_style
                 item.setPen(theme.pen(color, width, scale, dash))
+                if getattr(item, "sparse", False):
+                    item.setSymbol("o")
+                    item.setSymbolSize(7 * scale)
+                    item.setSymbolBrush(theme.brush(color, 255))
+                    item.setSymbolPen(None)
             for m in p.markers:
                 self._style_marker(m)
         self.js_fill.setBrush(theme.brush(theme.muted, 70))
