@@ -153,8 +153,12 @@ def make_frame(trainer, grid: int, probe: bool = True) -> Frame:
         return frame
     if ds.dim == 2:
         # the surface follows a generator that wandered off the data (as the view does), up to 2× the bounds
-        frame.surface = probes.surface_2d(ds, trainer.D, fake, resolution=grid,
-                                          bounds=probes.probe_bounds(ds.bounds, fake))
+        bounds = probes.probe_bounds(ds.bounds, fake)
+        key = (grid, tuple(bounds.ravel()))  # the data density on the last probed grid, kept for the next frame
+        if trainer.cache.get("data_density", (None,))[0] != key:
+            trainer.cache["data_density"] = (key, probes.data_density_on_grid(ds, bounds, grid))
+        frame.surface = probes.surface_2d(ds, trainer.D, fake, resolution=grid, bounds=bounds,
+                                          data_density=trainer.cache["data_density"][1])
         frame.latent_grid = probes.latent_grid(trainer.G, trainer.cfg.model.latent_dim, trainer.cfg.model.latent,
                                                LATENT_LINES, trainer.device)
     else:

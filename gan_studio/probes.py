@@ -205,26 +205,37 @@ def data_density_on_grid(dataset, bounds: np.ndarray, resolution: int = 100) -> 
 
 def probe_bounds(bounds: np.ndarray, samples: np.ndarray, max_factor: float = 2.0) -> np.ndarray:
     """The data's plot bounds widened to hold the 1st–99th percentile of ``samples`` (a generator that
-    wandered off), at most ``max_factor`` × the data's half-width around its centre on each axis."""
+    wandered off), at most ``max_factor`` × the data's half-width around its centre on each axis.
+
+    Widened edges snap outward to multiples of 1/8 of the data's width, so the probed region changes in
+    steps (a steady picture, and the data density on it can be cached) rather than with every frame.
+    """
     b = np.asarray(bounds, dtype=float)
     finite = np.asarray(samples, dtype=float)
     finite = finite[np.isfinite(finite).all(1)]
     if not len(finite):
         return b
     centre, half = b.mean(1), (b[:, 1] - b[:, 0]) / 2 * max_factor
-    lo = np.maximum(np.minimum(np.percentile(finite, 1, axis=0), b[:, 0]), centre - half)
-    hi = np.minimum(np.maximum(np.percentile(finite, 99, axis=0), b[:, 1]), centre + half)
-    return np.stack([lo, hi], axis=1)
+    unit = (b[:, 1] - b[:, 0]) / 8
+    lo = np.minimum(np.percentile(finite, 1, axis=0), b[:, 0])
+    hi = np.maximum(np.percentile(finite, 99, axis=0), b[:, 1])
+    lo = np.where(lo < b[:, 0], b[:, 0] - np.ceil((b[:, 0] - lo) / unit) * unit, b[:, 0])
+    hi = np.where(hi > b[:, 1], b[:, 1] + np.ceil((hi - b[:, 1]) / unit) * unit, b[:, 1])
+    return np.stack([np.maximum(lo, centre - half), np.minimum(hi, centre + half)], axis=1)
 
 
 def surface_2d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=None,
-               bounds: np.ndarray | None = None) -> Surface2D:
-    """``frames.Surface2D``: D's score, the generator's histogram density and the exact data density (if any)."""
+               bounds: np.ndarray | None = None, data_density: np.ndarray | None = None) -> Surface2D:
+    """``frames.Surface2D``: D's score, the generator's histogram density and the exact data density (if any).
+
+    ``data_density``: the data density on this grid when the caller has it already (it never changes).
+    """
     b = dataset.bounds if bounds is None else bounds
     xs, ys, score = d_on_grid(D, b, resolution, device)
     gen, _ = gen_density_on_grid(gen_samples, b, resolution)
-    return Surface2D(xs=xs, ys=ys, score=score, gen_density=gen,
-                     data_density=data_density_on_grid(dataset, b, resolution))
+    if data_density is None:
+        data_density = data_density_on_grid(dataset, b, resolution)
+    return Surface2D(xs=xs, ys=ys, score=score, gen_density=gen, data_density=data_density)
 
 
 def push_directions(D: nn.Module, loss, fake: torch.Tensor | np.ndarray) -> np.ndarray:

@@ -250,5 +250,6 @@ def test_probe_bounds_follow_samples_up_to_twice_the_half_width():
     inside = np.zeros((100, 2))
     assert probe_bounds(bounds, inside) == pytest.approx(bounds, abs=0)
     far = np.column_stack([np.linspace(0, 10, 101), np.linspace(-3, 0, 101)])
-    # x: 99th percentile 9.9 capped at centre + 2·half-width = 2; y: 1st percentile −2.97 within the cap −4
-    assert probe_bounds(bounds, far) == pytest.approx(np.array([[-1.0, 2.0], [-2.97, 2.0]]), abs=1e-9)
+    # x: 99th percentile 9.9 capped at centre + 2·half-width = 2; y: 1st percentile −2.97 snaps outward to a
+    # multiple of width/8 = 0.5 beyond −2, i.e. −3.0, within the cap −4
+    assert probe_bounds(bounds, far) == pytest.approx(np.array([[-1.0, 2.0], [-3.0, 2.0]]), abs=1e-9)
