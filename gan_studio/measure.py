@@ -165,6 +165,6 @@ def make_frame(trainer, grid: int, probe: bool = True) -> Frame:
         gen = trainer.generate(trainer.cfg.metrics.n_samples, trainer.measurement_rng(salt=5)).cpu().numpy()
         frame.curves = probes.curves_1d(ds, trainer.D, gen, resolution=max(grid, 200), G=trainer.G,
                                         latent_dim=trainer.cfg.model.latent_dim,
-                                        latent_kind=trainer.cfg.model.latent, data_samples=real)
+                                        latent_kind=trainer.cfg.model.latent, data_samples=frame.real)
     return frame
 

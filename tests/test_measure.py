@@ -87,3 +87,26 @@ def test_soft_one_sided_penalty_lets_the_critic_overshoot_w1_by_the_predicted_sl
     assert row["gx_interp"] == pytest.approx(slope, rel=0.03)
     assert row["w1_critic"] == pytest.approx(w1 * slope, rel=0.05)
     assert row["w1_lb"] == pytest.approx(w1, rel=0.05)
+
+
+@pytest.mark.parametrize("data", ["bimodal1d", "ring8", "digits"])
+def test_frames_carry_what_the_views_draw(data):
+    trainer = make(**{"data.name": data, "model.latent_dim": 1 if data == "bimodal1d" else 2,
+                      "metrics.every": 10_000})
+    trainer.step()
+    frame, cheap = trainer.frame(), trainer.frame(probe=False)
+    assert frame.step == cheap.step == 1 and frame.loss == "ns" and frame.score_kind == "probability"
+    if data == "bimodal1d":
+        c = frame.curves
+        assert c.xs.shape == c.score.shape == c.gen_density.shape == c.optimal_d.shape
+        assert c.z is not None and c.gz.shape == c.z.shape  # the z → x map of a 1D latent
+        assert frame.surface is None and cheap.curves is None
+    elif data == "ring8":
+        s = frame.surface
+        assert s.score.shape == (len(s.ys), len(s.xs)) == s.data_density.shape
+        assert frame.latent_grid.shape[0] == 2 and frame.push.shape[1] == 2
+        assert frame.real.shape[1] == frame.fake.shape[1] == 2
+        assert cheap.surface is None and cheap.push is not None
+    else:
+        assert frame.fake.ndim == 4 and frame.fake.min() >= 0 and frame.fake.max() <= 1
+        assert {"fake", "real", "interp"} <= set(frame.images)
