@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the studio window (the default)")
     _add_experiment_args(gui)
+    gui.add_argument("--run", metavar="DIR", help="open a saved run folder (File > Save run…, or `gan-studio run "
+                     "--out`) and continue it: its weights, step count and curves")
 
     run = sub.add_parser("run", help="train headless and write a run folder")
     _add_experiment_args(run)
@@ -138,6 +140,23 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.presets import DEFAULT_PRESET, load_preset
 
             cfg, schedule = load_preset(DEFAULT_PRESET), None
+        elif command == "gui" and args.run:
+            from gan_studio.runs import check_run_folder
+
+            given = [name for name, value in (("--preset", args.preset), ("--config", args.config),
+                                              ("--set", args.set), ("--at", args.at), ("--events", args.events),
+                                              ("--seed", args.seed), ("--device", args.device))
+                     if value not in (None, [])]
+            if given:
+                raise ConfigError(f"--run: a saved run opens as it was saved; it cannot be combined with "
+                                  f"{', '.join(given)}")
+            try:
+                cfg, _ = check_run_folder(args.run)
+            except ConfigError as err:
+                raise ConfigError(f"--run: {err}") from None
+            from gan_studio.gui.app import main as gui_main
+
+            return gui_main(cfg, run=args.run)
         else:
             cfg, schedule = resolve_config(args), resolve_schedule(args)
         if command == "run":

@@ -295,7 +295,27 @@ class Trainer:
         return out
 
     def load_weights(self, arrays: dict) -> None:
-        """Load arrays saved by ``weights()``; a missing or misshapen tensor is a ConfigError."""
+        """Load arrays saved by ``weights()``; a missing or misshapen tensor is a ConfigError naming it.
+
+        Nothing is loaded unless every array fits. Optimizer state is not part of the weights: the
+        optimizers keep theirs (a freshly built Trainer: none).
+        """
+        expected = {k: tuple(v.shape) for k, v in self.weights().items()}
+        given = {k: tuple(np.shape(v)) for k, v in arrays.items()}
+        for key, shape in expected.items():
+            if key not in given:
+                raise ConfigError(f"weights do not fit this config: {key} is missing "
+                                  f"({len(given)} arrays saved, {len(expected)} needed)")
+            if given[key] != shape:
+                raise ConfigError(f"weights do not fit this config: {key} has shape {given[key]}, "
+                                  f"this config's model needs {shape}")
+            value = np.asarray(arrays[key])
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise ConfigError(f"{key} holds NaN or Inf values")
+        extra = sorted(set(given) - set(expected))
+        if extra:
+            raise ConfigError(f"weights do not fit this config: {extra[0]} is not in this config's model"
+                              + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
         self.lipschitz.detach(self.D)
         try:
             for prefix, net in (("G", self.G), ("D", self.D)):

@@ -9,7 +9,7 @@ import torch
 
 from gan_studio.config import Config
 from gan_studio.engine import NonFiniteError, Trainer
-from gan_studio.runs import RunWriter
+from gan_studio.runs import RunWriter, final_state
 from gan_studio.schedule import Schedule
 
 
@@ -70,10 +70,10 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
             bar.done()
             print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
             code = 3
-        writer.final_row(trainer.metrics_row(full=True))
-        n = max(cfg.metrics.n_samples, 2500)
-        writer.samples(trainer.generate(n, trainer.measurement_rng(salt=99)).cpu().numpy())
-        writer.weights(trainer.weights())
+        final, samples, weights = final_state(trainer)  # the same ending as a run saved from the window
+        writer.final_row(final)
+        writer.samples(samples)
+        writer.weights(weights)
     finally:
         writer.close()
     bar.update(trainer.step_count, row, force=True)

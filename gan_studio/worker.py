@@ -9,7 +9,7 @@ The protocol (no Qt and no torch here; the engine is imported inside the child p
   *between* two training steps::
 
       ("play",)  ("pause",)  ("step", n)  ("apply", what, value)  ("speed", steps_per_frame, fps)
-      ("grid", n)  ("frame",)  ("restart", config_dict)  ("quit",)
+      ("grid", n)  ("frame",)  ("restart", config_dict)  ("save", folder)  ("open", folder)  ("quit",)
 
   ``what``/``value`` go to ``Trainer.apply`` unchanged: a dotted config key (``"loss.name"``, ...) or an action
   (``"step_d"``, ``"step_g"``, ``"reset"``, ``"reseed"``). A model-shape, data-set or device change needs a new
@@ -23,6 +23,15 @@ The protocol (no Qt and no torch here; the engine is imported inside the child p
   ``PROBE_FPS`` per second); the others carry samples and push arrows only (a fifth of the cost) and are
   themselves kept under ``CHEAP_SHARE``. The views keep the last probes until new ones arrive.
   While paused, every frame is probed and one follows every command.
+* **Recording**: every run the worker starts is written as it goes into a run folder (``runs.RunWriter``)
+  under ``runs.recordings_root()``, named ``<timestamp>-<pid>-<generation>``: metrics rows and events are
+  appended and flushed, so memory stays flat and a dead window does not take the record with it.
+  ``("save", folder)`` copies that record plus a final full metrics row, samples and weights of the current
+  state to ``folder``: the same files as ``gan-studio run`` ending at this step. ``("open", folder)`` builds
+  a trainer on the folder's config.toml, replays its events' setting changes, loads weights.npz, sets the
+  step counter to the last step of metrics.csv and records on from there; the optimizers start fresh. A
+  folder that cannot be opened is a message and the current run goes on. A reset keeps recording into the
+  same folder (its event replays in ``gan-studio run``); a restart or an open starts a new one.
 * Any exception in training (``NonFiniteError``, CUDA out of memory, a bug) pauses the run, keeps the
   trainer's last good state, and is reported in ``Packet.error``; the worker keeps serving commands.
 """
@@ -35,16 +44,18 @@ import inspect
 import multiprocessing as mp
 import os
 import queue
+import shlex
 import signal
 import sys
 import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from gan_studio import config
-from gan_studio.schedule import Schedule
+from gan_studio import config, runs
+from gan_studio.schedule import LIVE_KEYS, Schedule
 
 ENGINE = "gan_studio.engine:Trainer"  # "module:attribute" of the trainer class the worker builds
 FPS = 30.0  # frames per second asked for while playing
@@ -86,6 +97,8 @@ class Packet:
     frames_dropped: int = 0  # ... and how many of them the full queue turned away (the bench reports both)
     probed: bool = True  # the frame carries probes (surface / curves / latent grid); else keep the last ones
     speed: tuple[int, float] = (0, FPS)
+    recording: str = ""  # the run folder this run is being written to ("" when it cannot be recorded)
+    opened: str = ""  # the saved run folder this generation continues (its metrics and events are its past)
 
 
 def describe_error(err: BaseException, device: str = "") -> str:
@@ -129,8 +142,12 @@ class Session:
     """The worker's loop around one Trainer (replaced on restart). Runs in the child process."""
 
     def __init__(self, commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                 grid: int | None = None, playing: bool = False, freeze: bool = True):
+                 grid: int | None = None, playing: bool = False, freeze: bool = True, record_dir=None):
         self.commands, self.packets = commands, packets
+        self.record_dir = Path(record_dir) if record_dir else runs.recordings_root()
+        self.recorder: runs.RunWriter | None = None
+        self.opened = ""  # the folder the current generation was opened from ("" after a reset or restart)
+        self.resumed: tuple[str, int] | None = None  # (folder, step) this recording continues, for the save note
         self.freeze = freeze  # gc.freeze after set-up (the worker process; tests running a Session in a thread: no)
         self.factory = _load(trainer) if isinstance(trainer, str) else trainer
         self.cfg0 = cfg if isinstance(cfg, config.Config) else config.from_dict(cfg or {}, "worker config")
@@ -175,9 +192,21 @@ class Session:
             if self.freeze:
                 gc.freeze()
             return False
+        self.install(trainer, trainer.cfg)
+        return True
+
+    def install(self, trainer, start_cfg: config.Config, opened: str = "", resumed_at: int = 0) -> None:
+        """Make ``trainer`` the current run (a new generation) and start recording it.
+
+        ``start_cfg``: the config its record starts from (config.toml); ``opened``: the saved folder it
+        continues, whose rows and events its record copies first.
+        """
         self.trainer = None
         gc.collect()
         self.trainer = trainer
+        self.opened = opened
+        self.resumed = (opened, resumed_at) if opened else None
+        self.schedule = self.schedule if not opened else Schedule()  # an opened run has its own past
         try:
             self.can_skip_probes = "probe" in inspect.signature(trainer.frame).parameters
         except (TypeError, ValueError):
@@ -187,14 +216,129 @@ class Session:
         self.rate.clear()
         self.cost = {True: 0.0, False: 0.0}
         self.devices = _devices()
+        self.start_recording(start_cfg, opened or None)
         if self.freeze:
             gc.collect()
             gc.freeze()  # full collections of torch's ~300k objects caused 70–160 ms hiccups (DESIGN.md)
-        return True
+
+    # -- recording, save, open ------------------------------------------------------------------------------
+    def start_recording(self, start_cfg: config.Config, continue_from: str | None = None) -> None:
+        """Close the current record and start the run folder of the current trainer."""
+        self.stop_recording()
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{self.generation}"
+        folder, n = self.record_dir / name, 1
+        while folder.exists():  # never write over another record
+            n += 1
+            folder = self.record_dir / f"{name}-{n}"
+        try:
+            self.recorder = runs.RunWriter(folder, start_cfg, list(self.trainer.columns()), continue_from)
+        except (OSError, ValueError, AttributeError, config.ConfigError) as err:
+            self.recorder = None
+            self.messages.append(f"could not record this run in '{folder}': {getattr(err, 'strerror', None) or err}; "
+                                 "it trains, but cannot be saved")
+
+    def stop_recording(self) -> None:
+        if self.recorder is not None:
+            try:
+                self.recorder.close()
+            except OSError:
+                pass
+            self.recorder = None
+
+    def record(self, row: dict | None = None, event: dict | None = None) -> None:
+        """Append a row or an event to the record; a write error ends recording with a message."""
+        if self.recorder is None:
+            return
+        try:
+            if row is not None:
+                self.recorder.row(row)
+            if event is not None:
+                self.recorder.event(event)
+        except (OSError, ValueError) as err:
+            self.messages.append(f"could not record the run any more ({getattr(err, 'strerror', None) or err}); "
+                                 "it trains, but cannot be saved")
+            self.stop_recording()
+
+    def save(self, folder: str) -> None:
+        """Write a complete run folder of the run so far to ``folder`` and say how to reproduce it."""
+        t = self.trainer
+        if self.recorder is None:
+            self.messages.append(f"could not save the run to '{folder}': this run is not being recorded")
+            return
+        measured = getattr(t, "measured", None)
+        kept = dict(measured) if isinstance(measured, dict) else None
+        try:
+            final, samples, weights = runs.final_state(t)
+            out = self.recorder.save_to(folder, final, samples, weights)
+        except (OSError, ValueError, config.ConfigError) as err:
+            self.messages.append(f"could not save the run to '{folder}': {getattr(err, 'strerror', None) or err}")
+            return
+        except Exception as err:  # a bug or a device error while measuring: say so, keep training
+            traceback.print_exc()
+            self.messages.append(f"could not save the run to '{folder}': {type(err).__name__}: {err}")
+            return
+        finally:
+            if kept is not None:  # measuring for the save must not move the run's measurement cadence
+                measured.clear()
+                measured.update(kept)
+        n = t.step_count
+        q = shlex.quote
+        text = (f"saved run to {out} (step {n:,}); reproduce with: gan-studio run "
+                f"--config {q(str(out / 'config.toml'))} --events {q(str(out / 'events.jsonl'))} --steps {n} --out DIR")
+        if self.resumed is not None and n > self.resumed[1]:
+            text += (f" — but this run was opened from {self.resumed[0]} at step {self.resumed[1]:,} with a fresh "
+                     f"optimizer, so the command reproduces it only up to step {self.resumed[1]:,}")
+        self.messages.append(text)
+
+    def open(self, folder: str) -> None:
+        """Continue a saved run: its config (with its events' setting changes), weights and step counter.
+
+        Anything that does not fit is a message naming the file; the current run goes on untouched.
+        """
+        where = Path(folder)
+        try:
+            start_cfg, last = runs.check_run_folder(where)
+            events = runs.read_events(where / "events.jsonl") if (where / "events.jsonl").exists() else []
+            arrays = runs.load_weights(where / "weights.npz")
+        except config.ConfigError as err:  # each message names the folder or the file
+            self.messages.append(f"could not open the run: {err}; the current run goes on")
+            return
+        if self.freeze:
+            gc.unfreeze()
+        trainer, stage = None, "config.toml"
+        try:
+            trainer = self.factory(start_cfg)
+            stage = "events.jsonl"
+            for event in events:  # the settings the run had when it was saved (actions are not replayed)
+                what = event["what"]
+                if what in LIVE_KEYS or what == "reseed":
+                    trainer.apply(what, event.get("new"))
+            trainer.events = list(events)
+            stage = "weights.npz"
+            trainer.load_weights(arrays)
+        except Exception as err:  # a data file that moved, a device that is not here, weights of another model
+            if not isinstance(err, config.ConfigError):
+                traceback.print_exc()
+            text = str(err) if isinstance(err, config.ConfigError) else f"{type(err).__name__}: {err}"
+            self.messages.append(f"could not open the run in '{folder}': {stage}: {text}; the current run goes on")
+            del trainer
+            if self.freeze:
+                gc.freeze()
+            return
+        trainer.step_count = last
+        self.install(trainer, start_cfg, opened=str(folder), resumed_at=last)
+        self.messages.append(f"opened the run in {folder} at step {last:,}: weights restored; the optimizer state "
+                             "starts fresh (it is not saved), so the next steps differ from the original run's")
 
     # -- the loop -------------------------------------------------------------------------------------------
     def run(self) -> None:
         """Serve commands and train until ``("quit",)`` arrives or the parent process is gone."""
+        try:
+            self._run()
+        finally:
+            self.stop_recording()
+
+    def _run(self) -> None:
         self.build(self.cfg0)
         self.run_schedule()
         while not self.quitting:
@@ -269,6 +413,7 @@ class Session:
             return False
         if row:
             self.rows.append(row)
+            self.record(row=row)
         self.error = ""
         self.rate.append((time.monotonic(), self.trainer.step_count))
         self.run_schedule()
@@ -307,12 +452,18 @@ class Session:
         except Exception as err:
             self.fail(err)
             return
-        if what == "reset" or self.trainer.step_count < before:
+        recount = self.trainer.step_count < before  # a trainer whose reset restarts the step count
+        if what == "reset" or recount:
             self.generation += 1  # a fresh run: the window clears its history
             self.rows, self.events, self.schedule, self.error = [], [], Schedule(), ""
+            self.opened = ""
             self.rate.clear()
         elif event:
             self.events.append(dict(event))
+        if recount:
+            self.start_recording(self.trainer.cfg)  # counting from 0 again: a new record
+        elif event:
+            self.record(event=dict(event))  # a reset that keeps the count stays in the record (and replays)
 
     def handle(self, cmd: tuple) -> None:
         """Apply one command between steps."""
@@ -339,6 +490,8 @@ class Session:
                 self.messages.append(f"refused: {err}")
                 return
             self.build(cfg)
+        elif name == "open":
+            self.open(str(cmd[1]))
         elif self.trainer is None:
             self.messages.append(f"ignored {name}: no run is loaded")
         elif name == "step":
@@ -347,6 +500,8 @@ class Session:
                     break
         elif name == "apply":
             self.apply(cmd[1], cmd[2] if len(cmd) > 2 else None)
+        elif name == "save":
+            self.save(str(cmd[1]))
         else:
             self.messages.append(f"unknown command {name!r}")
         self.want_frame = True
@@ -391,7 +546,8 @@ class Session:
                         steps_per_s=self.steps_per_s(), cfg=config.to_dict(t.cfg) if t else None,
                         generation=self.generation, device=str(getattr(t, "device", "")), devices=self.devices,
                         frame_cost_s=cost, speed=(self.steps_per_frame, self.fps), probed=probed,
-                        frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped)
+                        frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped,
+                        recording=str(self.recorder.folder) if self.recorder else "", opened=self.opened)
         self.frames_made += 1
         if frame is not None:
             frame.rows, frame.events = packet.rows, packet.events
@@ -411,7 +567,7 @@ class Session:
 
 
 def worker_main(commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                grid: int | None = None, playing: bool = False) -> None:
+                grid: int | None = None, playing: bool = False, record_dir: str | None = None) -> None:
     """Entry point of the spawned process: one torch thread, then serve commands until quit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's business
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -419,7 +575,7 @@ def worker_main(commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, f
         if isinstance(trainer, str):
             importlib.import_module(trainer.partition(":")[0])  # the engine imports torch
         one_torch_thread()
-        session = Session(commands, packets, cfg, at_schedule, trainer, fps, grid, playing)
+        session = Session(commands, packets, cfg, at_schedule, trainer, fps, grid, playing, record_dir=record_dir)
         session.run()
     except Exception as err:  # a bug in the worker itself: tell the window, then end
         traceback.print_exc()
@@ -435,13 +591,14 @@ class WorkerHandle:
     """The GUI side of a worker process: start, send commands, read packets, stop within 2 s."""
 
     def __init__(self, cfg: config.Config, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                 grid: int | None = None, playing: bool = False):
+                 grid: int | None = None, playing: bool = False, record_dir: str | None = None):
         ctx = mp.get_context("spawn")
         self.commands = ctx.Queue()
         self.packets = ctx.Queue(maxsize=2)
         self.process = ctx.Process(target=worker_main, name="gan-studio-trainer", daemon=True,
                                    args=(self.commands, self.packets, config.to_dict(cfg),
-                                         list(Schedule(at_schedule).items), trainer, fps, grid, playing))
+                                         list(Schedule(at_schedule).items), trainer, fps, grid, playing,
+                                         None if record_dir is None else str(record_dir)))
         self.started = False
 
     def start(self) -> None:

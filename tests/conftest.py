@@ -1,6 +1,48 @@
-"""Shared test set-up: offscreen Qt (must be set before any QApplication exists), one torch thread."""
+"""Shared test set-up: offscreen Qt (must be set before any QApplication exists), one torch thread, the
+worker's run recordings in pytest's temporary folder (not <temp>/gan-studio-runs), and a check that no test
+leaves a QThread running or a child process alive."""
 
+import multiprocessing
 import os
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from PyQt6 import QtCore  # noqa: E402  (after QT_QPA_PLATFORM is set)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _recordings(tmp_path_factory):
+    """Every run a worker trains is recorded; spawned workers inherit this folder from the environment."""
+    os.environ["GAN_STUDIO_RUNS"] = str(tmp_path_factory.mktemp("recordings"))
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(monkeypatch):
+    """Fail a test that leaves a QThread running or a child process alive (napari's check, plus processes)."""
+    started: list[QtCore.QThread] = []
+    base_start = QtCore.QThread.start
+
+    def start(self, *args):
+        started.append(self)
+        return base_start(self, *args)
+
+    monkeypatch.setattr(QtCore.QThread, "start", start)
+    yield
+    running = []
+    for t in started:
+        try:
+            if t.isRunning():
+                running.append(t)
+                t.requestInterruption()
+                t.wait(2000)
+        except RuntimeError:  # its C++ object is already deleted: it is not running
+            pass
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+        child.join(1)
+    assert not running, f"test left {len(running)} QThread(s) running"
+    assert not children, f"test left processes alive: {children}"

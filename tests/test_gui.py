@@ -7,7 +7,6 @@ renders with the real engine.
 
 from __future__ import annotations
 
-import multiprocessing
 import subprocess
 import sys
 import time
@@ -23,35 +22,6 @@ from gan_studio.gui.views.data2d import arrow_segments
 from gan_studio.worker import WorkerHandle
 
 SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
-
-
-@pytest.fixture(autouse=True)
-def no_leftovers(monkeypatch):
-    """Fail a test that leaves a QThread running or a child process alive (napari's check, plus processes)."""
-    started: list[QtCore.QThread] = []
-    base_start = QtCore.QThread.start
-
-    def start(self, *args):
-        started.append(self)
-        return base_start(self, *args)
-
-    monkeypatch.setattr(QtCore.QThread, "start", start)
-    yield
-    running = []
-    for t in started:
-        try:
-            if t.isRunning():
-                running.append(t)
-                t.requestInterruption()
-                t.wait(2000)
-        except RuntimeError:  # its C++ object is already deleted: it is not running
-            pass
-    children = multiprocessing.active_children()
-    for child in children:
-        child.kill()
-        child.join(1)
-    assert not running, f"test left {len(running)} QThread(s) running"
-    assert not children, f"test left processes alive: {children}"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ SyntheticTrainer (fast, no torch); two tests spawn real processes (one with the 
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import threading
 import time
@@ -18,17 +17,6 @@ from gan_studio.schedule import Schedule
 from gan_studio.worker import Packet, Session, WorkerHandle, describe_error
 
 SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_processes():
-    """Fail a test that leaves a child process alive (and kill it, so the next test starts clean)."""
-    yield
-    children = multiprocessing.active_children()
-    for child in children:
-        child.kill()
-        child.join(1)
-    assert not children, f"test left processes alive: {children}"
 
 
 class Running:

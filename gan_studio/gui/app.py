@@ -9,10 +9,11 @@ import sys
 from gan_studio.config import Config
 
 
-def main(cfg: Config | None = None, at_schedule=None) -> int:
+def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) -> int:
     """Open the window on ``cfg`` (training starts paused), run the Qt event loop, return the exit code.
 
     ``at_schedule``: changes ``(step, key, value)`` applied when the run reaches each step (as ``--at``).
+    ``run``: a saved run folder to open at start (``cfg`` is its config.toml).
     """
     from PyQt6 import QtWidgets
 
@@ -22,6 +23,8 @@ def main(cfg: Config | None = None, at_schedule=None) -> int:
     app.setApplicationName("GAN Studio")
     window = StudioWindow(cfg or Config(), at_schedule=at_schedule or ())
     window.show()
+    if run:
+        window.open_run(run)
     # Ctrl-C in the terminal closes the window cleanly (the 60 Hz paint timer lets Python run the handler)
     signal.signal(signal.SIGINT, lambda *_: window.close())
     gc.collect()

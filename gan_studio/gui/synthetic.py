@@ -1,7 +1,9 @@
 """A stand-in trainer that makes realistic Frames with NumPy only (no torch, no learning).
 
 It has the Trainer interface the worker uses (``step``, ``apply``, ``frame``, ``cfg``, ``step_count``,
-``device``) so the window, the worker and their tests can run in well under a second, without torch.
+``device``, and for recording, saving and opening runs ``columns``, ``metrics_row``, ``generate``,
+``measurement_rng``, ``weights``, ``load_weights``) so the window, the worker and their tests can run in
+well under a second, without torch. Its "weights" are a few arrays shaped by the model config.
 Its numbers are made up: the generator drifts from a blob at the origin towards a *subset* of the data
 modes (a cartoon of mode collapse), and the "discriminator" is log p_data − log p_g of those cartoons.
 Nothing here is an estimate of anything; never show it as a result.
@@ -15,6 +17,7 @@ import time
 import numpy as np
 
 from gan_studio import config
+from gan_studio.config import ConfigError
 from gan_studio.frames import Curves1D, Frame, Surface2D
 
 CLASSIFIER = ("minimax", "ns")
@@ -65,6 +68,11 @@ class SyntheticTrainer:
         k = len(self.centres)
         self.kept = self.centres[: max(1, (k + 2) // 3)]  # the modes the cartoon generator collapses onto
         self.z = np.random.default_rng(1).normal(size=(400, max(1, self.cfg.model.latent_dim)))
+        m, w = self.cfg.model, np.random.default_rng(self.cfg.train.seed)
+        self.params = {"G/0.weight": w.normal(size=(m.hidden, m.latent_dim)).astype(np.float32),
+                       "G/1.weight": w.normal(size=(self.dim, m.hidden)).astype(np.float32),
+                       "D/0.weight": w.normal(size=(m.hidden, self.dim)).astype(np.float32),
+                       "D/1.weight": w.normal(size=(1, m.hidden)).astype(np.float32)}
 
     # -- training -------------------------------------------------------------------------------------------
     def _progress(self) -> float:
@@ -100,6 +108,36 @@ class SyntheticTrainer:
             if self.cfg.loss.name in CLASSIFIER:
                 row["js_d"] = 0.8 * js
         return row
+
+    def columns(self) -> list[str]:
+        """Every column ``metrics_row`` can fill, in order (like ``Trainer.columns``)."""
+        n = self.cfg.model.depth + 1
+        return (["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"]
+                + [f"grad_d_{i}" for i in range(n)] + [f"grad_g_{i}" for i in range(n)]
+                + ["js", "js_floor", "js_d", "w1", "w1_floor", "sw1", "w1_critic", "lip", "w1_lb", "modes", "hq",
+                   "rkl"])
+
+    def measurement_rng(self, salt: int = 0) -> np.random.Generator:
+        """A generator seeded from (seed, step, salt), like the engine's."""
+        return np.random.default_rng((self.cfg.train.seed, self.step_count, salt))
+
+    def generate(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` cartoon generated samples (NumPy, N×dim)."""
+        return self._fake(rng.normal(size=(n, max(1, self.cfg.model.latent_dim)))).astype(np.float32)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The cartoon weights (they change nothing in the pictures)."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def load_weights(self, arrays: dict) -> None:
+        """Load ``weights()`` arrays; missing or misshapen ones are a ConfigError naming them, like the engine."""
+        for key, value in self.params.items():
+            if key not in arrays:
+                raise ConfigError(f"weights do not fit this config: {key} is missing")
+            if np.shape(arrays[key]) != value.shape:
+                raise ConfigError(f"weights do not fit this config: {key} has shape {np.shape(arrays[key])}, "
+                                  f"this config's model needs {value.shape}")
+        self.params = {k: np.array(arrays[k], dtype=np.float32) for k in self.params}
 
     def apply(self, what: str, value=None) -> dict:
         """Apply a command between steps and return its event ``{step, what, old, new}``."""

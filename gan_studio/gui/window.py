@@ -3,16 +3,23 @@
 Flow: the worker process sends Packets; a PacketBridge thread turns them into Qt signals; ``on_packet``
 adds their rows and events to the bounded History at once (nothing is lost) and keeps only the newest
 frame; a 60 Hz timer paints that frame if it is new. The window never waits on training.
+
+File menu: the worker records every run into a run folder as it goes; "Save run…" (Ctrl+S) asks it to
+write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it to continue a saved run
+(the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
+(Ctrl+E) saves the window as a PNG. The dialogs only pick paths: ``save_run``, ``open_run`` and
+``export_picture`` do the work (tests call them directly).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from pathlib import Path
 
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
-from gan_studio import config
+from gan_studio import config, runs
 from gan_studio.config import Config
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
@@ -60,6 +67,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.paint_costs: deque = deque(maxlen=4000)  # seconds each paint took
         self.series_painted = 0.0
         self.sent: list[tuple] = []  # every command sent, in order (tests and the event log)
+        self.recording = ""  # the folder the worker records the current run in
+        self.last_folder = str(Path.home())  # where the file dialogs open
         self._closed = False
 
         self.view2d = DataView2D(self.theme, scale)
@@ -121,6 +130,7 @@ class StudioWindow(QtWidgets.QMainWindow):
             shortcut(self, QtCore.Qt.Key.Key_R, lambda: self.send(("apply", "reset", None))),
             shortcut(self, QtCore.Qt.Key.Key_F, self.toggle_fullscreen),
         ]
+        self._build_menu()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(PAINT_INTERVAL_MS)
         self.timer.timeout.connect(self.paint)
@@ -129,6 +139,31 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.set_view(theme, scale)
         if autostart:
             self.start_worker()
+
+    def _build_menu(self) -> None:
+        """File: save, open, export, quit (each with its shortcut)."""
+        menu = self.menuBar().addMenu("&File")
+
+        def action(text: str, keys: str, slot, tip: str) -> QtGui.QAction:
+            a = menu.addAction(text)
+            a.setShortcut(QtGui.QKeySequence(keys))
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.save_action = action("&Save run…", "Ctrl+S", self.choose_save_folder,
+                                  "write the run so far to a folder (config, events, metrics, samples, weights); "
+                                  "gan-studio run reproduces it")
+        self.open_action = action("&Open run…", "Ctrl+O", self.choose_open_folder,
+                                  "continue a saved run folder: its weights, step count and curves")
+        menu.addSeparator()
+        self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
+                                    "save the whole window as a PNG")
+        menu.addSeparator()
+        self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
+        self.file_menu = menu
 
     # -- worker ---------------------------------------------------------------------------------------------
     def start_worker(self) -> None:
@@ -159,6 +194,76 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.send(("restart", config.to_dict(cfg)))
         self.show_message(f"restarting with the {what}…", False)
 
+    # -- files ----------------------------------------------------------------------------------------------
+    def choose_save_folder(self) -> None:
+        """Save run…: ask for a folder, then ``save_run``."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Save the run to a folder (an empty one or a run "
+                                                          "folder to replace)", self.last_folder)
+        if path:
+            self.save_run(path)
+
+    def choose_open_folder(self) -> None:
+        """Open run…: ask for a run folder, then ``open_run``."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open a run folder", self.last_folder)
+        if path:
+            self.open_run(path)
+
+    def choose_export_file(self) -> None:
+        """Export picture…: ask for a PNG file name, then ``export_picture``."""
+        start = str(Path(self.last_folder) / f"gan-studio-step-{self.step}.png")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the window as a picture", start,
+                                                        "PNG image (*.png)")
+        if path:
+            self.export_picture(path)
+
+    def save_run(self, path: str) -> None:
+        """Ask the worker to write a complete run folder of the run so far at ``path`` (it answers with a
+        message: where, at which step, and the command that reproduces it; or why it could not)."""
+        self.last_folder = str(Path(path).parent)
+        self.send(("save", str(path)))
+        self.show_message(f"saving the run to {path}…", False)
+
+    def open_run(self, path: str) -> bool:
+        """Continue the saved run in ``path``: checked here first (config, metrics, events, weights file);
+        a folder that is not a run is a message and the current run goes on. The worker loads the weights
+        (and says if they do not fit); its first packet of the new run makes the window load the folder's
+        curves and events. Returns whether the open was sent."""
+        try:
+            _, last = runs.check_run_folder(path)
+        except config.ConfigError as err:
+            self.show_message(f"could not open the run: {err}; the current run goes on", True)
+            return False
+        self.last_folder = str(Path(path).parent)
+        self.send(("open", str(path)))
+        self.show_message(f"opening the run in {path} (step {last:,})…", False)
+        return True
+
+    def export_picture(self, path: str) -> bool:
+        """Save the window as it is on screen as a PNG (``.png`` is added when missing)."""
+        if not str(path).lower().endswith(".png"):
+            path = f"{path}.png"
+        self.last_folder = str(Path(path).parent)
+        if not self.grab().save(str(path), "PNG"):
+            self.show_message(f"could not write the picture to '{path}' (is the folder writable?)", True)
+            return False
+        self.show_message(f"saved the picture to {path}", False)
+        return True
+
+    def load_history(self, folder: str) -> None:
+        """Put a saved run's metrics rows and events into the (bounded) history, streaming the rows."""
+        try:
+            chunk = []
+            for row in runs.iter_metrics(Path(folder) / "metrics.csv"):
+                chunk.append(row)
+                if len(chunk) >= 2000:
+                    self.history.add_rows(chunk)
+                    chunk = []
+            self.history.add_rows(chunk)
+            if (Path(folder) / "events.jsonl").exists():
+                self.history.add_events(runs.read_events(Path(folder) / "events.jsonl"))
+        except (config.ConfigError, OSError) as err:
+            self.show_message(f"could not show the saved curves: {err}", True)
+
     def shutdown(self) -> None:
         """Stop painting, the bridge thread and the worker (within 2 s)."""
         if self._closed:
@@ -182,6 +287,12 @@ class StudioWindow(QtWidgets.QMainWindow):
         if packet.generation != self.generation:
             self.generation = packet.generation
             self.history.clear()
+            if packet.opened:  # an opened run: its past is in its folder
+                self.load_history(packet.opened)
+        if packet.recording != self.recording:
+            self.recording = packet.recording
+            self.status_state.setToolTip(f"this run is being recorded in {packet.recording}" if packet.recording
+                                         else "this run is not being recorded")
         self.history.add_rows(packet.rows)
         self.history.add_events(packet.events)
         for text in packet.messages:
