@@ -30,7 +30,7 @@ class Curves1D:
     xs: np.ndarray  # (m,) grid over the plot bounds
     data_density: np.ndarray | None  # (m,) exact p_data (None for file data)
     gen_density: np.ndarray  # (m,) estimated p_g (stated estimator in gen_density_method)
-    gen_density_method: str  # e.g. "Gaussian KDE, bandwidth 0.13 (leave-one-out likelihood; Scott 0.43), n = 2500"
+    gen_density_method: str  # e.g. "Gaussian KDE, h = 0.13 (leave-one-out), n = 2500"
     score: np.ndarray  # (m,) raw D(x)
     optimal_d: np.ndarray | None  # (m,) D*(x) = p_data / (p_data + p_g) (probability), None without a data density
     optimal_critic: np.ndarray | None  # (m,) optimal 1D critic f*(x), zero-mean over p_data, slope ±1

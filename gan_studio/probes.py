@@ -35,7 +35,7 @@ PROBE_MS = {
     "d_on_grid 2D": 11.0,
     "gen_density_on_grid 2D histogram": 0.2,
     "gen_density_on_grid 2D kde": 185.0,
-    "gen_density_on_grid 1D kde": 5.0,  # bimodal1d samples; ~1.0 of it choosing the bandwidth (1.3 unimodal)
+    "gen_density_on_grid 1D kde": 5.0,  # bimodal1d samples; ~2.5 of it choosing the bandwidth
     "data_density_on_grid ring8": 4.4,
     "surface_2d": 15.0,
     "push_directions": 3.7,
@@ -182,12 +182,13 @@ def kde_1d(samples: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, str]:
         dens = stats.gaussian_kde(x, bw_method=h / std)(xs)
     else:  # all samples equal: one kernel of the floor width at that point
         dens = np.exp(-0.5 * ((xs - x[0]) / h) ** 2) / (h * math.sqrt(2 * math.pi))
+    # short: the view puts this string in its legend
     if not scott > 0:
-        how = f"Gaussian KDE, bandwidth {h:.3g} (samples collapsed: floored at the grid step)"
+        how = f"Gaussian KDE, h = {h:.3g} (collapsed: grid step)"
     elif h > chosen:
-        how = f"Gaussian KDE, bandwidth {h:.3g} (leave-one-out likelihood {chosen:.3g}, floored at the grid step)"
+        how = f"Gaussian KDE, h = {h:.3g} (grid step > leave-one-out {chosen:.3g})"
     else:
-        how = f"Gaussian KDE, bandwidth {h:.3g} (leave-one-out likelihood; Scott {scott:.3g})"
+        how = f"Gaussian KDE, h = {h:.3g} (leave-one-out)"
     return dens, f"{how}, n = {n}{dropped}"
 
 

@@ -151,15 +151,15 @@ def test_kde_1d_matches_scipy_and_integrates():
     assert dens == pytest.approx(stats.gaussian_kde(x, bw_method="scott")(xs), rel=1e-9)
     # the grid holds the KDE's mass but the tails beyond ±5.7 std of the data: ∫ ≈ 1 within trapezoid error
     assert integrate.trapezoid(dens, xs) == pytest.approx(1.0, abs=1e-3)
-    assert "leave-one-out likelihood; Scott 0.205" in how and "n = 500" in how
+    assert "h = 0.205 (leave-one-out)" in how and "n = 500" in how
     # collapsed generator: bandwidth floored at the grid step h, mass still visible; trapezoid error of a
     # Gaussian of std h sampled every h is 2·exp(−2π²) ≈ 5e-9 (Poisson summation)
     dens0, how0 = probes.gen_density_on_grid(np.zeros(100), np.array([[-3.0, 5.0]]), resolution=201)
     assert integrate.trapezoid(dens0, xs) == pytest.approx(1.0, abs=1e-7)
-    assert "floored" in how0
+    assert "(collapsed: grid step)" in how0
     for tiny in ([1.0], [1.0, 1.0, 1.0]):  # one sample, or no spread: no crash, floored too
         d, h = probes.kde_1d(np.array(tiny), xs)
-        assert integrate.trapezoid(d, xs) == pytest.approx(1.0, abs=1e-7) and "floored" in h
+        assert integrate.trapezoid(d, xs) == pytest.approx(1.0, abs=1e-7) and "grid step" in h
 
 
 def test_kde_1d_bandwidth_resolves_modes():
@@ -170,11 +170,11 @@ def test_kde_1d_bandwidth_resolves_modes():
     for seed in range(8):
         x = bimodal1d(seed)
         dens, how = probes.kde_1d(x, xs)
-        h = float(how.split("bandwidth ")[1].split(" ")[0])
+        h = float(how.split("h = ")[1].split(" ")[0])
         # the all-points likelihood optimum is 0.12–0.13 on these samples (Scott 0.427–0.433); scored on a
         # 250-point subsample the choice spreads by up to ≈ ±20 % around it (measured 0.11–0.155)
         assert h == pytest.approx(0.13, rel=0.25)
-        assert "leave-one-out likelihood" in how
+        assert "(leave-one-out)" in how
         ours.append(dens[[50, 150]])
         scott.append(stats.gaussian_kde(x, bw_method="scott")(xs[[50, 150]]))
     # true density at ±2: ½ · 1/(0.5 √(2π)) = 0.399 (the other mode adds 1e-14). One sample's KDE at a peak
@@ -226,7 +226,7 @@ def test_kde_1d_integrates_and_is_deterministic():
     # trapezoid sum of the KDE is exact to ~1e-12 but for the mass beyond ±5 (< 1e-8)
     assert integrate.trapezoid(dens, xs) == pytest.approx(1.0, abs=1e-6)
     # the same density as scipy's KDE at the chosen bandwidth (scipy's factor is h / σ̂)
-    h = float(how.split("bandwidth ")[1].split(" ")[0])
+    h = float(how.split("h = ")[1].split(" ")[0])
     h_exact = probes.loo_bandwidth_1d(np.sort(x), float(np.std(x, ddof=1) * len(x) ** -0.2))
     assert h == pytest.approx(h_exact, rel=5e-3)  # the string rounds to 3 significant digits
     ref = stats.gaussian_kde(x, bw_method=h_exact / np.std(x, ddof=1))(xs)
