@@ -64,6 +64,10 @@ def gui_run(cfg, seconds: float, warmup: float = 4.0) -> dict:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
     window = StudioWindow(cfg)
     window.show()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as gan_studio.gui.app.main does after opening the window
     paints: list[float] = []
 
     class Counter(QtCore.QObject):

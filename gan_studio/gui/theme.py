@@ -108,6 +108,9 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
         # from freezing the prefix of the current range (a 0–0.25 axis read 0–250 after a theme switch)
         ax.setSIPrefixEnableRanges(())
         ax.enableAutoSIPrefix(False)
+        # Keep the painted axis as a pixmap: every sample or surface update also repaints the axes it overlaps,
+        # and replaying their text was ~25 % of the GUI's time; the cache is redrawn only when the ticks change.
+        ax.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if ax.labelText:
             ax.setLabel(ax.labelText, units=ax.labelUnits,
                         **{"color": theme.fg, "font-size": f"{10.5 * scale:.1f}pt"})

@@ -32,7 +32,8 @@ from gan_studio.gui.views.timeseries import TimeSeriesView
 from gan_studio.worker import Packet, WorkerHandle
 
 PAINT_INTERVAL_MS = 16  # check for a new frame at 60 Hz; paint only when there is one
-SERIES_INTERVAL_S = 0.1  # time series redraw at most 10 times a second (they move slowly; ~25 curves)
+SERIES_INTERVAL_S = 0.25  # time series redraw at most 4 times a second: they move slowly, and each redraw
+# repaints six step axes whose ticks change (~2 ms each)
 
 
 def default_worker(cfg: Config, at_schedule=()) -> WorkerHandle:

@@ -174,7 +174,8 @@ class DataView1D(pg.GraphicsLayoutWidget):
         rug_y = -0.04 * self._top
         self.real_rug.setData(np.asarray(frame.real[:300, 0], float), np.full(min(300, len(frame.real)), rug_y))
         self.fake_rug.setData(np.asarray(frame.fake[:300, 0], float), np.full(min(300, len(frame.fake)), 2 * rug_y))
-        title = f"Densities · {frame.loss} + {frame.lipschitz} · step {frame.step:,}"
+        # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
+        title = f"Densities · {frame.loss} + {frame.lipschitz}"
         if title != self._title:
             self._title = title
             th.set_title(self.dens, title, self.theme, self.scale)

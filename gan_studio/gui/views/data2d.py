@@ -263,7 +263,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self.latent.setData(lx, ly)
         else:
             self.latent.setData([], [])
-        title = f"Data space · {frame.loss} + {frame.lipschitz} · step {frame.step:,}"
+        # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
+        title = f"Data space · {frame.loss} + {frame.lipschitz}"
         if title != self._title:
             self._title = title
             th.set_title(self.plot, title, self.theme, self.scale)
