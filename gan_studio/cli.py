@@ -7,6 +7,7 @@ answer at once and errors in arguments are reported before anything is loaded.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from gan_studio import __version__
@@ -125,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
+    # NumPy's BLAS threads (SVDs, transport, KDEs in measurement): set before NumPy loads; on 2 busy cores two
+    # threads oversubscribe them, as two torch threads do (DESIGN.md). The user's own setting wins.
+    os.environ.setdefault("OMP_NUM_THREADS", str(getattr(args, "threads", 1)))
     try:
         if command == "presets":
             from gan_studio.presets import list_presets
