@@ -298,7 +298,7 @@ FILE_ERRORS = {
     "extension": (lambda t: _file(t, "pts.txt", "1,2\n3,4\n"), ["pts.txt", ".csv", ".npy"]),
     "directory": (lambda t: (t / "dir.csv").mkdir() or str(t / "dir.csv"), ["dir.csv", "not a file"]),
     "not utf-8": (lambda t: _write_bytes(t, "bin.csv", b"\xff\xfe\x00\x81\n"), ["bin.csv", "unreadable"]),
-    "bad npy": (lambda t: _write_bytes(t, "bad.npy", b"not an npy file"), ["bad.npy", "unreadable"]),
+    "bad npy": (lambda t: _write_bytes(t, "bad.npy", b"not an npy file"), ["bad.npy", "not a NumPy .npy file"]),
     "npy strings": (lambda t: _write_npy(t, "s.npy", np.array(["a", "b"])), ["s.npy", "expected real numbers"]),
     "csv 3 columns": (lambda t: _file(t, "three.csv", "1,2,3\n4,5,6\n"), ["three.csv", "N×1 or N×2", "2×3"]),
     "npy 3 columns": (lambda t: _write_npy(t, "three.npy", np.zeros((5, 3))), ["three.npy", "N×1 or N×2", "5×3"]),
@@ -348,3 +348,4 @@ def test_image_names_go_to_the_image_loader(monkeypatch, name):
     fake.load_image_dataset = lambda cfg, seed: ("images", cfg.name, seed)
     monkeypatch.setitem(sys.modules, "gan_studio.data.images", fake)
     assert get_dataset(DataConfig(name=name), seed=5) == ("images", name, 5)
+

@@ -63,6 +63,13 @@ def load_points_file(path: str) -> PointsFile:
 
 def _read_npy(p: Path, path: str) -> np.ndarray:
     try:
+        with open(p, "rb") as f:
+            magic = f.read(6)
+    except OSError as err:
+        raise ConfigError(f"data file '{path}' is unreadable: {err.strerror or err}") from None
+    if magic != b"\x93NUMPY":  # else np.load falls back to pickle and talks about "pickled data"
+        raise ConfigError(f"data file '{path}' is not a NumPy .npy file (save points with numpy.save)")
+    try:
         arr = np.load(p, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:
         raise ConfigError(f"data file '{path}' is unreadable as .npy: {err}") from None
