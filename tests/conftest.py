@@ -46,3 +46,33 @@ def no_leftovers(monkeypatch):
         child.join(1)
     assert not running, f"test left {len(running)} QThread(s) running"
     assert not children, f"test left processes alive: {children}"
+
+
+SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"  # NumPy-only stand-in trainer: a worker starts in < 1 s
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    """Open StudioWindows (worker: the synthetic trainer unless ``trainer`` names another), each waited on until
+    its first frame is drawn; runs are recorded in tmp_path; every window is closed (worker ended) at teardown."""
+    from gan_studio import config
+    from gan_studio.gui.window import StudioWindow
+    from gan_studio.worker import WorkerHandle
+
+    windows = []
+
+    def make(cfg=None, trainer: str = SYNTH, **window_kw):
+        def worker(c, a):
+            return WorkerHandle(c, a, trainer=trainer, record_dir=tmp_path / "recordings")
+
+        w = StudioWindow(cfg or config.Config(), worker_factory=worker, **window_kw)
+        w.confirm = lambda text: True
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame is not None and not w.dirty, timeout=60000)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()

@@ -19,30 +19,8 @@ from gan_studio import config
 from gan_studio.gui.history import History, event_label
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.data2d import arrow_segments
-from gan_studio.worker import WorkerHandle
 
 SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
-
-
-@pytest.fixture
-def make_window(qtbot):
-    """Open a StudioWindow on a config with the synthetic worker; closed (worker ended) at teardown."""
-    from gan_studio.gui.window import StudioWindow
-
-    windows = []
-
-    def make(cfg: config.Config | None = None, **kw):
-        w = StudioWindow(cfg or config.Config(), worker_factory=lambda c, a: WorkerHandle(c, a, trainer=SYNTH), **kw)
-        w.confirm = lambda text: True
-        qtbot.addWidget(w)
-        w.show()
-        windows.append(w)
-        qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame is not None and not w.dirty, timeout=30000)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
 
 
 def last_message(w) -> str:

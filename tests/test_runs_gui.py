@@ -16,31 +16,8 @@ from PyQt6 import QtGui
 
 from gan_studio import cli, config
 from gan_studio.runs import RunWriter, read_metrics
-from gan_studio.worker import WorkerHandle
 
 SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    """A StudioWindow whose worker records into tmp_path/recordings; closed (worker ended) at teardown."""
-    from gan_studio.gui.window import StudioWindow
-
-    windows = []
-
-    def make(cfg: config.Config | None = None, trainer: str | None = None):
-        kw = {"record_dir": tmp_path / "recordings"} | ({"trainer": trainer} if trainer else {})
-        w = StudioWindow(cfg or config.Config(), worker_factory=lambda c, a: WorkerHandle(c, a, **kw))
-        w.confirm = lambda text: True
-        qtbot.addWidget(w)
-        w.show()
-        windows.append(w)
-        qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame is not None and not w.dirty, timeout=60000)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
 
 
 def message(w) -> str:
