@@ -124,6 +124,9 @@ def _size(text: str) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``gan-studio`` and ``python -m gan_studio``; returns the exit code."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["gui", *argv]  # `gan-studio --preset X` means the window, as `gan-studio` alone does
     args = parser.parse_args(argv)
     command = args.command or "gui"
     # NumPy's BLAS threads (SVDs, transport, KDEs in measurement): set before NumPy loads; on 2 busy cores two

@@ -117,3 +117,15 @@ def test_non_finite_run_stops_with_message_and_keeps_weights(tmp_path, capsys):
     assert "training stopped" in err and "at step" in err
     weights = np.load(out / "weights.npz", allow_pickle=False)
     assert all(np.isfinite(weights[k]).all() for k in weights.files)
+
+
+def test_options_without_a_command_open_the_window(monkeypatch):
+    seen = {}
+
+    def fake_gui(cfg, at_schedule=None, run=None):
+        seen.update(cfg=cfg, at=at_schedule)
+        return 0
+
+    monkeypatch.setattr("gan_studio.gui.app.main", fake_gui)
+    assert main(["--preset", "digits", "--set", "optim.lr_d=0.002"]) == 0
+    assert seen["cfg"].data.name == "digits" and seen["cfg"].optim.lr_d == pytest.approx(0.002, rel=0)

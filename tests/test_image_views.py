@@ -135,7 +135,7 @@ def test_view_draws_grids_strip_and_histogram(qtbot, tmp_path, digits_frame):
     assert w.interp_item.image.shape == (3 * 9 + 1, 10 * 9 + 1)
     assert np.array_equal(w.data_bars.opts["height"], im["class_hist_data"])
     assert np.array_equal(w.fake_bars.opts["height"], im["class_hist_fake"])
-    assert "step 5" in w.fake_plot.titleLabel.text
+    assert "Generated G(z), fixed z per cell" == w.fake_plot.titleLabel.text.split(">")[1].split("<")[0]
 
     # nearest neighbours on demand: the button swaps the right grid, a cell pick names its neighbour
     w.nn_button.click()

@@ -68,7 +68,6 @@ class ImageViews(QtWidgets.QWidget):
         self._last_images: dict = {}
         self._real: np.ndarray | None = None
         self._tick_names: list[str] | None = None
-        self._step = 0
 
         self.nn_button = QtWidgets.QPushButton("Show nearest training images")
         self.nn_button.setCheckable(True)
@@ -127,7 +126,8 @@ class ImageViews(QtWidgets.QWidget):
     def _titles(self) -> None:
         t, s = self.theme, self.scale
         images = self._last_images
-        th.set_title(self.fake_plot, f"Generated G(z), fixed z · step {self._step:,}", t, s)
+        # no step count: a title that changes every frame re-lays out the plots (the status bar shows it)
+        th.set_title(self.fake_plot, "Generated G(z), fixed z per cell", t, s)
         if self.nn_button.isChecked():
             th.set_title(self.right_plot, "Nearest training image (pixel L2)", t, s)
         else:
@@ -154,7 +154,6 @@ class ImageViews(QtWidgets.QWidget):
         grid = int(images.get("grid", int(np.ceil(np.sqrt(len(fake))))))
         n = min(len(fake), grid * grid)
         self._shape = (grid, *fake.shape[1:])
-        self._step = int(images.get("step", frame.step))
         self._last_images = images
         if "nn_real" in images:
             self._nn = {k: images.get(k) for k in ("nn_real", "nn_index", "nn_dist", "nn_step", "nn_ref_dist")}
