@@ -37,10 +37,16 @@ def measurement_columns(trainer) -> list[str]:
 
 
 def _due(trainer, name: str, every: int, full: bool) -> bool:
-    """True when a multiple of ``every`` was reached since this measurement last ran (or ``full``)."""
+    """True when a multiple of ``every`` was reached since this measurement last ran, or ``full``.
+
+    A ``full`` measurement is extra (the end of a run, a save from the window): it does not move the cadence,
+    so a run saved mid-way measures afterwards exactly as one that was not.
+    """
+    if full:
+        return True
     last = trainer.measured.get(name, 0)
     step = trainer.step_count
-    if full or step // every > last // every:
+    if step // every > last // every:
         trainer.measured[name] = step
         return True
     return False

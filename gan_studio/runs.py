@@ -227,11 +227,9 @@ def read_events(path: str | Path) -> list[dict]:
 
 def read_metrics(path: str | Path) -> tuple[list[str], list[dict]]:
     """Header and rows of a ``metrics.csv`` (empty cells become None, numbers become floats)."""
+    rows = list(iter_metrics(path))  # checks every row
     with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        rows = [{k: (float(v) if v != "" else None) for k, v in zip(header, values, strict=True)}
-                for values in reader]
+        header = next(csv.reader(f))
     return header, rows
 
 

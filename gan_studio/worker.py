@@ -265,8 +265,6 @@ class Session:
         if self.recorder is None:
             self.messages.append(f"could not save the run to '{folder}': this run is not being recorded")
             return
-        measured = getattr(t, "measured", None)
-        kept = dict(measured) if isinstance(measured, dict) else None
         try:
             final, samples, weights = runs.final_state(t)
             out = self.recorder.save_to(folder, final, samples, weights)
@@ -277,10 +275,6 @@ class Session:
             traceback.print_exc()
             self.messages.append(f"could not save the run to '{folder}': {type(err).__name__}: {err}")
             return
-        finally:
-            if kept is not None:  # measuring for the save must not move the run's measurement cadence
-                measured.clear()
-                measured.update(kept)
         n = t.step_count
         q = shlex.quote
         text = (f"saved run to {out} (step {n:,}); reproduce with: gan-studio run "
