@@ -104,9 +104,9 @@ class Trainer:
         self._snapshot = self._state()
         self._last: dict[str, torch.Tensor] = {}
 
-    def _state(self) -> tuple[dict, dict]:
-        """Copies of both nets' tensors: the last finite state, restored after a non-finite update."""
-        return ({k: v.detach().clone() for k, v in self.G.state_dict().items()},
+    def _state(self) -> tuple[int, dict, dict]:
+        """The step and copies of both nets' tensors: the last finite state, restored after a non-finite update."""
+        return (self.step_count, {k: v.detach().clone() for k, v in self.G.state_dict().items()},
                 {k: v.detach().clone() for k, v in self.D.state_dict().items()})
 
     # -------------------------------------------------------------------------------------- training
@@ -193,16 +193,11 @@ class Trainer:
                 if not torch.isfinite(p).all():
                     self._restore()
                     raise NonFiniteError(f"parameter {net_name}.{name} became non-finite by step {self.step_count}; "
-                                         f"restored the weights of step {self._snapshot_step}")
-
-    @property
-    def _snapshot_step(self) -> int:
-        log = self.cfg.train.log_every
-        return (self.step_count - 1) // log * log
+                                         f"restored the weights of step {self._snapshot[0]}")
 
     def _restore(self) -> None:
         """Put back the last finite weights (taken at the previous logged step)."""
-        g_state, d_state = self._snapshot
+        _, g_state, d_state = self._snapshot
         self.G.load_state_dict(g_state)
         self.D.load_state_dict(d_state)
 
@@ -229,7 +224,6 @@ class Trainer:
         return event
 
     def _set(self, key: str, value) -> None:
-        old_cfg = self.cfg
         self.cfg = C.with_value(self.cfg, key, value)
         if key == "loss.name":
             self.loss = get_loss(value)
@@ -257,8 +251,6 @@ class Trainer:
             # A new optimizer starts without state (moments); the nets are kept.
             self.opt_d = make_optimizer(self.cfg.optim, self.D.parameters(), self.cfg.optim.lr_d)
             self.opt_g = make_optimizer(self.cfg.optim, self.G.parameters(), self.cfg.optim.lr_g)
-        elif key == "train.log_every" and old_cfg.train.log_every != value:
-            self._snapshot = self._state()
 
     def _action(self, what: str, value) -> tuple:
         if what == "step_d":

@@ -17,7 +17,7 @@ import torch
 from gan_studio import metrics as M
 from gan_studio import probes
 from gan_studio.frames import Frame
-from gan_studio.nets import weight_layers
+from gan_studio.nets import sample_latent, weight_layers
 
 POINT_COLUMNS = ["js", "js_floor", "js_d", "fdiv_d", "w1", "w1_floor", "sw1", "w1_critic", "lip", "w1_lb",
                  "modes", "hq", "rkl", "gx_real", "gx_fake", "gx_interp"]
@@ -127,8 +127,6 @@ def _display(trainer) -> tuple[torch.Tensor, np.ndarray]:
     if "display" not in trainer.cache:
         rng = torch.Generator().manual_seed(trainer.cfg.train.seed + 4_242)
         m = trainer.cfg.model
-        from gan_studio.nets import sample_latent
-
         z = sample_latent(DISPLAY_POINTS, m.latent_dim, m.latent, rng, trainer.device)
         real = trainer.dataset.sample(DISPLAY_POINTS, rng).numpy()
         trainer.cache["display"] = (z, real)
