@@ -80,9 +80,10 @@ def gui_run(cfg, seconds: float, warmup: float = 4.0) -> dict:
     window.view2d.viewport().installEventFilter(counter)
 
     def spin(until: float) -> None:
-        while time.monotonic() < until:
-            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.001)
+        """Run the Qt event loop until ``until`` (as app.exec() would: no busy polling)."""
+        loop = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(max(0, int((until - time.monotonic()) * 1000)), loop.quit)
+        loop.exec()
 
     start = time.monotonic()
     while window.latest is None and time.monotonic() - start < 120:

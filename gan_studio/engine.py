@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from gan_studio import config as C
+from gan_studio import measure
 from gan_studio.config import Config, ConfigError
 from gan_studio.data import get_dataset
 from gan_studio.lipschitz import make_method
@@ -330,21 +331,22 @@ class Trainer:
         row: dict = {"step": self.step_count}
         for key, value in self._last.items():
             row[key] = float(value)
-        from gan_studio.measure import measure  # measurement is heavy; imported where it is used
-
         start = time.perf_counter()
-        row.update(measure(self, full=full))
+        row.update(measure.measure(self, full=full))
         self.measure_seconds += time.perf_counter() - start
         return row
 
+    def next_step_measures(self) -> bool:
+        """Whether the next step ends with a measurement (it takes longer; the window's worker plans for it)."""
+        step = self.step_count + 1
+        return step % self.cfg.train.log_every == 0 and measure.measures_at(self, step)
+
     def columns(self) -> list[str]:
         """Every metrics.csv column for this run, in order (fixed at the start of a run)."""
-        from gan_studio.measure import measurement_columns
-
         n_d, n_g = len(weight_layers(self.D)), len(weight_layers(self.G))
         return (["step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"]
                 + [f"grad_d_{i}" for i in range(n_d)] + [f"grad_g_{i}" for i in range(n_g)]
-                + measurement_columns(self))
+                + measure.measurement_columns(self))
 
     def measurement_rng(self, salt: int = 0) -> torch.Generator:
         """A generator for measurement only, seeded from (seed, step): measuring never moves the training RNG."""
@@ -360,9 +362,7 @@ class Trainer:
 
     def frame(self, grid: int | None = None, probe: bool = True):
         """A Frame for the views: samples and, with ``probe``, surfaces at ``grid`` resolution."""
-        from gan_studio.measure import make_frame
-
-        return make_frame(self, grid or self.cfg.metrics.grid, probe)
+        return measure.make_frame(self, grid or self.cfg.metrics.grid, probe)
 
 
 class evaluating:

@@ -37,6 +37,11 @@ def measurement_columns(trainer) -> list[str]:
     return base + [f"sigma_d_{i}" for i in range(len(weight_layers(trainer.D)))]
 
 
+def _reached(trainer, name: str, every: int, step: int) -> bool:
+    """Whether a multiple of ``every`` lies after the step this measurement last ran and at or before ``step``."""
+    return step // every > trainer.measured.get(name, 0) // every
+
+
 def _due(trainer, name: str, every: int, full: bool) -> bool:
     """True when a multiple of ``every`` was reached since this measurement last ran, or ``full``.
 
@@ -45,12 +50,16 @@ def _due(trainer, name: str, every: int, full: bool) -> bool:
     """
     if full:
         return True
-    last = trainer.measured.get(name, 0)
-    step = trainer.step_count
-    if step // every > last // every:
-        trainer.measured[name] = step
+    if _reached(trainer, name, every, trainer.step_count):
+        trainer.measured[name] = trainer.step_count
         return True
     return False
+
+
+def measures_at(trainer, step: int) -> bool:
+    """Whether the metrics row of ``step`` (a logged step) will carry a cadenced measurement; changes nothing."""
+    mcfg = trainer.cfg.metrics
+    return _reached(trainer, "cheap", mcfg.every, step) or _reached(trainer, "ot", mcfg.ot_every, step)
 
 
 def _scores(D, x: torch.Tensor) -> torch.Tensor:

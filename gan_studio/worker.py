@@ -17,7 +17,10 @@ The protocol (no Qt and no torch here; the engine is imported inside the child p
 * **Packets** (worker → GUI) on a queue of size 2: the newest Frame plus the worker's state. When the queue is
   full the packet is dropped, but its metrics rows, events and messages stay pending and ride on the next
   packet that gets through, so the window's history never misses a row.
-* While playing, a frame is made at a time cadence (``fps``). Probes (D on a grid, densities, the latent
+* While playing, a frame is delivered every ``1/fps`` seconds. Frames are planned, not just made when
+  late: the worker knows the typical cost of a step, of a measurement and of each kind of frame, and
+  starts a frame early when the next step would deliver it late (a step that ends with a measurement costs
+  ~5 steps, a probed frame ~3), so the interval between frames stays near ``1/fps``. Probes (D on a grid, densities, the latent
   grid) cost ~2 training steps per frame on the default preset, so only some frames carry them
   ("probed"): as many as keep their cost under ``PROBE_SHARE`` of the worker's time (at most
   ``PROBE_FPS`` per second); the others carry samples and push arrows only (a fifth of the cost) and are
@@ -59,8 +62,7 @@ from gan_studio import config, runs
 from gan_studio.schedule import LIVE_KEYS, Schedule
 
 ENGINE = "gan_studio.engine:Trainer"  # "module:attribute" of the trainer class the worker builds
-FPS = 40.0  # frames per second asked for while playing: above the 30 wanted, so a frame delayed by a
-# measurement or a probed frame still leaves the 95th-percentile interval under 50 ms
+FPS = 32.0  # frames per second asked for while playing (the window paints each one as it arrives)
 PROBE_FPS = 10.0  # at most this many probed frames per second
 PROBE_SHARE = 0.06  # probed frames take at most this share of the worker's time ...
 CHEAP_SHARE = 0.10  # ... and sample-only frames at most this share
@@ -101,6 +103,12 @@ class Packet:
     speed: tuple[int, float] = (0, FPS)
     recording: str = ""  # the run folder this run is being written to ("" when it cannot be recorded)
     opened: str = ""  # the saved run folder this generation continues (its metrics and events are its past)
+    sent_at: float = 0.0  # time.monotonic() when the worker queued it (one clock for all processes on a machine)
+
+
+def _median(values) -> float:
+    """Median of recent costs in seconds (0 before the first); robust to one slow outlier, unlike the mean."""
+    return statistics.median(values) if values else 0.0
 
 
 def describe_error(err: BaseException, device: str = "") -> str:
@@ -169,7 +177,9 @@ class Session:
         # seconds per probed / sample-only frame, recent ones: pacing uses their median, because a mean let one
         # frame slowed by the window's process (2 cores) stretch the next interval to 60 ms and more
         self.costs = {True: deque(maxlen=15), False: deque(maxlen=15)}
-        self.next_frame_t = 0.0
+        self.step_costs: deque = deque(maxlen=31)  # seconds per training step (without measurement), recent ones
+        self.measure_costs: deque = deque(maxlen=7)  # seconds per measurement at the end of a step, recent ones
+        self.next_frame_t = 0.0  # when the next frame is due (delivered) while playing
         self.next_probe_t = 0.0
         self.can_skip_probes = False  # Trainer.frame accepts probe=False
         self.want_frame = True
@@ -219,6 +229,8 @@ class Session:
         self.rows, self.events, self.error = [], [], ""
         self.rate.clear()
         self.costs = {True: deque(maxlen=15), False: deque(maxlen=15)}
+        self.step_costs.clear()
+        self.measure_costs.clear()
         self.devices = _devices()
         self.start_recording(start_cfg, opened or None)
         if self.freeze:
@@ -379,12 +391,37 @@ class Session:
                     break
                 self.wait_command(self.next_frame_t - now)
                 continue
-            if not self.steps_per_frame and now >= self.next_frame_t and n > 0:
+            if not self.steps_per_frame and n > 0 and self.frame_due(now):
                 break
             if not self.train_step():
                 break
             n += 1
         self.want_frame = True
+
+    def frame_due(self, now: float) -> bool:
+        """Full speed: make the frame now, or train one more step first?
+
+        Now, when the frame (at its typical cost) would otherwise be delivered later than due: after a normal
+        step it is made when that lands closer to the due time than one more step would; before a step that
+        ends with a measurement it is made first, whatever the time, unless that measurement fits before it.
+        """
+        frame = _median(self.costs[self.next_frame_probed()])
+        step = _median(self.step_costs)
+        extra = _median(self.measure_costs) if self.next_step_measures() else 0.0
+        return now + frame + step / 2 + extra >= self.next_frame_t
+
+    def next_step_measures(self) -> bool:
+        """Whether the trainer's next step ends with a measurement (False for trainers that cannot say)."""
+        ask = getattr(self.trainer, "next_step_measures", None)
+        return bool(ask()) if ask is not None else False
+
+    def next_frame_probed(self) -> bool:
+        """Whether the next frame carries probes: always, unless playing and probes are not due by its due time.
+
+        Decided by the due time, not the clock: a frame first planned as cheap must not turn into a probed
+        one a step later, when it is too late to start it early.
+        """
+        return not (self.playing and self.can_skip_probes and self.next_frame_t < self.next_probe_t)
 
     def wait_command(self, timeout: float) -> None:
         try:
@@ -404,11 +441,18 @@ class Session:
 
     def train_step(self) -> bool:
         """One training step; an exception pauses the run. Returns whether the step succeeded."""
+        measures = self.next_step_measures()
+        measured_before = getattr(self.trainer, "measure_seconds", 0.0)
+        t0 = time.monotonic()
         try:
             row = self.trainer.step()
         except Exception as err:
             self.fail(err)
             return False
+        measured = getattr(self.trainer, "measure_seconds", 0.0) - measured_before
+        self.step_costs.append(time.monotonic() - t0 - measured)
+        if measures:
+            self.measure_costs.append(measured)
         if row:
             self.rows.append(row)
             self.record(row=row)
@@ -518,7 +562,7 @@ class Session:
         self.want_frame = False
         frame = None
         t0 = time.monotonic()
-        probed = not (self.playing and self.can_skip_probes and t0 < self.next_probe_t)
+        probed = self.next_frame_probed()
         if self.trainer is not None:
             kwargs = {} if self.grid is None else {"grid": self.grid}
             if not probed:
@@ -531,13 +575,13 @@ class Session:
         t1 = time.monotonic()
         cost = t1 - t0
         self.costs[probed].append(cost)
-        typical = {kind: statistics.median(c) if c else 0.0 for kind, c in self.costs.items()}
+        typical = {kind: _median(c) for kind, c in self.costs.items()}
         # pace frames so each kind stays under its share of the worker's time
         if probed:  # (at least one probed frame per PROBE_MAX_INTERVAL_S, even on a slow machine)
             self.next_probe_t = t0 + min(max(1.0 / PROBE_FPS, typical[True] / PROBE_SHARE), PROBE_MAX_INTERVAL_S)
         cheap = typical[False] if self.can_skip_probes and typical[False] else typical[True]
         share = CHEAP_SHARE if self.can_skip_probes else PROBE_SHARE
-        self.next_frame_t = t0 + max(1.0 / max(self.fps, 1e-3), cheap / share)
+        self.next_frame_t = max(t1 + 1.0 / max(self.fps, 1e-3), t0 + cheap / share)
         t = self.trainer
         packet = Packet(frame=frame, rows=list(self.rows), events=list(self.events), messages=list(self.messages),
                         error=self.error, playing=self.playing, step=t.step_count if t else 0,
@@ -552,6 +596,7 @@ class Session:
         self.deliver(packet)
 
     def deliver(self, packet: Packet) -> None:
+        packet.sent_at = time.monotonic()
         try:
             self.packets.put_nowait(packet)
         except queue.Full:

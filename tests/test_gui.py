@@ -16,6 +16,7 @@ import pytest
 from PyQt6 import QtCore, QtGui
 
 from gan_studio import config
+from gan_studio.gui import ranges
 from gan_studio.gui.history import History, event_label
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.data2d import arrow_segments
@@ -31,7 +32,7 @@ def last_message(w) -> str:
 def test_gui_never_imports_torch():
     code = ("import sys\n"
             "import gan_studio.gui.app, gan_studio.gui.window, gan_studio.gui.render, gan_studio.gui.bridge\n"
-            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.gui.synthetic\n"
+            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.gui.synthetic, gan_studio.gui.ranges\n"
             "import gan_studio.gui.views.data2d, gan_studio.gui.views.data1d, gan_studio.gui.views.timeseries\n"
             "import gan_studio.gui.views.samples, gan_studio.gui.views.contours, gan_studio.gui.panels.controls\n"
             "import gan_studio.worker\n"
@@ -70,6 +71,53 @@ def test_history_is_bounded_and_keeps_recent_points_exactly():
     assert np.array_equal(s.x[-40:], np.arange(960, 1000))  # the newest points are never thinned
     assert h.get("js").n <= 100
     assert event_label({"step": 3, "what": "loss.name", "old": "ns", "new": "wgan"}) == "loss: ns → wgan"
+
+
+def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
+    assert [ranges.nice_ceiling(x) for x in (1234, 1000, 0.0031, 9.5, 0)] == \
+        pytest.approx([1250, 1000, 0.004, 10, 0], rel=1e-12)
+    assert (ranges.tick_step(7), ranges.tick_step(100)) == pytest.approx((2, 20), rel=1e-12)
+    # [0.2, 0.9] padded by 6 % of 0.7 each side is [0.158, 0.942]; ticks of 0.2 round it out to [0, 1]
+    r = ranges.value_range(None, 0.2, 0.9)
+    assert r == pytest.approx((0.0, 1.0), abs=1e-12)
+    assert ranges.value_range(r, 0.3, 0.75) is r  # inside and filling 0.45 / 1 ≥ 40 %: kept
+    assert ranges.value_range(r, 0.3, 0.65) == pytest.approx((0.2, 0.7), abs=1e-12)  # 35 % < 40 %: redone
+    assert ranges.value_range(r, 0.3, 1.1)[1] == pytest.approx(1.2, abs=1e-12)  # left it: redone
+    assert ranges.value_range(None, 2.0, 2.0) == pytest.approx((1.7, 2.3), abs=1e-12)  # flat: a window round it
+    s = ranges.step_range(None, 10, 1234)  # from 0 to the nice ceiling of 1234 · 1.02
+    assert s == pytest.approx((0, 1500), abs=1e-9)
+    assert ranges.step_range(s, 10, 1490) is s
+    assert ranges.step_range(s, 10, 1600) == pytest.approx((0, 2000), abs=1e-9)
+    assert ranges.step_range((0, 20000), 10, 50) == pytest.approx((0, 60), abs=1e-9)  # a new run: shrinks
+
+
+def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
+    from gan_studio.gui.views.timeseries import TimeSeriesView
+
+    view = TimeSeriesView()
+    qtbot.addWidget(view)
+    h = History()
+    h.add_rows([{"step": s, "loss_d": 0.2 + 0.7 * (s // 10 % 2), "loss_g": 0.5, "js": 0.1} for s in range(10, 130, 10)])
+    assert [view.update_history(h, budget=1) for _ in range(7)] == [1, 1, 1, 1, 1, 1, 0]
+    assert len(view.losses.curves["loss_d"].getData()[0]) == 12
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # nice ceiling of 122.4
+    assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 1.0], abs=1e-9)
+    assert view.js.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # linked step axis
+    h.add_rows([{"step": 124, "loss_d": 0.5, "loss_g": 0.5, "js": 0.1}])
+    assert view.update_history(h) == 6  # no budget (paused): all at once
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # still fits: unchanged
+    # a plot the person zoomed keeps their range; its "A" button resumes following
+    view.losses.plot.vb.sigRangeChangedManually.emit([False, True])
+    view.losses.plot.setYRange(0.4, 0.6, padding=0)
+    h.add_rows([{"step": 200, "loss_d": 3.0, "loss_g": 0.5, "js": 0.1}])
+    view.update_history(h)
+    assert view.losses.plot.viewRange()[1] == pytest.approx([0.4, 0.6], abs=1e-9)
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # step axis held too
+    view.losses.plot.autoBtn.clicked.emit(view.losses.plot.autoBtn)
+    view.update_history(h)
+    # [0.2, 3.0] padded by 6 % of 2.8 is [0.032, 3.168]; ticks of 1 round it out to [0, 4]
+    assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 4.0], abs=1e-9)
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 250], abs=1e-9)
 
 
 # -- the window -----------------------------------------------------------------------------------------------

@@ -45,6 +45,19 @@ def test_cheap_and_exact_transport_cadence():
     assert set(trainer.columns()) - set(full) == {"fdiv_d"}  # ns is not an f-GAN loss: no bound
 
 
+def test_next_step_measures_predicts_exactly_the_measured_rows():
+    """The window's worker plans frames around measured steps, so the prediction must match what happens,
+    including cadences that do not divide each other and log_every not dividing metrics.every."""
+    trainer = make(**{"train.log_every": 3, "metrics.every": 10, "metrics.ot_every": 25})
+    predicted, measured = [], []
+    for _ in range(60):
+        predicted.append(trainer.next_step_measures())
+        row = trainer.step()
+        measured.append(row is not None and ("js" in row or "w1" in row))
+    assert predicted == measured
+    assert [i + 1 for i, m in enumerate(measured) if m] == [12, 21, 27, 30, 42, 51, 60]
+
+
 def test_classifier_and_fgan_columns_follow_the_active_loss():
     trainer = make(**{"metrics.every": 5})
     row = [trainer.step() for _ in range(5)][-1]

@@ -210,6 +210,40 @@ def test_schedule_and_error_helpers():
     assert describe_error(RuntimeError("boom")).startswith("training stopped by RuntimeError: boom")
 
 
+class PlannedTrainer:
+    """Only what frame planning asks of a trainer: whether its next step ends with a measurement."""
+
+    measures = False
+
+    def next_step_measures(self):
+        return self.measures
+
+
+def test_frames_are_planned_around_step_measurement_and_probe_costs():
+    """The rule in Session.frame_due, on known typical costs: a frame is made when one more step would land
+    it further past its due time than stopping now falls short; before a measured step, and before a probed
+    frame, it starts early by their cost, so no interval stretches by a measurement or a probe."""
+    s = Session(queue.Queue(), queue.Queue(), config.Config(), trainer=SYNTH, freeze=False)
+    s.trainer, s.playing, s.can_skip_probes = PlannedTrainer(), True, True
+    s.step_costs.extend([0.006] * 5)
+    s.measure_costs.extend([0.030, 0.032, 0.031])  # median 31 ms
+    s.costs[False].extend([0.002] * 3)
+    s.costs[True].extend([0.020, 0.030, 0.020])  # median 20 ms
+    s.next_frame_t, s.next_probe_t = 100.0, 200.0
+    due = 100.0 - 0.002  # a cheap frame must start 2 ms before it is due ...
+    assert not s.frame_due(due - 0.0035)  # ... and half a step (3 ms) of slack decides
+    assert s.frame_due(due - 0.0025)
+    s.trainer.measures = True  # the next step costs 6 + 31 ms: the frame goes first
+    assert s.frame_due(due - 0.003 - 0.030)
+    assert not s.frame_due(due - 0.003 - 0.032)  # that step still fits before the frame is due
+    s.trainer.measures = False
+    s.next_probe_t = 99.9  # due by the frame's due time: this frame carries probes and costs 20 ms
+    assert s.next_frame_probed()
+    assert s.frame_due(100.0 - 0.020 - 0.0025) and not s.frame_due(100.0 - 0.020 - 0.0035)
+    s.next_probe_t = 100.1  # due only after it: a cheap frame, even when the clock passes 100.1 meanwhile
+    assert not s.next_frame_probed()
+
+
 class SlowTrainer:
     """A trainer stuck in a long step: the handle must terminate it after its 2 s timeout."""
 

@@ -53,11 +53,13 @@ class History:
         self.series: dict[str, Series] = {}
         self.events: list[dict] = []
         self.version = 0  # bumped on every change: views redraw only when it moved
+        self.first_step = math.inf
         self.last_step = -1
 
     def clear(self) -> None:
         self.series.clear()
         self.events.clear()
+        self.first_step = math.inf
         self.last_step = -1
         self.version += 1
 
@@ -81,6 +83,7 @@ class History:
                 if s is None:
                     s = self.series[key] = Series(self.cap)
                 s.append(step, v)
+            self.first_step = min(self.first_step, step)
             self.last_step = max(self.last_step, int(step))
         if rows:
             self.version += 1
@@ -91,6 +94,12 @@ class History:
         self.events.extend(events)
         del self.events[:-MAX_EVENTS]
         self.version += 1
+
+    def step_span(self) -> tuple[float | None, float | None]:
+        """First and last step of any row so far ((None, None) before the first row)."""
+        if self.last_step < 0 or not math.isfinite(self.first_step):
+            return None, None
+        return self.first_step, float(self.last_step)
 
     def get(self, key: str) -> Series | None:
         return self.series.get(key)

@@ -4,6 +4,11 @@ Every mid-run change (an event) is a labelled vertical marker on every plot ("lo
 Each plot's colour key sits under its title (a legend box would hide data in plots this small) and lists
 only the curves that have data. Curves are built once (per-layer gradient curves when their column first
 appears) and then only get ``setData``; nothing redraws unless the history changed.
+
+Drawing cost, measured: redrawing all six plots took 30–70 ms, long enough to delay the data view's next
+frame. So while training plays, the window redraws one plot per frame (each still updates ~5 times a second),
+and ranges move in steps (``gui.ranges``): a range that crept with every point re-ticked its axes and grid
+on every redraw. A plot the person zoomed or panned keeps their range until they press its "A" button.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gan_studio import config
+from gan_studio.gui import ranges
 from gan_studio.gui import theme as th
 from gan_studio.gui.history import History, event_label
 
@@ -57,6 +63,13 @@ class _Panel:
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setMenuEnabled(False)
+        self.plot.enableAutoRange(x=False, y=False)  # ranges are set by follow(), in steps
+        self.version = -1  # the History version this plot shows
+        self.following = True  # False once the person zooms or pans this plot; its "A" button resumes
+        self.plot.vb.sigRangeChangedManually.connect(self._taken_over)
+        self.plot.autoBtn.clicked.connect(self._resume)
+        self.y_range: tuple[float, float] | None = None
+        self.y2_range: tuple[float, float] | None = None
         self.log_y = log_y
         if log_y:
             self.plot.setLogMode(y=True)
@@ -77,6 +90,26 @@ class _Panel:
     def _sync(self) -> None:
         self.vb2.setGeometry(self.plot.vb.sceneBoundingRect())
         self.vb2.linkedViewChanged(self.plot.vb, self.vb2.XAxis)
+
+    def _taken_over(self, *_) -> None:
+        self.following = False
+
+    def _resume(self, *_) -> None:
+        """The "A" button: pyqtgraph turned its auto-range on; follow the data in steps again instead."""
+        self.plot.enableAutoRange(x=False, y=False)
+        self.following = True
+        self.y_range = self.y2_range = None
+        self.version = -1
+
+    def follow(self) -> None:
+        """Set the value axes (left, and right when there is one) to stepped ranges around the data."""
+        if not self.following:
+            return
+        left = [item for item in self.plot.listDataItems()]
+        self.y_range = _set_range(self.plot.vb, self.y_range, left, self.log_y)
+        if self.vb2 is not None:
+            self.y2_range = _set_range(self.vb2, self.y2_range, self.vb2.addedItems, False)
+
 
     def curve(self, key: str, name: str, color: str, width: float = 2.0, dash: bool = False,
               right: bool = False) -> pg.PlotDataItem:
@@ -114,13 +147,35 @@ class _Panel:
             self.plot.layout.setRowFixedHeight(0, height)
 
 
+def _set_range(vb: pg.ViewBox, current, items, log: bool):
+    """Fit ``vb``'s y range (stepped, see gui.ranges) to the finite data of ``items``; returns the range."""
+    lo, hi = math.inf, -math.inf
+    for item in items:
+        if not isinstance(item, pg.PlotDataItem) or not item.isVisible():
+            continue
+        y = item.yData
+        if y is None or not len(y):
+            continue
+        if log:
+            y = np.log10(y[y > 0])
+        y = y[np.isfinite(y)]
+        if len(y):
+            lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
+    if lo > hi:
+        return current
+    new = ranges.value_range(current, lo, hi)
+    if new != current:
+        vb.setYRange(*new, padding=0)
+    return new
+
+
 class TimeSeriesView(pg.GraphicsLayoutWidget):
     """Six plots linked on the step axis; ``update_history`` redraws from a History."""
 
     def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
         super().__init__(parent=parent)
         self.theme, self.scale = theme, scale
-        self._version = -1
+        self._x_range: tuple[float, float] | None = None
         self._marker_key: list | None = None
         self._n_markers = 0
         self._data_name = ""
@@ -133,6 +188,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                             axis=LogAxis(orientation="left"))
         self.modes = _Panel(lay, 2, 1, "Mode coverage", "modes covered", right_label="high quality %")
         self.panels = [self.losses, self.dmean, self.js, self.w1, self.grads, self.modes]
+        self._rotation = list(self.panels)  # redraw order under a budget: the least recently drawn first
         for col in range(2):
             lay.layout.setColumnStretchFactor(col, 1)
         for p in self.panels[1:]:
@@ -242,7 +298,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 self.modes_ref.setValue(k)
                 self.modes_ref.label.setFormat(f"{k} in the data")
         if changed:
-            self._version = -1  # keys are rebuilt at the next update
+            for p in self.panels:
+                p.version = -1  # keys are rebuilt at the next update
 
     def _ensure_grad_curves(self, history: History) -> None:
         d_cols, g_cols = history.columns("grad_d_"), history.columns("grad_g_")
@@ -266,32 +323,56 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         if g_cols:
             self.grads.extra_key.append((g_cols[0], g_sh[-1], f"G layers 1–{len(g_cols)}", "line"))
 
-    def update_history(self, history: History) -> None:
-        """Redraw every curve, key and marker from ``history`` (no-op when it has not changed)."""
-        if history.version == self._version:
-            return
-        self._version = history.version
+    def update_history(self, history: History, budget: int | None = None) -> int:
+        """Redraw the plots that do not show ``history`` yet: all of them, or at most ``budget`` (the ones
+        waiting longest first). Markers and the shared step range are always brought up to date.
+        Returns how many plots were redrawn."""
+        if all(p.version == history.version for p in self.panels):
+            return 0
         self._ensure_grad_curves(history)
-        for p in self.panels:
-            for key, item in p.curves.items():
-                s = history.get(key)
-                if s is None or s.n == 0:
-                    item.setData([], [])
-                    continue
-                x, y = s.x, s.y
-                if p.log_y:
-                    ok = y > 0
-                    x, y = x[ok], y[ok]
-                item.setData(x, y, skipFiniteCheck=True)
-            key = p.key_entries(history, self.theme) if p is not self.grads else \
-                [(c, t, st) for col, c, t, st in self.grads.extra_key]
-            if key != p.key:
-                p.key = key
-                p.restyle_title(self.theme, self.scale)
-        for key, zero in (("js_floor", self.js_zero), ("w1_floor", self.w1_zero)):
-            s = history.get(key)
-            zero.setData(s.x, np.zeros(s.n)) if s is not None and s.n else zero.setData([], [])
         self._update_markers(history.events)
+        self._follow_steps(history)
+        stale = [p for p in self._rotation if p.version != history.version][:budget]
+        for p in stale:
+            self._draw_panel(p, history)
+            self._rotation.remove(p)
+            self._rotation.append(p)
+        return len(stale)
+
+    def _draw_panel(self, p: _Panel, history: History) -> None:
+        for key, item in p.curves.items():
+            s = history.get(key)
+            if s is None or s.n == 0:
+                item.setData([], [])
+                continue
+            x, y = s.x, s.y
+            if p.log_y:
+                ok = y > 0
+                x, y = x[ok], y[ok]
+            item.setData(x, y, skipFiniteCheck=True)
+        for key, zero, panel in (("js_floor", self.js_zero, self.js), ("w1_floor", self.w1_zero, self.w1)):
+            if panel is p:
+                s = history.get(key)
+                zero.setData(s.x, np.zeros(s.n)) if s is not None and s.n else zero.setData([], [])
+        key = p.key_entries(history, self.theme) if p is not self.grads else \
+            [(c, t, st) for col, c, t, st in self.grads.extra_key]
+        if key != p.key:
+            p.key = key
+            p.restyle_title(self.theme, self.scale)
+        p.follow()
+        p.version = history.version
+
+    def _follow_steps(self, history: History) -> None:
+        """The shared step axis (all plots are linked to the losses plot): stepped, unless zoomed."""
+        if not all(p.following for p in self.panels):
+            return
+        first, last = history.step_span()
+        if first is None:
+            return
+        new = ranges.step_range(self._x_range, first, last)
+        if new != self._x_range:
+            self._x_range = new
+            self.losses.plot.setXRange(*new, padding=0)
 
     def _update_markers(self, events: list[dict]) -> None:
         shown = [e for e in events if e.get("what") not in ("step_d", "step_g")][-MAX_MARKERS:]
