@@ -183,6 +183,7 @@ class Session:
         self.next_probe_t = 0.0
         self.can_skip_probes = False  # Trainer.frame accepts probe=False
         self.want_frame = True
+        self._cfg_dict: tuple = (None, None)  # (config object, its dict)
         self.rate: deque = deque(maxlen=64)
         self.devices = ["auto", "cpu"]
         parent = mp.parent_process()
@@ -585,7 +586,7 @@ class Session:
         t = self.trainer
         packet = Packet(frame=frame, rows=list(self.rows), events=list(self.events), messages=list(self.messages),
                         error=self.error, playing=self.playing, step=t.step_count if t else 0,
-                        steps_per_s=self.steps_per_s(), cfg=config.to_dict(t.cfg) if t else None,
+                        steps_per_s=self.steps_per_s(), cfg=self.cfg_dict(),
                         generation=self.generation, device=str(getattr(t, "device", "")), devices=self.devices,
                         frame_cost_s=cost, speed=(self.steps_per_frame, self.fps), probed=probed,
                         frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped,
@@ -594,6 +595,15 @@ class Session:
         if frame is not None:
             frame.rows, frame.events = packet.rows, packet.events
         self.deliver(packet)
+
+    def cfg_dict(self) -> dict | None:
+        """The trainer's config as a dict, converted again only when it changed (every packet carries it)."""
+        t = self.trainer
+        if t is None:
+            return None
+        if self._cfg_dict[0] is not t.cfg:
+            self._cfg_dict = (t.cfg, config.to_dict(t.cfg))
+        return self._cfg_dict[1]
 
     def deliver(self, packet: Packet) -> None:
         packet.sent_at = time.monotonic()

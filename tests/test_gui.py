@@ -75,7 +75,7 @@ def test_history_is_bounded_and_keeps_recent_points_exactly():
 
 def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
     assert [ranges.nice_ceiling(x) for x in (1234, 1000, 0.0031, 9.5, 0)] == \
-        pytest.approx([1250, 1000, 0.004, 10, 0], rel=1e-12)
+        pytest.approx([1500, 1000, 0.005, 10, 0], rel=1e-12)
     assert (ranges.tick_step(7), ranges.tick_step(100)) == pytest.approx((2, 20), rel=1e-12)
     # [0.2, 0.9] padded by 6 % of 0.7 each side is [0.158, 0.942]; ticks of 0.2 round it out to [0, 1]
     r = ranges.value_range(None, 0.2, 0.9)
@@ -88,7 +88,8 @@ def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
     assert s == pytest.approx((0, 1500), abs=1e-9)
     assert ranges.step_range(s, 10, 1490) is s
     assert ranges.step_range(s, 10, 1600) == pytest.approx((0, 2000), abs=1e-9)
-    assert ranges.step_range((0, 20000), 10, 50) == pytest.approx((0, 60), abs=1e-9)  # a new run: shrinks
+    assert ranges.step_range((0, 2000), 10, 2100) == pytest.approx((0, 3000), abs=1e-9)
+    assert ranges.step_range((0, 20000), 10, 50) == pytest.approx((0, 75), abs=1e-9)  # a new run: shrinks
 
 
 def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
@@ -100,24 +101,57 @@ def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
     h.add_rows([{"step": s, "loss_d": 0.2 + 0.7 * (s // 10 % 2), "loss_g": 0.5, "js": 0.1} for s in range(10, 130, 10)])
     assert [view.update_history(h, budget=1) for _ in range(7)] == [1, 1, 1, 1, 1, 1, 0]
     assert len(view.losses.curves["loss_d"].getData()[0]) == 12
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # nice ceiling of 122.4
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # nice ceiling of 122.4
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 1.0], abs=1e-9)
-    assert view.js.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # linked step axis
+    assert view.js.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # linked step axis
     h.add_rows([{"step": 124, "loss_d": 0.5, "loss_g": 0.5, "js": 0.1}])
     assert view.update_history(h) == 6  # no budget (paused): all at once
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # still fits: unchanged
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # still fits: unchanged
     # a plot the person zoomed keeps their range; its "A" button resumes following
     view.losses.plot.vb.sigRangeChangedManually.emit([False, True])
     view.losses.plot.setYRange(0.4, 0.6, padding=0)
     h.add_rows([{"step": 200, "loss_d": 3.0, "loss_g": 0.5, "js": 0.1}])
     view.update_history(h)
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.4, 0.6], abs=1e-9)
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 125], abs=1e-9)  # step axis held too
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # step axis held too
     view.losses.plot.autoBtn.clicked.emit(view.losses.plot.autoBtn)
     view.update_history(h)
     # [0.2, 3.0] padded by 6 % of 2.8 is [0.032, 3.168]; ticks of 1 round it out to [0, 4]
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 4.0], abs=1e-9)
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 250], abs=1e-9)
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 300], abs=1e-9)
+
+
+def test_moving_points_in_place_draws_what_set_data_draws(qtbot):
+    import pyqtgraph as pg
+
+    from gan_studio.gui.views.scatter import move_points
+
+    def picture(setup):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(200, 200)
+        item = pg.ScatterPlotItem(pen=None, brush="r", size=9)
+        w.addItem(item)
+        w.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+        setup(item)
+        return item, w.grab().toImage(), w
+
+    start, end = np.array([[1.0, 1.0], [2.0, 5.0], [9.0, 3.0]]), np.array([[5.0, 5.0], [7.0, 2.0], [3.0, 8.0]])
+    _, ref, _ = picture(lambda item: item.setData(pos=end))
+    records = {}
+
+    def move(item):
+        item.setData(pos=start)
+        records["before"] = item.data
+        move_points(item, end)
+
+    item, moved, plot = picture(move)
+    assert item.data is records["before"]  # moved in place, not set up again
+    assert np.column_stack(item.getData()) == pytest.approx(end, abs=0)
+    assert [*item.dataBounds(0), *item.dataBounds(1)] == pytest.approx([3, 7, 2, 8], abs=0)
+    assert moved == ref  # pixel for pixel what setData draws
+    move_points(item, np.ones((2, 2)))  # another number of points: set up again
+    assert len(item.data) == 2 and item.data is not records["before"]
 
 
 # -- the window -----------------------------------------------------------------------------------------------

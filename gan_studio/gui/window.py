@@ -60,6 +60,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.generation = None
         self.latest: Packet | None = None
         self.latest_probed: Packet | None = None
+        self.series_context: dict | None = None  # the config the time series' labels were last set from
         self.dirty = False
         self.step = 0
         self.playing = False
@@ -308,7 +309,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.controls.sync(packet.cfg, packet.playing, packet.devices)
         if packet.cfg:
             self.cfg = self.controls.cfg
-        self.series.set_context(packet.cfg)
+        if packet.cfg != self.series_context:
+            self.series_context = packet.cfg
+            self.series.set_context(packet.cfg)
         if packet.probed and packet.frame is not None:
             self.latest_probed = packet  # drawn even if a sample-only frame overtakes it before the paint
         self.latest = packet

@@ -239,18 +239,16 @@ class ControlPanel(QtWidgets.QWidget):
     def sync(self, cfg: dict | None, playing: bool, devices: list[str] | None = None) -> None:
         """Show the run's config and state; widgets whose value did not change are left alone (user edits)."""
         self.set_playing(playing)
-        if devices:
+        if devices and devices != getattr(self, "_devices", None):
+            self._devices = list(devices)
             box = self.combos["train.device"]
             for i in range(box.count()):
                 item = box.model().item(i)
                 item.setEnabled(box.itemText(i) in devices)
-        if not cfg:
+        if not cfg or cfg == getattr(self, "_synced", None):
             return
         new = config.from_dict(cfg, "worker")
-        old_dict = getattr(self, "_synced", None)
         self.cfg = new
-        if old_dict == cfg:
-            return
         self._synced = cfg
         for key, box in self.combos.items():
             value = config.get(new, key)
@@ -300,7 +298,10 @@ class ControlPanel(QtWidgets.QWidget):
         self._reset_field("lipschitz.param")
 
     def set_playing(self, playing: bool) -> None:
+        """Show Play or Pause (the button is only touched when that changes: every packet calls this)."""
         self.playing = playing
+        if self.play_button.text() == ("Pause" if playing else "Play"):
+            return
         self.play_button.setText("Pause" if playing else "Play")
         pix = QtWidgets.QStyle.StandardPixmap
         self.play_button.setIcon(self.style().standardIcon(pix.SP_MediaPause if playing else pix.SP_MediaPlay))

@@ -7,8 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 
 from gan_studio.gui import theme as th
+from gan_studio.gui.views.scatter import move_points
 
 MAX_MAP_LINES = 60  # z → x lines drawn
+RUG_POINTS = 300  # real and generated samples drawn as ticks under the density axis
 
 
 def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
@@ -172,8 +174,9 @@ class DataView1D(pg.GraphicsLayoutWidget):
         if c is not None and c.data_density is not None:
             self._top = float(np.nanmax(c.data_density))
         rug_y = -0.04 * self._top
-        self.real_rug.setData(np.asarray(frame.real[:300, 0], float), np.full(min(300, len(frame.real)), rug_y))
-        self.fake_rug.setData(np.asarray(frame.fake[:300, 0], float), np.full(min(300, len(frame.fake)), 2 * rug_y))
+        for item, x, y in ((self.real_rug, frame.real, rug_y), (self.fake_rug, frame.fake, 2 * rug_y)):
+            x = np.asarray(x[:RUG_POINTS, 0], float)
+            move_points(item, np.column_stack([x, np.full(len(x), y)]))
         # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
         title = f"Densities · {frame.loss} + {frame.lipschitz}"
         if title != self._title:

@@ -10,6 +10,7 @@ from PyQt6 import QtCore
 
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.contours import contour_segments
+from gan_studio.gui.views.scatter import move_points
 
 LAYERS: dict[str, str] = {
     "surface": "D surface (colour)",
@@ -203,7 +204,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         if self._real is None or real.shape != self._real.shape or not np.array_equal(real, self._real):
             self._real = real  # the display sample is fixed: skip the 2–3 ms setData when it did not change
             self.real.setData(pos=real)
-        self.fake.setData(pos=fake)
+        move_points(self.fake, fake)
         prob = frame.score_kind == "probability"
         s = frame.surface
         if s is not None and probed:
