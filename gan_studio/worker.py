@@ -64,7 +64,7 @@ from gan_studio.schedule import LIVE_KEYS, Schedule
 ENGINE = "gan_studio.engine:Trainer"  # "module:attribute" of the trainer class the worker builds
 FPS = 32.0  # frames per second asked for while playing (the window paints each one as it arrives)
 PROBE_FPS = 10.0  # at most this many probed frames per second
-PROBE_SHARE = 0.06  # probed frames take at most this share of the worker's time ...
+PROBE_SHARE = 0.05  # probed frames take at most this share of the worker's time ...
 CHEAP_SHARE = 0.10  # ... and sample-only frames at most this share
 PROBE_MAX_INTERVAL_S = 1.0
 STOP_TIMEOUT_S = 2.0  # closing the window ends the worker within this time

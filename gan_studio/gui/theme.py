@@ -103,7 +103,9 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
         ax = plot.getAxis(name)
         ax.setPen(theme.pen(theme.muted, 1, 1))
         ax.setTextPen(theme.pen(theme.fg, 1, 1))
-        ax.setStyle(tickFont=tick, tickTextOffset=int(4 * scale))
+        # autoReduceTextSpace off: an axis whose labels got shorter ("0.25" → "0.5") kept shrinking and growing,
+        # and each width change re-laid out the plot and re-drew all its axes
+        ax.setStyle(tickFont=tick, tickTextOffset=int(4 * scale), autoReduceTextSpace=False)
         # "JS (nats) (x0.001)" confuses more than it helps; clearing the enable ranges first stops pyqtgraph 0.14
         # from freezing the prefix of the current range (a 0–0.25 axis read 0–250 after a theme switch)
         ax.setSIPrefixEnableRanges(())

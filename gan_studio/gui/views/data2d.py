@@ -223,7 +223,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
             rect = _pixel_rect(np.asarray(s.xs), np.asarray(s.ys))
             self.surface.setImage(shown, autoLevels=False, levels=(lo, hi))
             self.surface.setRect(rect)
-            self.bar.setLevels((lo, hi))
+            if self.bar.levels() != (lo, hi):  # setting them re-ticks the colour bar's axis even when equal
+                self.bar.setLevels((lo, hi))
             if prob:
                 levels = [0.1, 0.25, 0.75, 0.9]
             else:
