@@ -88,6 +88,8 @@ class Trainer:
         self.measured: dict[str, int] = {}  # measurement name -> step it last ran (see measure.py)
         self.cache: dict = {}  # fixed samples for display and noise floors, computed once per run
         self.measure_seconds = 0.0  # time spent in measurement (the benchmark reports its share)
+        # called between the parts of a measurement (see measure._pause); the window's worker draws frames there
+        self.on_measure_pause = None
         self._build_nets()
 
     # ----------------------------------------------------------------------------------------- set-up

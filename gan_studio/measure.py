@@ -93,6 +93,15 @@ def _data_samples(trainer, n: int) -> tuple[np.ndarray, np.ndarray]:
     return trainer.cache[key]
 
 
+def _pause(trainer) -> None:
+    """Between two parts of a measurement: let the trainer's owner act (the window's worker delivers a frame
+    there when one is due, so a 40–100 ms measurement does not stall the view). Nothing here may change
+    the nets or any random generator the measurement uses."""
+    hook = getattr(trainer, "on_measure_pause", None)
+    if hook is not None:
+        hook()
+
+
 def measure(trainer, full: bool = False) -> dict:
     """The measurement columns due at the trainer's current step (all of them when ``full``)."""
     mcfg = trainer.cfg.metrics
@@ -110,6 +119,7 @@ def measure(trainer, full: bool = False) -> dict:
         from gan_studio.image_probes import image_metrics  # torch classifier; only image runs need it
 
         if cheap:
+            _pause(trainer)
             row.update(image_metrics(trainer, fake))
     elif cheap:
         ds = trainer.dataset
@@ -118,13 +128,16 @@ def measure(trainer, full: bool = False) -> dict:
                                    centres=ds.centres, stds=ds.stds, n_proj=SW1_PROJECTIONS))
     if exact_ot and not trainer.dataset.is_image and trainer.dataset.dim == 2:
         m = min(mcfg.ot_samples, M.MAX_EXACT_N)
+        _pause(trainer)
         row["w1"] = M.w1_exact(real[:m], fake[:m])
         if ("w1_floor", m) not in trainer.cache:  # the floor depends only on the data and m
             trainer.cache[("w1_floor", m)] = M.w1_exact(real[:m], real2[:m])
         row["w1_floor"] = trainer.cache[("w1_floor", m)]
     if cheap:
         x_real = torch.as_tensor(real, device=trainer.device)
+        _pause(trainer)
         row.update(_score_columns(trainer, x_real, fake_t))
+        _pause(trainer)
         row.update(_gradient_columns(trainer, x_real, fake_t, rng))
         lip = row.get("lip")
         row["w1_lb"] = M.w1_lower_bound(row["w1_critic"], lip) if lip else None

@@ -174,6 +174,7 @@ class Session:
         self.messages: list[str] = []
         self.unsent: Packet | None = None
         self.frames_made = self.frames_dropped = 0
+        self.frame_seconds = 0.0  # time spent making frames, in all
         # seconds per probed / sample-only frame, recent ones: pacing uses their median, because a mean let one
         # frame slowed by the window's process (2 cores) stretch the next interval to 60 ms and more
         self.costs = {True: deque(maxlen=15), False: deque(maxlen=15)}
@@ -219,6 +220,7 @@ class Session:
         self.trainer = None
         gc.collect()
         self.trainer = trainer
+        trainer.on_measure_pause = self.frame_if_due
         self.opened = opened
         self.resumed = (opened, resumed_at) if opened else None
         self.schedule = self.schedule if not opened else Schedule()  # an opened run has its own past
@@ -399,17 +401,24 @@ class Session:
             n += 1
         self.want_frame = True
 
-    def frame_due(self, now: float) -> bool:
+    def frame_due(self, now: float, before_step: bool = True) -> bool:
         """Full speed: make the frame now, or train one more step first?
 
         Now, when the frame (at its typical cost) would otherwise be delivered later than due: after a normal
         step it is made when that lands closer to the due time than one more step would; before a step that
         ends with a measurement it is made first, whatever the time, unless that measurement fits before it.
+        ``before_step=False``: asked in the middle of a step's measurement (``frame_if_due``).
         """
         frame = _median(self.costs[self.next_frame_probed()])
         step = _median(self.step_costs)
-        extra = _median(self.measure_costs) if self.next_step_measures() else 0.0
+        extra = _median(self.measure_costs) if before_step and self.next_step_measures() else 0.0
         return now + frame + step / 2 + extra >= self.next_frame_t
+
+    def frame_if_due(self) -> None:
+        """Called by the trainer between the parts of a measurement: deliver a frame now if one is due, so a
+        long measurement does not stretch the interval between frames (the frame shows the measured step)."""
+        if self.playing and not self.steps_per_frame and self.frame_due(time.monotonic(), before_step=False):
+            self.emit()
 
     def next_step_measures(self) -> bool:
         """Whether the trainer's next step ends with a measurement (False for trainers that cannot say)."""
@@ -444,14 +453,16 @@ class Session:
         """One training step; an exception pauses the run. Returns whether the step succeeded."""
         measures = self.next_step_measures()
         measured_before = getattr(self.trainer, "measure_seconds", 0.0)
+        framed_before = self.frame_seconds
         t0 = time.monotonic()
         try:
             row = self.trainer.step()
         except Exception as err:
             self.fail(err)
             return False
-        measured = getattr(self.trainer, "measure_seconds", 0.0) - measured_before
-        self.step_costs.append(time.monotonic() - t0 - measured)
+        framed = self.frame_seconds - framed_before  # frames delivered during its measurement
+        measured = getattr(self.trainer, "measure_seconds", 0.0) - measured_before - framed
+        self.step_costs.append(time.monotonic() - t0 - measured - framed)
         if measures:
             self.measure_costs.append(measured)
         if row:
@@ -575,6 +586,7 @@ class Session:
                 traceback.print_exc()
         t1 = time.monotonic()
         cost = t1 - t0
+        self.frame_seconds += cost
         self.costs[probed].append(cost)
         typical = {kind: _median(c) for kind, c in self.costs.items()}
         # pace frames so each kind stays under its share of the worker's time

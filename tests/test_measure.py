@@ -45,6 +45,24 @@ def test_cheap_and_exact_transport_cadence():
     assert set(trainer.columns()) - set(full) == {"fdiv_d"}  # ns is not an f-GAN loss: no bound
 
 
+def test_frames_drawn_in_the_pauses_of_a_measurement_change_no_number():
+    """The window's worker draws frames between the parts of a measurement (Trainer.on_measure_pause)."""
+    plain = make(**{"metrics.every": 5, "metrics.ot_every": 10})
+    drawn = make(**{"metrics.every": 5, "metrics.ot_every": 10})
+    pauses = []
+
+    def draw():
+        pauses.append(drawn.step_count)
+        drawn.frame(probe=len(pauses) % 2 == 0)
+
+    drawn.on_measure_pause = draw
+    for _ in range(20):
+        assert drawn.step() == plain.step()
+    assert drawn.metrics_row(full=True) == plain.metrics_row(full=True)
+    # a pause before the scores and before the gradients, and one before exact OT (every 10 steps and at the end)
+    assert pauses == [5, 5, 10, 10, 10, 15, 15, 20, 20, 20, 20, 20, 20]
+
+
 def test_next_step_measures_predicts_exactly_the_measured_rows():
     """The window's worker plans frames around measured steps, so the prediction must match what happens,
     including cadences that do not divide each other and log_every not dividing metrics.every."""
