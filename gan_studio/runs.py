@@ -24,6 +24,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -40,6 +41,37 @@ RUN_FILES = ("config.toml", "events.jsonl", "metrics.csv", "samples.npy", "weigh
 def recordings_root() -> Path:
     """Where the window's worker records its runs: ``$GAN_STUDIO_RUNS``, else ``<temp>/gan-studio-runs``."""
     return Path(os.environ.get("GAN_STUDIO_RUNS") or Path(tempfile.gettempdir()) / "gan-studio-runs")
+
+
+KEEP_RECORDINGS = 20  # the window's own recordings kept in recordings_root(); an hour's run writes ~30 MB
+KEEP_RECENT_S = 24 * 3600  # ... and any touched in the last day (another window may still be recording)
+
+
+def prune_recordings(root: Path, keep: int = KEEP_RECORDINGS, recent_s: float = KEEP_RECENT_S) -> list[Path]:
+    """Delete the window's old recordings in ``root``: all but the ``keep`` newest, sparing any folder written
+    to in the last ``recent_s`` seconds. Only run folders (a ``config.toml`` and a ``metrics.csv``) are
+    touched; a folder that cannot be deleted is left. Returns the folders deleted."""
+    def last_write(folder: Path) -> float:
+        return max((f.stat().st_mtime for f in folder.iterdir()), default=folder.stat().st_mtime)
+
+    try:
+        folders = [f for f in root.iterdir()
+                   if f.is_dir() and (f / "config.toml").is_file() and (f / "metrics.csv").is_file()]
+        written = {f: last_write(f) for f in folders}
+    except OSError:
+        return []
+    now = time.time()
+    old = sorted(folders, key=written.get, reverse=True)[keep:]
+    deleted = []
+    for folder in old:
+        if now - written[folder] < recent_s:
+            continue
+        try:
+            shutil.rmtree(folder)
+        except OSError:
+            continue
+        deleted.append(folder)
+    return deleted
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

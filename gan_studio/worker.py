@@ -352,6 +352,7 @@ class Session:
             self.stop_recording()
 
     def _run(self) -> None:
+        runs.prune_recordings(self.record_dir)  # bounded disk: older recordings go as new ones are made
         self.build(self.cfg0)
         self.run_schedule()
         while not self.quitting:

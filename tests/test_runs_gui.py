@@ -161,3 +161,31 @@ def test_gui_run_checks_the_folder_before_opening_the_window(tmp_path, monkeypat
     assert cli.main(["gui", "--run", str(tmp_path / "r"), "--set", "loss.name=ns"]) == 2
     assert "cannot be combined with --set" in capsys.readouterr().err
     assert not opened[1:]
+
+
+def test_old_recordings_are_pruned_but_recent_runs_and_other_folders_stay(tmp_path):
+    import os
+    import time
+
+    from gan_studio.runs import prune_recordings
+
+    now = time.time()
+
+    def folder(name: str, age_s: float, run: bool = True):
+        f = tmp_path / name
+        f.mkdir()
+        for file in (["config.toml", "metrics.csv"] if run else ["notes.txt"]):
+            (f / file).write_text("x")
+            os.utime(f / file, (now - age_s, now - age_s))
+        return f
+
+    day = 24 * 3600
+    old = [folder(f"old-{i:02d}", 2 * day + i * 60) for i in range(6)]  # old-00 is the newest of them
+    recent = [folder(f"recent-{i}", 3600 + i) for i in range(3)]
+    other = folder("not-a-run", 9 * day, run=False)
+    deleted = prune_recordings(tmp_path, keep=4, recent_s=day)
+    # newest first: recent-0..2, old-00 are kept by count; old-01..05 are beyond it and older than a day
+    assert sorted(p.name for p in deleted) == [f"old-{i:02d}" for i in range(1, 6)]
+    assert all(f.exists() for f in recent + [old[0], other])
+    assert prune_recordings(tmp_path, keep=1, recent_s=day) == [old[0]]  # recent-1 and -2: written today
+    assert prune_recordings(tmp_path / "missing") == []
