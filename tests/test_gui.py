@@ -83,6 +83,7 @@ def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
     assert ranges.value_range(r, 0.3, 0.75) is r  # inside and filling 0.45 / 1 ≥ 40 %: kept
     assert ranges.value_range(r, 0.3, 0.65) == pytest.approx((0.2, 0.7), abs=1e-12)  # 35 % < 40 %: redone
     assert ranges.value_range(r, 0.3, 1.1)[1] == pytest.approx(1.2, abs=1e-12)  # left it: redone
+    assert ranges.value_range(r, 0.3, 1.0)[1] == pytest.approx(1.2, abs=1e-12)  # on its edge: redone
     assert ranges.value_range(None, 2.0, 2.0) == pytest.approx((1.7, 2.3), abs=1e-12)  # flat: a window round it
     s = ranges.step_range(None, 10, 1234)  # from 0 to the nice ceiling of 1234 · 1.02
     assert s == pytest.approx((0, 1500), abs=1e-9)
@@ -104,6 +105,8 @@ def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
     assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # nice ceiling of 122.4
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 1.0], abs=1e-9)
     assert view.js.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # linked step axis
+    # JS data at 0.1, and log 2 always in view: [0.1, 0.693] padded, in ticks of 0.2
+    assert view.js.plot.viewRange()[1] == pytest.approx([0.0, 0.8], abs=1e-9)
     h.add_rows([{"step": 124, "loss_d": 0.5, "loss_g": 0.5, "js": 0.1}])
     assert view.update_history(h) == 6  # no budget (paused): all at once
     assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # still fits: unchanged
@@ -152,6 +155,32 @@ def test_moving_points_in_place_draws_what_set_data_draws(qtbot):
     assert moved == ref  # pixel for pixel what setData draws
     move_points(item, np.ones((2, 2)))  # another number of points: set up again
     assert len(item.data) == 2 and item.data is not records["before"]
+
+
+def test_data_view_widens_for_wandering_samples_and_comes_back(qtbot):
+    from gan_studio.frames import Frame
+    from gan_studio.gui.views.data2d import NARROW_AFTER, DataView2D
+
+    view = DataView2D()
+    qtbot.addWidget(view)
+    bounds = np.array([[-2.0, 2.0], [-2.0, 2.0]])
+    rng = np.random.default_rng(0)
+    home = rng.uniform(-1.5, 1.5, size=(200, 2))
+
+    def show(fake):
+        view.update_frame(Frame(step=0, dim=2, loss="ns", lipschitz="none", score_kind="probability",
+                                bounds=bounds, real=home, fake=fake), probed=False)
+        return np.array(view.plot.viewRange())
+
+    fitted = show(home)  # the data's bounds padded 2 % of their width on each side (x wider: equal aspect)
+    assert fitted[1] == pytest.approx([-2.08, 2.08], abs=1e-9) and fitted[0, 0] <= -2.08 and fitted[0, 1] >= 2.08
+    away = show(home + [5.0, 0.0])  # all outside: widened to show them
+    assert away[0, 1] > 6.4 and away[0, 0] <= fitted[0, 0]
+    for _ in range(NARROW_AFTER - 1):
+        assert np.array_equal(show(home), away)  # back home, but not yet for long enough
+    assert show(home) == pytest.approx(fitted, abs=1e-9)
+    view.plot.vb.sigRangeChangedManually.emit([True, True])  # the person zooms: the view is theirs
+    assert np.array_equal(show(home + [5.0, 0.0]), fitted)
 
 
 # -- the window -----------------------------------------------------------------------------------------------

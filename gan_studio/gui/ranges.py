@@ -13,6 +13,7 @@ NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)  # mantissas a step-axis end may tak
 # redrawing all six plots' step axes, and the data still fill 60-100 % of the width
 SHRINK = 0.4  # a range is redone when the data fill less than this share of it
 PAD = 0.06  # share of the data's span added on each side when a range is redone
+EDGE = 0.01  # data closer than this share of the span to an edge (a line drawn on the frame) redo the range
 
 
 def nice_ceiling(x: float) -> float:
@@ -49,13 +50,15 @@ def step_range(current: tuple[float, float] | None, first: float, last: float) -
 
 
 def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
-    """A value axis for data in [lo, hi]: kept while the data fit and fill at least SHRINK of it, else
-    redone as the data's span padded by PAD on each side and rounded outwards to a tick step."""
+    """A value axis for data in [lo, hi]: kept while the data stay clear of its edges (EDGE of its span) and
+    fill at least SHRINK of it, else redone as the data's span padded by PAD on each side and rounded
+    outwards to a tick step."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return current if current is not None else (0.0, 1.0)
-    if current is not None and current[0] <= lo and hi <= current[1] and \
-            (hi - lo) >= SHRINK * (current[1] - current[0]):
-        return current
+    if current is not None:
+        edge = EDGE * (current[1] - current[0])
+        if current[0] + edge <= lo and hi <= current[1] - edge and (hi - lo) >= SHRINK * (current[1] - current[0]):
+            return current
     span = hi - lo
     if span <= 0:  # one value (or a flat line): a window around it
         span = abs(hi) * 0.2 if hi != 0 else 1.0

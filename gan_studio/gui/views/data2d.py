@@ -23,6 +23,7 @@ LAYERS: dict[str, str] = {
 }
 DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push"}
 MAX_ARROWS = 120  # arrows drawn (the first generated samples: a fixed latent batch, so they animate smoothly)
+NARROW_AFTER = 30  # frames (~1 s) the samples must stay home before a widened view narrows back
 ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
 
 
@@ -112,6 +113,9 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self._title = ""
         self._bar_label = ""
         self._bounds: tuple | None = None
+        self._user_view = False  # the person zoomed or panned: the view no longer follows the samples
+        self._inside_frames = 0  # frames in a row with the samples back inside the data's bounds
+        self.plot.vb.sigRangeChangedManually.connect(self._taken_over)
         self.frames_drawn = 0
         self.apply_style(theme, scale)
         self.set_layers(self.layers)
@@ -177,26 +181,44 @@ class DataView2D(pg.GraphicsLayoutWidget):
 
     # -- data -----------------------------------------------------------------------------------------------
     def _follow(self, fake: np.ndarray, bounds: np.ndarray) -> None:
-        """Widen the view (never narrow it) when over 10 % of the generated samples are outside it, so a
-        generator that wandered off stays visible; at most 4× the data's plot bounds."""
+        """Keep the generated samples in view: widen at once when over 10 % are outside it (at most 4× the
+        data's plot bounds), and go back to the data's bounds once 98 % of them have been inside those for
+        NARROW_AFTER frames. A view the person zoomed or panned is theirs until the data set changes."""
+        if self._user_view:
+            return
         (x0, x1), (y0, y1) = self.plot.viewRange()
         finite = fake[np.isfinite(fake).all(1)]
         if not len(finite):
             return
         outside = ((finite[:, 0] < x0) | (finite[:, 0] > x1) | (finite[:, 1] < y0) | (finite[:, 1] > y1)).mean()
-        if outside <= 0.1:
+        if outside > 0.1:
+            self._inside_frames = 0
+            centre, half = bounds.mean(1), (bounds[:, 1] - bounds[:, 0]) * 2
+            lo = np.maximum(np.minimum(np.percentile(finite, 1, axis=0), [x0, y0]), centre - half)
+            hi = np.minimum(np.maximum(np.percentile(finite, 99, axis=0), [x1, y1]), centre + half)
+            self._set_view(lo, hi, 0.05)
             return
-        centre, half = bounds.mean(1), (bounds[:, 1] - bounds[:, 0]) * 2
-        lo = np.maximum(np.minimum(np.percentile(finite, 1, axis=0), [x0, y0]), centre - half)
-        hi = np.minimum(np.maximum(np.percentile(finite, 99, axis=0), [x1, y1]), centre + half)
-        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
+        wide = (x1 - x0) > 1.2 * (bounds[0, 1] - bounds[0, 0]) or (y1 - y0) > 1.2 * (bounds[1, 1] - bounds[1, 0])
+        home = ((finite >= bounds[:, 0]) & (finite <= bounds[:, 1])).all(1).mean() >= 0.98
+        self._inside_frames = self._inside_frames + 1 if wide and home else 0
+        if self._inside_frames >= NARROW_AFTER:
+            self._inside_frames = 0
+            self._set_view(bounds[:, 0], bounds[:, 1], 0.02)
+
+    def _set_view(self, lo, hi, padding: float) -> None:
+        """Set the view range ourselves (not counted as the person's zoom)."""
+        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=padding)
+
+    def _taken_over(self, *_) -> None:
+        self._user_view = True
 
     def update_frame(self, frame, probed: bool = True) -> None:
         """Draw a 2D Frame; ``probed=False`` (a sample-only frame) keeps the last surface and latent grid."""
         b = np.asarray(frame.bounds, dtype=float)
         key = tuple(np.round(b.ravel(), 6))
-        if key != self._bounds:  # new data set: fit the view once, then leave zoom to the user
+        if key != self._bounds:  # new data set: fit the view to it; the person's zoom is theirs until the next
             self._bounds = key
+            self._user_view, self._inside_frames = False, 0
             self.plot.setRange(xRange=b[0], yRange=b[1], padding=0.02)
         fake = np.asarray(frame.fake[:, :2], dtype=float)
         self._follow(fake, b)

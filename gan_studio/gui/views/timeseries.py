@@ -70,6 +70,7 @@ class _Panel:
         self.plot.autoBtn.clicked.connect(self._resume)
         self.y_range: tuple[float, float] | None = None
         self.y2_range: tuple[float, float] | None = None
+        self.include: list[float] = []  # values the left axis always shows (a reference line: log 2, modes)
         self.log_y = log_y
         if log_y:
             self.plot.setLogMode(y=True)
@@ -105,11 +106,9 @@ class _Panel:
         """Set the value axes (left, and right when there is one) to stepped ranges around the data."""
         if not self.following:
             return
-        left = [item for item in self.plot.listDataItems()]
-        self.y_range = _set_range(self.plot.vb, self.y_range, left, self.log_y)
+        self.y_range = _set_range(self.plot.vb, self.y_range, self.plot.listDataItems(), self.log_y, self.include)
         if self.vb2 is not None:
             self.y2_range = _set_range(self.vb2, self.y2_range, self.vb2.addedItems, False)
-
 
     def curve(self, key: str, name: str, color: str, width: float = 2.0, dash: bool = False,
               right: bool = False) -> pg.PlotDataItem:
@@ -147,8 +146,9 @@ class _Panel:
             self.plot.layout.setRowFixedHeight(0, height)
 
 
-def _set_range(vb: pg.ViewBox, current, items, log: bool):
-    """Fit ``vb``'s y range (stepped, see gui.ranges) to the finite data of ``items``; returns the range."""
+def _set_range(vb: pg.ViewBox, current, items, log: bool, include=()):
+    """Fit ``vb``'s y range (stepped, see gui.ranges) to the finite data of ``items`` and the values in
+    ``include`` (only once there is data); returns the range."""
     lo, hi = math.inf, -math.inf
     for item in items:
         if not isinstance(item, pg.PlotDataItem) or not item.isVisible():
@@ -163,6 +163,8 @@ def _set_range(vb: pg.ViewBox, current, items, log: bool):
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
     if lo > hi:
         return current
+    for v in include:
+        lo, hi = min(lo, v), max(hi, v)
     new = ranges.value_range(current, lo, hi)
     if new != current:
         vb.setYRange(*new, padding=0)
@@ -211,6 +213,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         self.js_max = pg.InfiniteLine(pos=math.log(2), angle=0, label="log 2 = max",
                                       labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
         self.js.plot.addItem(self.js_max)
+        self.js.include = [math.log(2)]  # the ceiling is part of the reading: JS stuck at log 2 is the lesson
         self.w1_zero = pg.PlotDataItem()
         self.w1.plot.addItem(self.w1_zero)
         wfloor = self.w1.curve("w1_floor", "noise floor", t.muted, 1.0)
@@ -294,6 +297,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
             th.set_label(p.plot, "right", p.right_label, self.theme, self.scale)
             k = KNOWN_MODES.get(data)
             self.modes_ref.setVisible(k is not None)
+            p.include = [] if k is None else [float(k)]
             if k is not None:
                 self.modes_ref.setValue(k)
                 self.modes_ref.label.setFormat(f"{k} in the data")
