@@ -85,12 +85,14 @@ def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
     assert ranges.value_range(r, 0.3, 1.1)[1] == pytest.approx(1.2, abs=1e-12)  # left it: redone
     assert ranges.value_range(r, 0.3, 1.0)[1] == pytest.approx(1.2, abs=1e-12)  # on its edge: redone
     assert ranges.value_range(None, 2.0, 2.0) == pytest.approx((1.7, 2.3), abs=1e-12)  # flat: a window round it
-    s = ranges.step_range(None, 10, 1234)  # from 0 to the nice ceiling of 1234 · 1.02
+    assert ranges.value_range(None, 0.0, 93.4) == pytest.approx((0.0, 100.0), abs=1e-12)  # a share: no negatives
+    assert ranges.value_range(None, -1.0, 93.4)[0] == pytest.approx(-50.0, abs=1e-12)  # negative data: padded
+    s = ranges.step_range(None, 10, 1234)  # from 0 to the nice ceiling of 1234
     assert s == pytest.approx((0, 1500), abs=1e-9)
     assert ranges.step_range(s, 10, 1490) is s
     assert ranges.step_range(s, 10, 1600) == pytest.approx((0, 2000), abs=1e-9)
     assert ranges.step_range((0, 2000), 10, 2100) == pytest.approx((0, 3000), abs=1e-9)
-    assert ranges.step_range((0, 20000), 10, 50) == pytest.approx((0, 75), abs=1e-9)  # a new run: shrinks
+    assert ranges.step_range((0, 20000), 10, 50) == pytest.approx((0, 50), abs=1e-9)  # a new run: shrinks
 
 
 def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
@@ -102,7 +104,7 @@ def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
     h.add_rows([{"step": s, "loss_d": 0.2 + 0.7 * (s // 10 % 2), "loss_g": 0.5, "js": 0.1} for s in range(10, 130, 10)])
     assert [view.update_history(h, budget=1) for _ in range(7)] == [1, 1, 1, 1, 1, 1, 0]
     assert len(view.losses.curves["loss_d"].getData()[0]) == 12
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # nice ceiling of 122.4
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # nice ceiling of 120
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 1.0], abs=1e-9)
     assert view.js.plot.viewRange()[0] == pytest.approx([0, 150], abs=1e-9)  # linked step axis
     # JS data at 0.1, and log 2 always in view: [0.1, 0.693] padded, in ticks of 0.2
@@ -121,7 +123,7 @@ def test_time_series_redraw_within_a_budget_and_keep_stepped_ranges(qtbot):
     view.update_history(h)
     # [0.2, 3.0] padded by 6 % of 2.8 is [0.032, 3.168]; ticks of 1 round it out to [0, 4]
     assert view.losses.plot.viewRange()[1] == pytest.approx([0.0, 4.0], abs=1e-9)
-    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 300], abs=1e-9)
+    assert view.losses.plot.viewRange()[0] == pytest.approx([0, 200], abs=1e-9)
 
 
 def test_moving_points_in_place_draws_what_set_data_draws(qtbot):

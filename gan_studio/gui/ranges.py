@@ -40,19 +40,20 @@ def tick_step(span: float) -> float:
 
 def step_range(current: tuple[float, float] | None, first: float, last: float) -> tuple[float, float]:
     """The step axis for data from ``first`` to ``last``: from ``first`` (0 when it is near the start) to a
-    nice ceiling of ``last``, kept while the data still fit and fill enough of it."""
+    nice ceiling of ``last`` (a run stopped at 3,000 steps ends at the right edge), kept while the data
+    still fit and fill enough of it."""
     if current is not None and current[0] <= first and last <= current[1] and \
             (last - current[0]) >= SHRINK * (current[1] - current[0]):
         return current
     lo = 0.0 if first <= 0.25 * last else first
-    hi = lo + nice_ceiling(max(last - lo, 1.0) * 1.02)
+    hi = lo + nice_ceiling(max(last - lo, 1.0))
     return (lo, hi)
 
 
 def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
     """A value axis for data in [lo, hi]: kept while the data stay clear of its edges (EDGE of its span) and
     fill at least SHRINK of it, else redone as the data's span padded by PAD on each side and rounded
-    outwards to a tick step."""
+    outwards to a tick step (not below 0 for data that are not negative)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return current if current is not None else (0.0, 1.0)
     if current is not None:
@@ -63,6 +64,9 @@ def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tu
     if span <= 0:  # one value (or a flat line): a window around it
         span = abs(hi) * 0.2 if hi != 0 else 1.0
         lo, hi = lo - span / 2, hi + span / 2
-    lo, hi = lo - PAD * span, hi + PAD * span
-    step = tick_step(hi - lo)
-    return (math.floor(lo / step) * step, math.ceil(hi / step) * step)
+    padded_lo, hi = lo - PAD * span, hi + PAD * span
+    step = tick_step(hi - padded_lo)
+    low = math.floor(padded_lo / step) * step
+    if lo >= 0 > low:  # data that are never negative (%, counts, JS, norms) get no negative axis
+        low = 0.0
+    return (low, math.ceil(hi / step) * step)
