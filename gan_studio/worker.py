@@ -67,6 +67,8 @@ PROBE_FPS = 10.0  # at most this many probed frames per second
 PROBE_SHARE = 0.05  # probed frames take at most this share of the worker's time ...
 CHEAP_SHARE = 0.10  # ... and sample-only frames at most this share
 PROBE_MAX_INTERVAL_S = 1.0
+PLAYING_GRID = 64  # while playing, surfaces are probed on at most a 64² grid: 40 % of the cost of 100², so
+# within PROBE_SHARE the surface moves ~2× as often (a paused frame, a render or a save uses the full grid)
 STOP_TIMEOUT_S = 2.0  # closing the window ends the worker within this time
 
 # Speed choices for the GUI: (label, steps per frame (0 = as fast as possible), frames per second).
@@ -580,6 +582,8 @@ class Session:
             kwargs = {} if self.grid is None else {"grid": self.grid}
             if not probed:
                 kwargs["probe"] = False
+            elif self.playing:
+                kwargs["grid"] = self.playing_grid()
             try:
                 frame = self.trainer.frame(**kwargs)
             except Exception as err:
@@ -608,6 +612,11 @@ class Session:
         if frame is not None:
             frame.rows, frame.events = packet.rows, packet.events
         self.deliver(packet)
+
+    def playing_grid(self) -> int:
+        """The probe grid while playing: the configured one, at most PLAYING_GRID (paused frames get it all)."""
+        grid = self.grid if self.grid is not None else self.trainer.cfg.metrics.grid
+        return min(grid, PLAYING_GRID)
 
     def cfg_dict(self) -> dict | None:
         """The trainer's config as a dict, converted again only when it changed (every packet carries it)."""

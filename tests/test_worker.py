@@ -210,6 +210,20 @@ def test_schedule_and_error_helpers():
     assert describe_error(RuntimeError("boom")).startswith("training stopped by RuntimeError: boom")
 
 
+def test_surfaces_are_probed_on_a_coarser_grid_while_playing(run):
+    from gan_studio.worker import PLAYING_GRID
+
+    r = run()
+    r.until(lambda p: p.frame is not None)
+    r.send("play")
+    playing = r.until(lambda p: p.playing and p.probed and p.frame is not None and p.frame.surface is not None)
+    assert playing.frame.surface.score.shape == (PLAYING_GRID, PLAYING_GRID)
+    r.send("pause")
+    paused = r.until(lambda p: not p.playing and p.frame is not None and p.frame.surface is not None)
+    assert paused.frame.surface.score.shape == (100, 100)  # metrics.grid, in full
+    r.stop()
+
+
 class PlannedTrainer:
     """Only what frame planning asks of a trainer: whether its next step ends with a measurement."""
 
