@@ -65,7 +65,7 @@ def run(cfg, seconds: float, rounds: int) -> dict:
     headless = ctx.Process(target=_headless, args=(config.to_dict(cfg), there), daemon=True)
     headless.start()
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])  # noqa: F841 (must exist)
     window = StudioWindow(cfg)
     window.show()
     gc.collect()
@@ -109,7 +109,10 @@ def run(cfg, seconds: float, rounds: int) -> dict:
         step0, t0, made0 = window.step, time.monotonic(), window.latest.frames_made
         dropped0 = window.latest.frames_dropped
         probed_seen: list[bool] = []
-        count = lambda p: probed_seen.append(p.probed)  # noqa: E731
+
+        def count(packet, seen=probed_seen):
+            seen.append(packet.probed)
+
         window.bridge.packet.connect(count)
         spin(t0 + phase)
         window.bridge.packet.disconnect(count)

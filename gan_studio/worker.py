@@ -20,12 +20,13 @@ The protocol (no Qt and no torch here; the engine is imported inside the child p
 * While playing, a frame is delivered every ``1/fps`` seconds. Frames are planned, not just made when
   late: the worker knows the typical cost of a step, of a measurement and of each kind of frame, and
   starts a frame early when the next step would deliver it late (a step that ends with a measurement costs
-  ~5 steps, a probed frame ~3), so the interval between frames stays near ``1/fps``. Probes (D on a grid, densities, the latent
-  grid) cost ~2 training steps per frame on the default preset, so only some frames carry them
+  ~5 steps, a probed frame ~3), so the interval between frames stays near ``1/fps``; during a measurement
+  it delivers frames between its parts (``Trainer.on_measure_pause``). Probes (D on a grid, densities,
+  the latent grid) cost ~2 training steps per frame on the default preset, so only some frames carry them
   ("probed"): as many as keep their cost under ``PROBE_SHARE`` of the worker's time (at most
-  ``PROBE_FPS`` per second); the others carry samples and push arrows only (a fifth of the cost) and are
-  themselves kept under ``CHEAP_SHARE``. The views keep the last probes until new ones arrive.
-  While paused, every frame is probed and one follows every command.
+  ``PROBE_FPS`` per second), on at most a ``PLAYING_GRID``² grid; the others carry samples and push arrows
+  only (a fifth of the cost) and are themselves kept under ``CHEAP_SHARE``. The views keep the last probes
+  until new ones arrive. While paused, every frame is probed on the full grid and one follows every command.
 * **Recording**: every run the worker starts is written as it goes into a run folder (``runs.RunWriter``)
   under ``runs.recordings_root()``, named ``<timestamp>-<pid>-<generation>``: metrics rows and events are
   appended and flushed, so memory stays flat and a dead window does not take the record with it.
