@@ -208,6 +208,23 @@ def test_play_makes_the_step_count_rise_and_pause_stops_it(make_window, qtbot):
     assert w.step == frozen
 
 
+def test_time_series_are_current_after_every_slow_motion_frame(make_window, qtbot):
+    """At full speed one plot is redrawn per frame; in slow motion (4 frames/s, a row each) every frame must
+    show every plot up to date, or a plot would lag a step by 1.5 s."""
+    w = make_window(config.with_value(config.Config(), "train.log_every", 1))
+    w.send(("speed", 1, 4.0))
+    w.send(("play",))
+    current = []
+
+    def check():
+        current.append(all(p.version == w.history.version for p in w.series.panels))
+
+    qtbot.waitUntil(lambda: w.step >= 3, timeout=10000)
+    w.timer.timeout.connect(check)  # right after each paint
+    qtbot.waitUntil(lambda: len(current) >= 3, timeout=10000)
+    assert all(current)
+
+
 def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_window, qtbot):
     w = make_window()
     w.send(("step", 25))

@@ -34,8 +34,9 @@ from gan_studio.worker import Packet, WorkerHandle
 
 MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, not on a 60 Hz poll: the poll
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
-SERIES_PER_PAINT = 1  # time-series plots redrawn per paint while playing (all six took 30–70 ms; one
-# per frame still updates each ~5 times a second); paused: all at once
+SERIES_PER_PAINT = 1  # time-series plots redrawn per paint while frames come fast (all six took 30–70 ms;
+# one per frame still updates each ~5 times a second); paused or slow motion: all at once
+FAST_PAINT_S = 0.1  # paints closer than this count as "frames come fast"
 
 
 def default_worker(cfg: Config, at_schedule=()) -> WorkerHandle:
@@ -330,7 +331,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         if not self.dirty or self.latest is None:
             return
         t0 = time.perf_counter()
-        now = self.last_paint = time.monotonic()
+        now = time.monotonic()
+        fast = now - self.last_paint < FAST_PAINT_S
+        self.last_paint = now
         self.dirty = False
         packet = self.latest
         frame = packet.frame
@@ -340,7 +343,7 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.draw_frame(probed.frame, True)
         if frame is not None:
             self.draw_frame(frame, packet.probed)
-        self.series.update_history(self.history, SERIES_PER_PAINT if packet.playing else None)
+        self.series.update_history(self.history, SERIES_PER_PAINT if packet.playing and fast else None)
         self.update_status(packet)
         self.paint_times.append(now)
         self.paint_costs.append(time.perf_counter() - t0)
