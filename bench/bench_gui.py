@@ -12,7 +12,7 @@ headless run before and after the window run did not cancel it; alternating a fe
 Prints a human summary and, last, one JSON line. Targets (issue 4): window/headless ≥ 0.8, ≥ 30 frames/s,
 p95 frame interval ≤ 50 ms.
 
-    python bench/bench_gui.py [--seconds 20] [--rounds 4] [--preset ring8-collapse]
+    python bench/bench_gui.py [--seconds 20] [--rounds 8] [--preset ring8-collapse]
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def run(cfg, seconds: float, rounds: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=20.0, help="measured time of each side, in all its phases")
-    ap.add_argument("--rounds", type=int, default=4, help="headless / window phase pairs")
+    ap.add_argument("--rounds", type=int, default=8, help="headless / window phase pairs")
     ap.add_argument("--preset", default=None, help="preset (default: the app's default preset)")
     args = ap.parse_args(argv)
     from gan_studio.presets import DEFAULT_PRESET, load_preset
