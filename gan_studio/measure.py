@@ -27,7 +27,8 @@ GRADIENT_POINTS = 512  # points each of real / fake / interpolated for ‖∇ₓ
 SW1_PROJECTIONS = 32  # sliced W1 directions: a cheap trend (128 cost 12 ms a measurement, 32 cost 2 ms)
 LIP_GRID = 50  # lip also takes the max over a LIP_GRID² grid on the plot bounds (100² costs 4× as much)
 DISPLAY_POINTS = 1000  # real and generated points drawn in the data-space view
-PUSH_POINTS = 150  # generated points that get a push arrow (more arrows hide the samples and cost frame time)
+PUSH_POINTS = 120  # generated points that get a push arrow (more arrows hide the samples and cost frame time);
+# the first ones of the fixed display batch, so each arrow stays with its sample from frame to frame
 LATENT_LINES = 21  # k×k warped latent grid
 
 

@@ -252,7 +252,8 @@ def test_views_update_in_2d_and_1d(make_window, qtbot):
     assert v.frames_drawn >= 1
     assert v.surface.image is not None and v.surface.image.shape == (100, 100)
     assert len(v.fake.data) == 400 and len(v.real.data) == 400
-    assert len(v.contours.getData()[0]) > 0 and len(v.push.getData()[0]) > 0
+    assert len(v.contours.getData()[0]) > 0
+    assert len(v.push.getData()[0]) == 6 * len(w.latest.frame.push)  # an arrow (3 segments) per push the frame has
     assert v.bar.getAxis("left").labelText == "σ(D(x)) = P(real)"
     assert len(w.series.losses.curves["loss_d"].getData()[0]) == 12
     assert len(w.series.js.curves["js"].getData()[0]) == 1

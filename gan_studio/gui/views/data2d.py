@@ -22,7 +22,6 @@ LAYERS: dict[str, str] = {
     "latent": "warped latent grid",
 }
 DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push"}
-MAX_ARROWS = 120  # arrows drawn (the first generated samples: a fixed latent batch, so they animate smoothly)
 NARROW_AFTER = 30  # frames (~1 s) the samples must stay home before a widened view narrows back
 ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
 
@@ -277,8 +276,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
                 self._bar_label = label
                 self.bar.getAxis("left").setLabel(label, **{"color": self.theme.fg,
                                                              "font-size": f"{10 * self.scale:.1f}pt"})
-        n = min(MAX_ARROWS, len(frame.fake))
-        if frame.push is not None and n:
+        n = 0 if frame.push is None else min(len(frame.push), len(frame.fake))  # the frame says how many arrows
+        if n:
             span = float(b[0, 1] - b[0, 0]) if b.shape[0] else 1.0
             ax, ay = arrow_segments(np.asarray(frame.fake[:n, :2], float), np.asarray(frame.push[:n, :2], float),
                                     ARROW_FRACTION * span)
