@@ -94,11 +94,7 @@ def resolve_schedule(args: argparse.Namespace):
     if args.events:
         from gan_studio.runs import read_events
 
-        try:
-            events = read_events(args.events)
-        except OSError as err:
-            raise ConfigError(f"--events: cannot read '{args.events}': {err.strerror or err}") from None
-        for e in events:
+        for e in read_events(args.events):
             text = e["what"] if e.get("new") is None else f"{e['what']}={e['new']}"
             items.append(parse_change(e["step"], text))
     items += [parse_change(step, text) for step, text in args.at]

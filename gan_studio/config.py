@@ -296,16 +296,20 @@ def loads(text: str, source: str = "config") -> Config:
     return from_dict(data, source)
 
 
+def read_text(path: str | Path, what: str, encoding: str = "utf-8") -> str:
+    """The text of a file the person named; a missing, unreadable or non-UTF-8 file is a ConfigError that
+    says ``what`` the file is for ("config file", "data file", "events file") and names it."""
+    try:
+        return Path(path).read_text(encoding=encoding)
+    except OSError as err:
+        raise ConfigError(f"cannot read {what} '{path}': {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} '{path}' is unreadable: not UTF-8 text") from None
+
+
 def load(path: str | Path) -> Config:
     """Read a TOML config file; a missing or malformed file is a ConfigError naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot read config file '{path}': {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file '{path}' is not UTF-8 text") from None
-    return loads(text, str(path))
+    return loads(read_text(path, "config file"), str(path))
 
 
 def _toml_value(value: Any) -> str:

@@ -242,9 +242,9 @@ def write_weights(folder: Path, tensors: dict[str, np.ndarray]) -> None:
 
 
 def read_events(path: str | Path) -> list[dict]:
-    """Events of a run folder's ``events.jsonl``; a malformed line is a ConfigError naming the line."""
+    """Events of a run folder's ``events.jsonl``; an unreadable file or a malformed line is a ConfigError naming it."""
     events = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for i, line in enumerate(C.read_text(path, "events file").splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -312,12 +312,7 @@ def check_run_folder(folder: str | Path) -> tuple[Config, int]:
     for row in iter_metrics(folder / "metrics.csv"):
         last = int(row["step"])
     if (folder / "events.jsonl").exists():
-        try:
-            read_events(folder / "events.jsonl")
-        except OSError as err:
-            raise ConfigError(f"cannot read '{folder / 'events.jsonl'}': {err.strerror or err}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"'{folder / 'events.jsonl'}' is not UTF-8 text") from None
+        read_events(folder / "events.jsonl")
     return cfg, last
 
 

@@ -83,6 +83,16 @@ def test_errors_exit_non_zero_with_one_clear_message(tmp_path, capsys, args, mes
     assert "Traceback" not in err
 
 
+def test_an_events_file_that_is_not_text_is_one_message(tmp_path, capsys):
+    bad = tmp_path / "events.jsonl"
+    bad.write_bytes(b"\xff\xfe\x00\x81 not text")
+    assert main(["run", "--steps", "5", "--out", str(tmp_path / "r"), "--events", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "events file" in err and "not UTF-8 text" in err and "Traceback" not in err
+    assert main(["run", "--steps", "5", "--out", str(tmp_path / "r"), "--events", str(tmp_path / "none")]) == 2
+    assert "cannot read events file" in capsys.readouterr().err
+
+
 def test_malformed_toml_is_one_message(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[train\nsteps=")

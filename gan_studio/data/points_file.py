@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_studio.config import ConfigError
+from gan_studio.config import ConfigError, read_text
 from gan_studio.data.base import Dataset
 
 ALLOWED_SUFFIXES = (".csv", ".npy")
@@ -87,12 +87,7 @@ def _read_npy(p: Path, path: str) -> np.ndarray:
 
 def _read_csv(p: Path, path: str) -> tuple[np.ndarray, list[int]]:
     """Parse the CSV; returns the (N, dim) array and the file line number of each row."""
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise ConfigError(f"data file '{path}' is unreadable: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"data file '{path}' is unreadable: not UTF-8 text") from None
+    text = read_text(p, "data file", encoding="utf-8-sig")
     rows: list[list[float]] = []
     lines: list[int] = []
     comma: bool | None = None  # decided by the first non-blank line
