@@ -50,8 +50,6 @@ class Frame:
     bounds: np.ndarray  # (dim, 2) plot bounds for points; (0, 2) for images
     real: np.ndarray  # (n, dim) a data sample for display; images: (n, C, H, W) in [0, 1]
     fake: np.ndarray  # (n, dim) generated from a fixed latent batch; images: (n, C, H, W) in [0, 1]
-    rows: list[dict] = field(default_factory=list)  # metrics rows (column -> float) produced since the last frame
-    events: list[dict] = field(default_factory=list)  # events {step, what, old, new} since the last frame
     push: np.ndarray | None = None  # (m, dim) −∇ₓ L_G at the first m fake points: where each is pushed
     surface: Surface2D | None = None  # 2D only
     latent_grid: np.ndarray | None = None  # (2, k, k, dim): G on k×k latent grid lines (rows, cols), latent_dim ≤ 2

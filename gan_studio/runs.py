@@ -86,7 +86,7 @@ def format_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else repr(value))
+        return repr(float(value))  # 'nan' and 'inf' too; float() so a NumPy float is not 'np.float64(...)'
     return str(value)
 
 

@@ -36,9 +36,11 @@ class Schedule:
 
     def pop_due(self, step: int) -> list[tuple[str, object]]:
         """Remove and return the ``(what, value)`` changes whose step is ≤ ``step``, in order."""
-        due = [(what, value) for at, what, value in self.items if at <= step]
-        self.items = [item for item in self.items if item[0] > step]
-        return due
+        n = 0
+        while n < len(self.items) and self.items[n][0] <= step:  # sorted: the due ones come first
+            n += 1
+        due, self.items = self.items[:n], self.items[n:]
+        return [(what, value) for _, what, value in due]
 
     def apply_due(self, trainer) -> list[dict]:
         """Apply every due change to ``trainer`` (actions can advance the step, so loop); return the events."""

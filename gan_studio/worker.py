@@ -99,14 +99,11 @@ class Packet:
     generation: int = 0  # +1 at every restart / reset: the window starts a fresh history
     device: str = ""
     devices: list[str] = field(default_factory=list)  # devices this machine offers
-    frame_cost_s: float = 0.0  # seconds the last Trainer.frame() took
     frames_made: int = 0  # frames made so far by this worker ...
     frames_dropped: int = 0  # ... and how many of them the full queue turned away (the bench reports both)
     probed: bool = True  # the frame carries probes (surface / curves / latent grid); else keep the last ones
-    speed: tuple[int, float] = (0, FPS)
     recording: str = ""  # the run folder this run is being written to ("" when it cannot be recorded)
     opened: str = ""  # the saved run folder this generation continues (its metrics and events are its past)
-    sent_at: float = 0.0  # time.monotonic() when the worker queued it (one clock for all processes on a machine)
 
 
 def _median(values) -> float:
@@ -220,8 +217,6 @@ class Session:
         ``start_cfg``: the config its record starts from (config.toml); ``opened``: the saved folder it
         continues, whose rows and events its record copies first.
         """
-        self.trainer = None
-        gc.collect()
         self.trainer = trainer
         trainer.on_measure_pause = self.frame_if_due
         self.opened = opened
@@ -240,7 +235,7 @@ class Session:
         self.devices = _devices()
         self.start_recording(start_cfg, opened or None)
         if self.freeze:
-            gc.collect()
+            gc.collect()  # the old trainer goes here too
             gc.freeze()  # full collections of torch's ~300k objects caused 70–160 ms hiccups (DESIGN.md)
 
     # -- recording, save, open ------------------------------------------------------------------------------
@@ -606,12 +601,10 @@ class Session:
                         error=self.error, playing=self.playing, step=t.step_count if t else 0,
                         steps_per_s=self.steps_per_s(), cfg=self.cfg_dict(),
                         generation=self.generation, device=str(getattr(t, "device", "")), devices=self.devices,
-                        frame_cost_s=cost, speed=(self.steps_per_frame, self.fps), probed=probed,
+                        probed=probed,
                         frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped,
                         recording=str(self.recorder.folder) if self.recorder else "", opened=self.opened)
         self.frames_made += 1
-        if frame is not None:
-            frame.rows, frame.events = packet.rows, packet.events
         self.deliver(packet)
 
     def playing_grid(self) -> int:
@@ -629,7 +622,6 @@ class Session:
         return self._cfg_dict[1]
 
     def deliver(self, packet: Packet) -> None:
-        packet.sent_at = time.monotonic()
         try:
             self.packets.put_nowait(packet)
         except queue.Full:

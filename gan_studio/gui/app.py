@@ -15,7 +15,7 @@ def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) ->
     ``at_schedule``: changes ``(step, key, value)`` applied when the run reaches each step (as ``--at``).
     ``run``: a saved run folder to open at start (``cfg`` is its config.toml).
     """
-    from PyQt6 import QtWidgets
+    from PyQt6 import QtCore, QtWidgets
 
     from gan_studio.gui.window import StudioWindow
 
@@ -25,8 +25,12 @@ def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) ->
     window.show()
     if run:
         window.open_run(run)
-    # Ctrl-C in the terminal closes the window cleanly (the 60 Hz paint timer lets Python run the handler)
+    # Ctrl-C in the terminal closes the window cleanly. Python runs a signal handler only when it next runs
+    # code, and an idle Qt loop runs none (paints only follow frames), so a timer wakes it 5 times a second.
     signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QtCore.QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
     gc.collect()
     gc.freeze()  # keep full collections short: they showed up as repaint hiccups (DESIGN.md)
     try:

@@ -69,7 +69,6 @@ def render(cfg: Config, steps: int, out_png: str | os.PathLike, size: tuple[int,
     t, rows, events, error = train(cfg, steps, at_schedule, trainer)
     elapsed = time.perf_counter() - t0
     frame = t.frame()
-    frame.rows, frame.events = rows, events
     packet = Packet(frame=frame, rows=rows, events=events, messages=[], error=error, playing=False,
                     step=t.step_count, steps_per_s=t.step_count / elapsed if elapsed > 0 else 0.0,
                     cfg=config.to_dict(t.cfg), generation=1, device=str(getattr(t, "device", "")),

@@ -66,8 +66,6 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.step = 0
         self.playing = False
         self.error = ""
-        self.packets_received = 0
-        self.frames_painted = 0
         self.paint_times: deque = deque(maxlen=4000)  # monotonic time of every paint (bench: frame rate, p95)
         self.paint_costs: deque = deque(maxlen=4000)  # seconds each paint took
         self.sent: list[tuple] = []  # every command sent, in order (tests and the event log)
@@ -287,7 +285,6 @@ class StudioWindow(QtWidgets.QMainWindow):
     # -- packets and painting -------------------------------------------------------------------------------
     def on_packet(self, packet: Packet) -> None:
         """Take in a packet: history and controls now, the frame at the next paint."""
-        self.packets_received += 1
         if packet.generation != self.generation:
             self.generation = packet.generation
             self.history.clear()
@@ -347,7 +344,6 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.update_status(packet)
         self.paint_times.append(now)
         self.paint_costs.append(time.perf_counter() - t0)
-        self.frames_painted += 1
 
     def draw_frame(self, frame, probed: bool = True) -> None:
         """Send a frame to the views that apply to it (``probed``: it carries surfaces / curves)."""
