@@ -85,7 +85,8 @@ def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():
     assert ranges.value_range(r, 0.3, 1.1)[1] == pytest.approx(1.2, abs=1e-12)  # left it: redone
     assert ranges.value_range(r, 0.3, 1.0)[1] == pytest.approx(1.2, abs=1e-12)  # on its edge: redone
     assert ranges.value_range(None, 2.0, 2.0) == pytest.approx((1.7, 2.3), abs=1e-12)  # flat: a window round it
-    assert ranges.value_range(None, 0.0, 93.4) == pytest.approx((0.0, 100.0), abs=1e-12)  # a share: no negatives
+    assert ranges.value_range(None, 0.5, 93.4) == pytest.approx((0.0, 100.0), abs=1e-12)  # a share: no negatives
+    assert ranges.value_range(None, 0.0, 93.4) == pytest.approx((-0.06 * 93.4, 100.0), abs=1e-12)  # 0 off the frame
     assert ranges.value_range(None, -1.0, 93.4)[0] == pytest.approx(-50.0, abs=1e-12)  # negative data: padded
     s = ranges.step_range(None, 10, 1234)  # from 0 to the nice ceiling of 1234
     assert s == pytest.approx((0, 1500), abs=1e-9)

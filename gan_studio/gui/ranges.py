@@ -67,6 +67,6 @@ def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tu
     padded_lo, hi = lo - PAD * span, hi + PAD * span
     step = tick_step(hi - padded_lo)
     low = math.floor(padded_lo / step) * step
-    if lo >= 0 > low:  # data that are never negative (%, counts, JS, norms) get no negative axis
-        low = 0.0
+    if lo >= 0 > low:  # data that are never negative (%, counts, JS, norms) get no negative ticks; data at
+        low = 0.0 if lo > 0 else -PAD * span  # 0 keep a sliver below, so a line at 0 is not drawn on the frame
     return (low, math.ceil(hi / step) * step)

@@ -13,23 +13,7 @@ import pyqtgraph as pg
 from PyQt6 import QtWidgets
 
 from gan_studio.gui import theme as th
-
-GAP = 0.5  # grey level of the 1-pixel gaps between tiles
-
-
-def mosaic(images: np.ndarray, cols: int, pad: int = 1, pad_value: float = GAP) -> np.ndarray:
-    """(n, C, H, W) images in [0, 1] → (rows·(H+pad)+pad, cols·(W+pad)+pad) grey or (…, 3) RGB mosaic, row 0 on top."""
-    images = np.asarray(images, dtype=np.float32)
-    n, c, h, w = images.shape
-    cols = max(1, min(cols, n))
-    rows = (n + cols - 1) // cols
-    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), pad_value, dtype=np.float32)
-    for i in range(n):
-        r, k = divmod(i, cols)
-        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + k * (w + pad):pad + k * (w + pad) + w] = \
-            images[i].transpose(1, 2, 0)
-    out = np.clip(out, 0.0, 1.0)
-    return out[..., 0] if c == 1 else out
+from gan_studio.gui.views.samples import mosaic
 
 
 def _no_si_prefix(axis: pg.AxisItem) -> None:
@@ -66,6 +50,7 @@ class ImageViews(QtWidgets.QWidget):
         self._shape: tuple[int, int, int, int] | None = None  # (grid, C, H, W) of the drawn grids
         self._selected: int | None = None
         self._last_images: dict = {}
+        self._title_key: tuple | None = None  # what the titles last said (see _titles)
         self._real: np.ndarray | None = None
         self._tick_names: list[str] | None = None
 
@@ -123,9 +108,15 @@ class ImageViews(QtWidgets.QWidget):
             box.setPen(theme.pen(theme.g, 2.5, scale))
         self._titles()
 
-    def _titles(self) -> None:
-        t, s = self.theme, self.scale
+    def _titles(self, force: bool = True) -> None:
+        """Set the four titles; ``force=False`` (every frame) only when what they say changed: setting a title
+        re-lays out the plots, about half of this view's time per frame."""
         images = self._last_images
+        key = (self.nn_button.isChecked(), images.get("interp_kind", ""), "class_names" in images)
+        if not force and key == self._title_key:
+            return
+        self._title_key = key
+        t, s = self.theme, self.scale
         # no step count: a title that changes every frame re-lays out the plots (the status bar shows it)
         th.set_title(self.fake_plot, "Generated G(z), fixed z per cell", t, s)
         if self.nn_button.isChecked():
@@ -166,7 +157,7 @@ class ImageViews(QtWidgets.QWidget):
             self.interp_item.setImage(mosaic(interp.reshape(m * k, *interp.shape[2:]), k),
                                       autoLevels=False, levels=(0, 1))
         self._draw_histogram(images)
-        self._titles()
+        self._titles(force=False)
         self._update_info()
         self.frames_drawn += 1
 

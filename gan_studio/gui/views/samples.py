@@ -1,7 +1,7 @@
 """A plain grid of real and generated images: the data-space view for image sets.
 
-The richer image views (interpolations, class histograms) live in ``gui/views/images.py``; this grid is
-what the window shows when that module is absent, and next to it otherwise.
+The richer image views (interpolations, class histograms) live in ``gui/views/images.py``, in their own
+tab; this grid is the "Data space" tab of an image run. ``mosaic`` (images → one picture) serves both.
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ from gan_studio.gui import theme as th
 MAX_TILES = 64  # an 8 × 8 grid
 
 
-def tile(images: np.ndarray, cols: int = 8, pad: int = 1) -> np.ndarray:
-    """(n, C, H, W) images in [0, 1] → one (rows·(H+pad), cols·(W+pad), C) mosaic (row-major, row 0 on top)."""
-    images = np.asarray(images, dtype=float)[:MAX_TILES]
+GAP = 0.5  # grey level of the 1-pixel gaps between tiles
+
+
+def mosaic(images: np.ndarray, cols: int, pad: int = 1, pad_value: float = GAP) -> np.ndarray:
+    """(n, C, H, W) images in [0, 1] → (rows·(H+pad)+pad, cols·(W+pad)+pad) grey or (…, 3) RGB mosaic, row 0 on top."""
+    images = np.asarray(images, dtype=np.float32)
     n, c, h, w = images.shape
-    cols = min(cols, n) or 1
+    cols = max(1, min(cols, n))
     rows = (n + cols - 1) // cols
-    out = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, c))
+    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), pad_value, dtype=np.float32)
     for i in range(n):
         r, k = divmod(i, cols)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + k * (w + pad): pad + k * (w + pad) + w] = \
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + k * (w + pad):pad + k * (w + pad) + w] = \
             images[i].transpose(1, 2, 0)
-    return np.clip(out, 0, 1)
+    out = np.clip(out, 0.0, 1.0)
+    return out[..., 0] if c == 1 else out
 
 
 class SampleGrid(pg.GraphicsLayoutWidget):
@@ -61,6 +65,6 @@ class SampleGrid(pg.GraphicsLayoutWidget):
             arr = np.asarray(data)
             if arr.ndim != 4 or not len(arr):
                 continue
-            mosaic = tile(arr)
-            img.setImage(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, autoLevels=False, levels=(0, 1))
+            arr = arr[:MAX_TILES]
+            img.setImage(mosaic(arr, 8, pad_value=1.0), autoLevels=False, levels=(0, 1))
         self.frames_drawn += 1
