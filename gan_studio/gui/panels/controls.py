@@ -9,13 +9,13 @@ emits commands; the worker applies them and the next packet's config flows back 
 
 from __future__ import annotations
 
-from importlib import resources
-
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gan_studio import config
 from gan_studio.config import CHOICES, Config, ConfigError
+from gan_studio.gui import theme as th
 from gan_studio.gui.views.data2d import DEFAULT_LAYERS, LAYERS
+from gan_studio.presets import list_presets, load_preset
 from gan_studio.worker import SPEEDS
 
 LIVE_COMBOS = ("loss.name", "lipschitz.name", "optim.name")
@@ -25,34 +25,6 @@ CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
              "r2": ("lipschitz.weight", "γ")}
-
-
-def presets() -> list[tuple[str, str]]:
-    """(name, description) of the shipped presets (``gan_studio.presets`` or the TOML files themselves)."""
-    try:
-        from gan_studio.presets import list_presets
-
-        return list_presets()
-    except ImportError:
-        out = []
-        for f in resources.files("gan_studio.presets").iterdir():
-            if f.name.endswith(".toml"):
-                first = f.read_text(encoding="utf-8").splitlines()[:1]
-                out.append((f.name[:-5], first[0].lstrip("# ") if first else ""))
-        return sorted(out)
-
-
-def load_preset(name: str) -> Config:
-    """The Config of a shipped preset."""
-    try:
-        from gan_studio.presets import load_preset as load
-    except ImportError:
-        import tomllib
-
-        text = resources.files("gan_studio.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-        data = {k: v for k, v in tomllib.loads(text).items() if isinstance(v, dict)}
-        return config.from_dict(data, f"preset {name}")
-    return load(name)
 
 
 def _fmt(value) -> str:
@@ -85,13 +57,22 @@ class ControlPanel(QtWidgets.QWidget):
         self.sync(config.to_dict(cfg), playing=False)
 
     # -- building -------------------------------------------------------------------------------------------
-    def _combo(self, key: str, live: bool) -> QtWidgets.QComboBox:
+    @staticmethod
+    def _choice_box(name: str, items, tip: str) -> QtWidgets.QComboBox:
+        """A combo box named ``name``; ``items`` are labels or (label, tooltip) pairs."""
         box = QtWidgets.QComboBox()
-        for i, (name, text) in enumerate(CHOICES[key].items()):
-            box.addItem(name)
-            box.setItemData(i, text, QtCore.Qt.ItemDataRole.ToolTipRole)
-        box.setToolTip(config.help_for(key))
-        box.setObjectName(key)
+        box.setObjectName(name)
+        for item in items:
+            label, item_tip = (item, "") if isinstance(item, str) else item
+            box.addItem(label)
+            if item_tip:
+                box.setItemData(box.count() - 1, item_tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+        box.setToolTip(tip)
+        return box
+
+    def _combo(self, key: str, live: bool) -> QtWidgets.QComboBox:
+        """The combo box of a config key with a fixed set of allowed values (CHOICES)."""
+        box = self._choice_box(key, CHOICES[key].items(), config.help_for(key))
         if live:
             box.activated.connect(lambda _=0, k=key: self._combo_changed(k))
         self.combos[key] = box
@@ -130,11 +111,8 @@ class ControlPanel(QtWidgets.QWidget):
         g.addWidget(self._button("Reset", "re-initialise both nets from the seed; the step count goes on (R)",
                                  lambda: self.command.emit(("apply", "reset", None))), 1, 2)
         g.addWidget(QtWidgets.QLabel("Speed"), 2, 0)
-        self.speed = QtWidgets.QComboBox()
-        self.speed.setObjectName("speed")
-        for label, _, _ in SPEEDS:
-            self.speed.addItem(label)
-        self.speed.setToolTip("steps between repaints; slow motion shows every single step")
+        self.speed = self._choice_box("speed", [label for label, _, _ in SPEEDS],
+                                      "steps between repaints; slow motion shows every single step")
         self.speed.activated.connect(self._speed_changed)
         g.addWidget(self.speed, 2, 1, 1, 2)
         g.addWidget(QtWidgets.QLabel("Seed"), 3, 0)
@@ -148,12 +126,8 @@ class ControlPanel(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("Experiment (changes restart the run)")
         g = QtWidgets.QGridLayout(box)
         g.addWidget(QtWidgets.QLabel("Preset"), 0, 0)
-        self.preset = QtWidgets.QComboBox()
-        self.preset.setObjectName("preset")
-        self.preset.addItem(CUSTOM)  # shown when the run is not exactly a shipped preset
-        for i, (name, text) in enumerate(presets(), start=1):
-            self.preset.addItem(name)
-            self.preset.setItemData(i, text, QtCore.Qt.ItemDataRole.ToolTipRole)
+        # CUSTOM is shown when the run is not exactly a shipped preset
+        self.preset = self._choice_box("preset", [CUSTOM, *list_presets()], "a shipped experiment")
         g.addWidget(self.preset, 0, 1)
         g.addWidget(self._button("Load", "restart with the selected preset", self._load_preset), 0, 2)
         g.addWidget(QtWidgets.QLabel("Data"), 1, 0)
@@ -211,17 +185,12 @@ class ControlPanel(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("View")
         g = QtWidgets.QGridLayout(box)
         g.addWidget(QtWidgets.QLabel("Theme"), 0, 0)
-        self.theme = QtWidgets.QComboBox()
-        self.theme.setObjectName("theme")
-        self.theme.addItems(["light", "dark"])
-        self.theme.setToolTip("light reads best on a projector; colours are colour-blind safe (Okabe–Ito)")
+        self.theme = self._choice_box("theme", list(th.THEMES),
+                                      "light reads best on a projector; colours are colour-blind safe (Okabe–Ito)")
         g.addWidget(self.theme, 0, 1)
         g.addWidget(QtWidgets.QLabel("Scale"), 1, 0)
-        self.scale = QtWidgets.QComboBox()
-        self.scale.setObjectName("scale")
-        for label, _ in SCALES:
-            self.scale.addItem(label)
-        self.scale.setToolTip("fonts, markers and line widths, for projection")
+        self.scale = self._choice_box("scale", [label for label, _ in SCALES],
+                                      "fonts, markers and line widths, for projection")
         g.addWidget(self.scale, 1, 1)
         self.theme.activated.connect(lambda _=0: self._view_changed())
         self.scale.activated.connect(lambda _=0: self._view_changed())
