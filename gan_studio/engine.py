@@ -24,7 +24,7 @@ from gan_studio.config import Config, ConfigError
 from gan_studio.data import get_dataset
 from gan_studio.lipschitz import make_method
 from gan_studio.losses import get_loss
-from gan_studio.nets import build_discriminator, build_generator, sample_latent, weight_layers
+from gan_studio.nets import build_discriminator, build_generator, eval_mode, sample_latent, weight_layers
 from gan_studio.schedule import ACTIONS, LIVE_KEYS
 
 
@@ -359,32 +359,9 @@ class Trainer:
         """``n`` generated samples in eval mode without gradients (never touches the training RNG)."""
         m = self.cfg.model
         z = sample_latent(n, m.latent_dim, m.latent, rng, self.device)
-        with evaluating(self.G), torch.no_grad():
+        with eval_mode(self.G), torch.no_grad():
             return self.G(z)
 
     def frame(self, grid: int | None = None, probe: bool = True):
         """A Frame for the views: samples and, with ``probe``, surfaces at ``grid`` resolution."""
         return measure.make_frame(self, grid or self.cfg.metrics.grid, probe)
-
-
-class evaluating:
-    """Context manager: put a module in eval mode and restore its previous mode afterwards.
-
-    Measurement must not change training: in train mode spectral norm runs a power iteration and
-    batch norm updates its running statistics on every forward.
-    """
-
-    def __init__(self, module: torch.nn.Module):
-        self.module = module
-
-    def __enter__(self):
-        self.was_training = self.module.training
-        self.module.eval()
-        return self.module
-
-    def __exit__(self, *exc):
-        self.module.train(self.was_training)
-        return False
-
-
-

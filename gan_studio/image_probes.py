@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gan_studio.nets import sample_latent
+from gan_studio.nets import eval_mode, sample_latent
 
 PROBE_SEED_OFFSET = 7919  # the probe's generator is seeded with seed + this, independent of the engine's streams
 NN_BUDGET = 5e7  # multiply-adds below which nearest neighbours are computed at every call
@@ -127,13 +127,9 @@ class ImageProbe:
 
     @torch.no_grad()
     def _generate(self, G, z: torch.Tensor) -> torch.Tensor:
-        was_training = G.training
-        G.eval()
-        try:
+        with eval_mode(G):
             device = next(G.parameters()).device
             return G(z.to(device)).detach().float().cpu()
-        finally:
-            G.train(was_training)
 
     def images(self, G, step: int, class_hist: np.ndarray | None = None, with_nn: bool | None = None) -> dict:
         """The ``Frame.images`` dict (keys in the module docstring) for generator G at ``step``.

@@ -30,7 +30,7 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
 from gan_studio.config import ConfigError
-from gan_studio.nets import weight_layers
+from gan_studio.nets import eval_mode, weight_layers
 
 SN_INIT_SEED = 0  # seed of the local generator that initialises the power-iteration vectors u, v on attach
 SN_INIT_ITERATIONS = 15  # power iterations run on attach (as torch's own spectral_norm does)
@@ -54,13 +54,8 @@ def input_gradient_norms(D: nn.Module, x: Tensor) -> Tensor:
     D is evaluated in eval mode (restored afterwards), so a spectrally normalised D does not advance its power
     iteration while being measured.
     """
-    was_training = D.training
-    D.eval()
-    try:
-        with torch.enable_grad():
-            grad = _input_gradients(D, x, create_graph=False)
-    finally:
-        D.train(was_training)
+    with eval_mode(D), torch.enable_grad():
+        grad = _input_gradients(D, x, create_graph=False)
     return grad.flatten(1).norm(dim=1).detach()
 
 

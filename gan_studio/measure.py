@@ -17,7 +17,7 @@ import torch
 from gan_studio import metrics as M
 from gan_studio import probes
 from gan_studio.frames import Frame
-from gan_studio.nets import sample_latent, weight_layers
+from gan_studio.nets import eval_mode, sample_latent, weight_layers
 
 POINT_COLUMNS = ["js", "js_floor", "js_d", "fdiv_d", "w1", "w1_floor", "sw1", "w1_critic", "lip", "w1_lb",
                  "modes", "hq", "rkl", "gx_real", "gx_fake", "gx_interp"]
@@ -64,7 +64,7 @@ def measures_at(trainer, step: int) -> bool:
 
 
 def _scores(D, x: torch.Tensor) -> torch.Tensor:
-    with probes.eval_mode(D), torch.no_grad():
+    with eval_mode(D), torch.no_grad():
         return D(x).reshape(-1)
 
 
@@ -173,7 +173,7 @@ def make_frame(trainer, grid: int, probe: bool = True) -> Frame:
         frame.real, frame.fake = frame.images["real"], frame.images["fake"]
         return frame
     z, frame.real = _display(trainer)
-    with probes.eval_mode(trainer.G), torch.no_grad():
+    with eval_mode(trainer.G), torch.no_grad():
         fake_t = trainer.G(z)
     frame.fake = fake = fake_t.cpu().numpy()
     frame.push = probes.push_directions(trainer.D, trainer.loss, fake_t[:PUSH_POINTS])

@@ -15,8 +15,6 @@ Measured cost at resolution 100 with a 2→128×3→1 ReLU MLP, one CPU thread: 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -26,7 +24,7 @@ from torch import nn
 from gan_studio.frames import Curves1D, Surface2D
 from gan_studio.lipschitz import input_gradient_norms as shared_grad_norms
 from gan_studio.metrics import lipschitz_estimate, mean_norm, optimal_critic_1d, optimal_d, top_singular_value
-from gan_studio.nets import weight_layers
+from gan_studio.nets import eval_mode, weight_layers
 
 # Milliseconds per call at resolution 100 with a 2→128×3→1 ReLU MLP D (and 2→128×3→2 G), 2,500 samples, one torch
 # thread and one BLAS thread (OMP_NUM_THREADS=1; with the default BLAS threads on the 2 shared cores the NumPy parts
@@ -49,20 +47,6 @@ LATENT_SPAN = {"gaussian": 2.5, "uniform": 1.0}  # latent_grid covers [−span, 
 CHUNK = 16384  # points per forward pass on grids (bounds memory at resolution 400)
 
 # ----------------------------------------------------------------------------------------------------- helpers
-@contextmanager
-def eval_mode(*nets: nn.Module) -> Iterator[None]:
-    """Put ``nets`` in eval mode; restore every submodule's own training flag on exit."""
-    flags = [(m, m.training) for net in nets if net is not None for m in net.modules()]
-    try:
-        for net in nets:
-            if net is not None:
-                net.eval()
-        yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
-
-
 def _device(net: nn.Module, device: torch.device | str | None) -> torch.device:
     """``device`` if given, else where the net's first parameter lives (CPU for a parameter-free net)."""
     if device is not None:
@@ -367,10 +351,7 @@ def curves_1d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=
 # ------------------------------------------------------------------------------------------ gradient diagnostics
 def input_gradient_norms(D: nn.Module, x: torch.Tensor) -> np.ndarray:
     """Per-sample ‖∇ₓD(x)‖₂ as a NumPy array, in chunks, D in eval mode (``lipschitz.input_gradient_norms``)."""
-    out = []
-    with eval_mode(D):
-        for i in range(0, len(x), CHUNK):
-            out.append(shared_grad_norms(D, x[i:i + CHUNK].detach()).detach().double().cpu().numpy())
+    out = [shared_grad_norms(D, x[i:i + CHUNK].detach()).double().cpu().numpy() for i in range(0, len(x), CHUNK)]
     return np.concatenate(out) if out else np.zeros(0)
 
 

@@ -6,6 +6,9 @@ points and for images with H ≤ 8, conv otherwise. The conv module is imported 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 from torch import Tensor, nn
 
@@ -86,3 +89,17 @@ def sample_latent(n: int, latent_dim: int, kind: str, generator: torch.Generator
 def weight_layers(net: nn.Module) -> list[nn.Module]:
     """The Linear / Conv2d / ConvTranspose2d layers of ``net`` in registration (= forward, for our nets) order."""
     return [m for m in net.modules() if isinstance(m, WEIGHT_LAYER_TYPES)]
+
+
+@contextmanager
+def eval_mode(*nets: nn.Module) -> Iterator[None]:
+    """Put ``nets`` in eval mode; restore every submodule's own training flag on exit."""
+    flags = [(m, m.training) for net in nets if net is not None for m in net.modules()]
+    try:
+        for net in nets:
+            if net is not None:
+                net.eval()
+        yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
