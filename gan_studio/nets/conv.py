@@ -24,19 +24,7 @@ import torch
 from torch import nn
 
 from ..config import ConfigError
-
-_ACTIVATIONS = {
-    "relu": lambda: nn.ReLU(),
-    "leaky_relu": lambda: nn.LeakyReLU(0.2),
-    "tanh": lambda: nn.Tanh(),
-    "elu": lambda: nn.ELU(),
-}
-
-
-def _activation(name: str) -> nn.Module:
-    if name not in _ACTIVATIONS:
-        raise ConfigError(f"model.activation: unknown value {name!r}; allowed: {', '.join(_ACTIVATIONS)}")
-    return _ACTIVATIONS[name]()
+from .mlp import make_activation
 
 
 class PixelNorm(nn.Module):
@@ -92,12 +80,12 @@ class ConvGenerator(nn.Module):
         self._start = (lay["ch"][-1], lay["s0"], lay["s0"])
         self._crop = (lay["g_side"] - side) // 2
         self.fc = nn.Linear(latent_dim, lay["ch"][-1] * lay["s0"] ** 2)
-        self.fc_post = nn.Sequential(*_norm(norm, lay["ch"][-1]), _activation(activation))
+        self.fc_post = nn.Sequential(*_norm(norm, lay["ch"][-1]), make_activation(activation))
         blocks: list[nn.Module] = []
         for j in range(lay["k"], 0, -1):
             blocks.append(nn.ConvTranspose2d(lay["ch"][j], lay["ch"][j - 1], 4, stride=2, padding=1))
             blocks += _norm(norm, lay["ch"][j - 1])
-            blocks.append(_activation(activation))
+            blocks.append(make_activation(activation))
         blocks += [nn.Conv2d(lay["ch"][0], channels, 3, padding=1), nn.Tanh()]
         self.body = nn.Sequential(*blocks)
 
@@ -119,9 +107,9 @@ class ConvDiscriminator(nn.Module):
         channels, side = _check_shape(data_shape)
         lay = conv_layout(side, hidden)
         self.data_shape = (channels, side, side)
-        layers: list[nn.Module] = [nn.Conv2d(channels, lay["ch"][0], 3, padding=1), _activation(activation)]
+        layers: list[nn.Module] = [nn.Conv2d(channels, lay["ch"][0], 3, padding=1), make_activation(activation)]
         for j in range(1, lay["k"] + 1):
-            layers += [nn.Conv2d(lay["ch"][j - 1], lay["ch"][j], 4, stride=2, padding=1), _activation(activation)]
+            layers += [nn.Conv2d(lay["ch"][j - 1], lay["ch"][j], 4, stride=2, padding=1), make_activation(activation)]
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(lay["ch"][-1] * lay["d_side"] ** 2, 1)
 
