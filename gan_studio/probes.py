@@ -32,7 +32,6 @@ from gan_studio.nets import eval_mode, weight_layers
 PROBE_MS = {
     "d_on_grid 2D": 11.0,
     "gen_density_on_grid 2D histogram": 0.2,
-    "gen_density_on_grid 2D kde": 185.0,
     "gen_density_on_grid 1D kde": 5.0,  # bimodal1d samples; ~2.5 of it choosing the bandwidth
     "data_density_on_grid ring8": 4.4,
     "surface_2d": 15.0,
@@ -191,35 +190,15 @@ def hist_2d(samples: np.ndarray, bounds: np.ndarray, resolution: int) -> tuple[n
     return dens, f"histogram, cell {dx:.3g} × {dy:.3g}, n = {n}, {outside} outside the plot"
 
 
-def kde_2d(samples: np.ndarray, bounds: np.ndarray, resolution: int) -> tuple[np.ndarray, str]:
-    """2D Gaussian KDE (gy, gx) on the grid, Scott's rule: bandwidth matrix = Σ̂ · n^(−1/3) (as scipy)."""
-    from scipy.stats import gaussian_kde
-
-    x = _np(samples).reshape(-1, 2)
-    x = x[np.all(np.isfinite(x), axis=1)]
-    pts = grid_points(bounds, resolution)
-    kde = gaussian_kde(x.T, bw_method="scott")
-    dens = kde(pts.T).reshape(resolution, resolution)
-    bw = np.sqrt(np.diag(kde.covariance))
-    return dens, f"Gaussian KDE, Scott bandwidth {bw[0]:.3g} × {bw[1]:.3g}, n = {len(x)}"
-
-
-def gen_density_on_grid(samples, bounds: np.ndarray, resolution: int = 100,
-                        method: str = "auto") -> tuple[np.ndarray, str]:
+def gen_density_on_grid(samples, bounds: np.ndarray, resolution: int = 100) -> tuple[np.ndarray, str]:
     """Estimated generator density on the grid and a method string for the view.
 
-    1D: (m,) Gaussian KDE (``kde_1d``). 2D: (gy, gx); ``method`` "auto"/"hist" = histogram with cells centred on
-    the grid points (fast, ~0.2 ms at 100²), "kde" = Gaussian KDE (Scott; ~0.2 s at 100² with 2,500 samples).
+    1D: (m,) Gaussian KDE (``kde_1d``). 2D: (gy, gx) histogram with cells centred on the grid points (fast,
+    ~0.2 ms at 100²; a 2D KDE cost ~0.2 s at 100² with 2,500 samples, too slow for a live view).
     """
     b = np.atleast_2d(np.asarray(bounds, dtype=np.float64))
     if b.shape[0] == 1:
         return kde_1d(samples, grid_axes(b, resolution)[0])
-    if method == "kde":
-        try:
-            return kde_2d(samples, b, resolution)
-        except np.linalg.LinAlgError:  # singular covariance (collapsed generator): fall back, and say so
-            d, how = hist_2d(samples, b, resolution)
-            return d, how + " (KDE undefined: samples are degenerate)"
     return hist_2d(samples, b, resolution)
 
 
@@ -373,8 +352,7 @@ def spectral_norms(D: nn.Module) -> dict[str, float]:
 
 
 def gradient_diagnostics(D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, generator: torch.Generator,
-                         bounds: np.ndarray | None = None, resolution: int = 100,
-                         include_sigma: bool = True) -> dict[str, float]:
+                         bounds: np.ndarray | None = None, resolution: int = 100) -> dict[str, float]:
     """gx_real, gx_fake, gx_interp (mean ‖∇ₓD‖), lip (max over grid ∪ all those points), sigma_d_<i>.
 
     Interpolates x̂ = ε x_r + (1 − ε) x_f with ε ~ U(0, 1) drawn PER SAMPLE from ``generator`` (the only random
@@ -397,7 +375,6 @@ def gradient_diagnostics(D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tenso
     n_grid = norms[3] if len(norms) > 3 else None
     row = {"gx_real": mean_norm(n_r), "gx_fake": mean_norm(n_f), "gx_interp": mean_norm(n_i),
            "lip": lipschitz_estimate(n_grid, n_r, n_f, n_i)}
-    if include_sigma:
-        row.update(spectral_norms(D))
+    row.update(spectral_norms(D))
     return row
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gan_studio.metrics.coverage import HQ_STDS, N_COVERAGE, mode_coverage, nearest_mode
+from gan_studio.metrics.coverage import HQ_STDS, mode_coverage, nearest_mode
 from gan_studio.metrics.divergence import (
     default_bins,
     density_masses,
@@ -41,15 +41,14 @@ from gan_studio.metrics.transport import (
     w1_1d,
     w1_exact,
     w1_lower_bound,
-    w1_noise_floor,
 )
 
 __all__ = [
-    "EXACT_OT_MS", "HQ_STDS", "MAX_EXACT_N", "N_COVERAGE", "critic_w1", "default_bins", "density_masses",
+    "EXACT_OT_MS", "HQ_STDS", "MAX_EXACT_N", "critic_w1", "default_bins", "density_masses",
     "ecdf", "histogram_masses", "js_density_vs_samples", "js_discrete", "js_estimate", "js_from_scores",
     "js_noise_floor", "js_samples", "js_samples_noise_floor", "lipschitz_estimate", "mean_norm", "mode_coverage",
     "nearest_mode", "optimal_critic_1d", "optimal_d", "point_metrics", "projection_directions", "sample_bounds",
-    "sliced_w1", "top_singular_value", "w1_1d", "w1_exact", "w1_lower_bound", "w1_noise_floor",
+    "sliced_w1", "top_singular_value", "w1_1d", "w1_exact", "w1_lower_bound",
 ]
 
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 HQ_STDS = 3.0  # a sample is high quality when it lies within this many stds of its nearest centre
-N_COVERAGE = 2500  # generated samples the coverage metrics use (REFERENCE.md)
 
 
 def nearest_mode(samples: np.ndarray, centres: np.ndarray, stds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

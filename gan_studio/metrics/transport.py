@@ -63,11 +63,6 @@ def w1_exact(a: np.ndarray, b: np.ndarray) -> float:
     return float(cost[rows, cols].mean())
 
 
-def w1_noise_floor(data_a: np.ndarray, data_b: np.ndarray) -> float:
-    """Noise floor of ``w1_exact``: the same estimator on two independent data samples (each of the fakes' size)."""
-    return w1_exact(data_a, data_b)
-
-
 def projection_directions(dim: int, n_proj: int, rng: np.random.Generator) -> np.ndarray:
     """(n_proj, dim) unit vectors for sliced W1.
 
