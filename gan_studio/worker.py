@@ -152,8 +152,10 @@ class Session:
     """The worker's loop around one Trainer (replaced on restart). Runs in the child process."""
 
     def __init__(self, commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                 grid: int | None = None, playing: bool = False, freeze: bool = True, record_dir=None):
+                 grid: int | None = None, playing: bool = False, freeze: bool = True, record_dir=None,
+                 open_first: str | None = None):
         self.commands, self.packets = commands, packets
+        self.open_first = open_first  # a saved run folder the worker opens instead of building cfg
         self.record_dir = Path(record_dir) if record_dir else runs.recordings_root()
         self.recorder: runs.RunWriter | None = None
         self.opened = ""  # the folder the current generation was opened from ("" after a reset or restart)
@@ -199,17 +201,23 @@ class Session:
         try:
             trainer = self.factory(cfg)
         except Exception as err:  # bad data file, unavailable device, ...
-            text = str(err) if isinstance(err, config.ConfigError) else f"{type(err).__name__}: {err}"
-            self.messages.append(f"could not start the run: {text}")
+            text = f"could not start the run: {self.start_failed(err)}"
+            self.messages.append(text)
             if self.trainer is None:
-                self.error = f"could not start the run: {text}"
-            if not isinstance(err, config.ConfigError):
-                traceback.print_exc()
-            if self.freeze:
-                gc.freeze()
+                self.error = text
             return False
         self.install(trainer, trainer.cfg)
         return True
+
+    def start_failed(self, err: Exception) -> str:
+        """After a trainer could not be built or opened: the reason as text (a ConfigError's message, else the
+        exception's name and text, with its traceback on stderr), and the old trainer's objects frozen again."""
+        if self.freeze:
+            gc.freeze()
+        if isinstance(err, config.ConfigError):
+            return str(err)
+        traceback.print_exc()
+        return f"{type(err).__name__}: {err}"
 
     def install(self, trainer, start_cfg: config.Config, opened: str = "", resumed_at: int = 0) -> None:
         """Make ``trainer`` the current run (a new generation) and start recording it.
@@ -301,10 +309,11 @@ class Session:
                      f"optimizer, so the command reproduces it only up to step {self.resumed[1]:,}")
         self.messages.append(text)
 
-    def open(self, folder: str) -> None:
+    def open(self, folder: str) -> bool:
         """Continue a saved run: its config (with its events' setting changes), weights and step counter.
 
-        Anything that does not fit is a message naming the file; the current run goes on untouched.
+        Anything that does not fit is a message naming the file; the current run goes on untouched. Returns
+        whether the run was opened.
         """
         where = Path(folder)
         try:
@@ -312,8 +321,9 @@ class Session:
             events = runs.read_events(where / "events.jsonl") if (where / "events.jsonl").exists() else []
             arrays = runs.load_weights(where / "weights.npz")
         except config.ConfigError as err:  # each message names the folder or the file
-            self.messages.append(f"could not open the run: {err}; the current run goes on")
-            return
+            self.messages.append(f"could not open the run: {err}; "
+                                 f"{'the current run goes on' if self.trainer else 'starting from its config'}")
+            return False
         if self.freeze:
             gc.unfreeze()
         trainer, stage = None, "config.toml"
@@ -328,18 +338,15 @@ class Session:
             stage = "weights.npz"
             trainer.load_weights(arrays)
         except Exception as err:  # a data file that moved, a device that is not here, weights of another model
-            if not isinstance(err, config.ConfigError):
-                traceback.print_exc()
-            text = str(err) if isinstance(err, config.ConfigError) else f"{type(err).__name__}: {err}"
-            self.messages.append(f"could not open the run in '{folder}': {stage}: {text}; the current run goes on")
             del trainer
-            if self.freeze:
-                gc.freeze()
-            return
+            self.messages.append(f"could not open the run in '{folder}': {stage}: {self.start_failed(err)}; "
+                                 f"{'the current run goes on' if self.trainer else 'starting from its config'}")
+            return False
         trainer.step_count = last
         self.install(trainer, start_cfg, opened=str(folder), resumed_at=last)
         self.messages.append(f"opened the run in {folder} at step {last:,}: weights restored; the optimizer state "
                              "starts fresh (it is not saved), so the next steps differ from the original run's")
+        return True
 
     # -- the loop -------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -351,7 +358,8 @@ class Session:
 
     def _run(self) -> None:
         runs.prune_recordings(self.record_dir)  # bounded disk: older recordings go as new ones are made
-        self.build(self.cfg0)
+        if not (self.open_first and self.open(self.open_first)):  # a saved run to continue, else cfg0
+            self.build(self.cfg0)
         self.run_schedule()
         while not self.quitting:
             if self.playing and self.trainer is not None:
@@ -635,7 +643,8 @@ class Session:
 
 
 def worker_main(commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                grid: int | None = None, playing: bool = False, record_dir: str | None = None) -> None:
+                grid: int | None = None, playing: bool = False, record_dir: str | None = None,
+                open_first: str | None = None) -> None:
     """Entry point of the spawned process: one torch thread, then serve commands until quit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's business
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -643,7 +652,8 @@ def worker_main(commands, packets, cfg, at_schedule=(), trainer: str = ENGINE, f
         if isinstance(trainer, str):
             importlib.import_module(trainer.partition(":")[0])  # the engine imports torch
         one_torch_thread()
-        session = Session(commands, packets, cfg, at_schedule, trainer, fps, grid, playing, record_dir=record_dir)
+        session = Session(commands, packets, cfg, at_schedule, trainer, fps, grid, playing, record_dir=record_dir,
+                          open_first=open_first)
         session.run()
     except Exception as err:  # a bug in the worker itself: tell the window, then end
         traceback.print_exc()
@@ -659,14 +669,16 @@ class WorkerHandle:
     """The GUI side of a worker process: start, send commands, read packets, stop within 2 s."""
 
     def __init__(self, cfg: config.Config, at_schedule=(), trainer: str = ENGINE, fps: float = FPS,
-                 grid: int | None = None, playing: bool = False, record_dir: str | None = None):
+                 grid: int | None = None, playing: bool = False, record_dir: str | None = None,
+                 open_first: str | None = None):
+        """``open_first``: a saved run folder to continue (its config replaces ``cfg`` if it opens)."""
         ctx = mp.get_context("spawn")
         self.commands = ctx.Queue()
         self.packets = ctx.Queue(maxsize=2)
         self.process = ctx.Process(target=worker_main, name="gan-studio-trainer", daemon=True,
                                    args=(self.commands, self.packets, config.to_dict(cfg),
                                          list(Schedule(at_schedule).items), trainer, fps, grid, playing,
-                                         None if record_dir is None else str(record_dir)))
+                                         None if record_dir is None else str(record_dir), open_first))
         self.started = False
 
     def start(self) -> None:

@@ -189,3 +189,47 @@ def test_old_recordings_are_pruned_but_recent_runs_and_other_folders_stay(tmp_pa
     assert all(f.exists() for f in recent + [old[0], other])
     assert prune_recordings(tmp_path, keep=1, recent_s=day) == [old[0]]  # recent-1 and -2: written today
     assert prune_recordings(tmp_path / "missing") == []
+
+
+def test_gui_run_opens_the_folder_without_building_a_run_first(tmp_path):
+    """`gan-studio gui --run DIR`: the worker continues DIR at once; no throwaway run is built or recorded."""
+    import queue
+    import threading
+
+    from gan_studio.worker import Session
+
+    pytest.importorskip("torch")
+    saved = tmp_path / "saved"
+    args = ["run", "--steps", "20", "--out", str(saved)]
+    for key, value in (("model.hidden", 16), ("model.depth", 2), ("train.batch_size", 32),
+                       ("metrics.n_samples", 500), ("metrics.ot_samples", 200)):
+        args += ["--set", f"{key}={value}"]
+    assert cli.main(args) == 0
+    built = []
+
+    def trainer(cfg):
+        from gan_studio.engine import Trainer
+
+        built.append(cfg)
+        return Trainer(cfg)
+
+    def first_packet(folder: str, record_dir):
+        commands, packets = queue.Queue(), queue.Queue()
+        session = Session(commands, packets, small_config(), trainer=trainer, freeze=False, record_dir=record_dir,
+                          open_first=folder)
+        thread = threading.Thread(target=session.run, daemon=True)
+        thread.start()
+        first = packets.get(timeout=60)
+        commands.put(("quit",))
+        thread.join(10)
+        return first
+
+    first = first_packet(str(saved), tmp_path / "recordings")
+    assert (first.opened, first.step, len(built)) == (str(saved), 20, 1)
+    assert len(list((tmp_path / "recordings").iterdir())) == 1
+    assert built[0].metrics.every == config.Config().metrics.every  # the folder's config, not small_config()
+    # a folder that does not open: a message, and the run starts from the config given
+    built.clear()
+    first = first_packet(str(tmp_path / "nowhere"), tmp_path / "recordings2")
+    assert (first.opened, first.step, len(built)) == ("", 0, 1)
+    assert "starting from its config" in first.messages[0]

@@ -21,10 +21,10 @@ def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) ->
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
-    window = StudioWindow(cfg or Config(), at_schedule=at_schedule or ())
+    window = StudioWindow(cfg or Config(), at_schedule=at_schedule or (), open_first=run)
     window.show()
     if run:
-        window.open_run(run)
+        window.show_message(f"opening the run in {run}…", False)
     # Ctrl-C in the terminal closes the window cleanly. Python runs a signal handler only when it next runs
     # code, and an idle Qt loop runs none (paints only follow frames), so a timer wakes it 5 times a second.
     signal.signal(signal.SIGINT, lambda *_: window.close())

@@ -39,17 +39,19 @@ SERIES_PER_PAINT = 1  # time-series plots redrawn per paint while frames come fa
 FAST_PAINT_S = 0.1  # paints closer than this count as "frames come fast"
 
 
-def default_worker(cfg: Config, at_schedule=()) -> WorkerHandle:
-    """The real worker: a spawned process running ``gan_studio.engine.Trainer``."""
-    return WorkerHandle(cfg, at_schedule)
+def default_worker(cfg: Config, at_schedule=(), open_first: str | None = None) -> WorkerHandle:
+    """The real worker: a spawned process running ``gan_studio.engine.Trainer`` (on a saved run, if given)."""
+    return WorkerHandle(cfg, at_schedule, open_first=open_first)
 
 
 class StudioWindow(QtWidgets.QMainWindow):
     """The main window; see the module docstring."""
 
     def __init__(self, cfg: Config, at_schedule=(), worker_factory=default_worker, autostart: bool = True,
-                 theme: str = "light", scale: float = 1.0):
+                 theme: str = "light", scale: float = 1.0, open_first: str | None = None):
+        """``open_first``: a saved run folder (already checked) that the worker continues from the start."""
         super().__init__()
+        self.open_first = open_first
         self.setWindowTitle("GAN Studio")
         self.cfg = cfg
         self.at_schedule = at_schedule or ()
@@ -170,7 +172,8 @@ class StudioWindow(QtWidgets.QMainWindow):
     # -- worker ---------------------------------------------------------------------------------------------
     def start_worker(self) -> None:
         """Spawn the worker and the thread that reads its packets."""
-        self.worker = self.worker_factory(self.cfg, self.at_schedule)
+        extra = {"open_first": self.open_first} if self.open_first else {}  # test factories take two arguments
+        self.worker = self.worker_factory(self.cfg, self.at_schedule, **extra)
         self.worker.start()
         self.bridge = PacketBridge(self.worker, self)
         self.bridge.packet.connect(self.on_packet)
