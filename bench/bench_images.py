@@ -7,7 +7,7 @@ one-off training or this script's evaluations, which are reported separately. Pr
 and a summary: steps/s, the training seconds until ≥ 8 of 10 classes are covered with ≥ 50 % of the samples
 confidently classified (max class probability ≥ 0.9), and until all classes are covered with ≥ 80 %.
 
-    python bench/bench_images.py                       # the proposed default image preset (below)
+    python bench/bench_images.py                       # the digits preset (gan_studio/presets/digits.toml), on the CPU
     python bench/bench_images.py --set model.arch=conv --set loss.name=hinge
     python bench/bench_images.py --config my.toml --budget 120
 """
@@ -25,38 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 
 from gan_studio import config as C  # noqa: E402
-
-# The proposed default image preset (gan_studio/presets/digits.toml).
-PRESET = """\
-[data]
-name = "digits"
-
-[model]
-arch = "mlp"
-latent_dim = 32
-hidden = 256
-depth = 2
-activation = "leaky_relu"
-
-[loss]
-name = "ns"
-
-[lipschitz]
-name = "none"
-
-[optim]
-name = "adam"
-lr_d = 0.0005
-lr_g = 0.0005
-beta1 = 0.5
-beta2 = 0.999
-
-[train]
-batch_size = 64
-log_every = 50
-seed = 0
-device = "cpu"
-"""
+from gan_studio.presets import load_preset  # noqa: E402
 
 TARGET_SHARE = 0.8  # classes to cover: 8 of 10 digits (round(0.8 K) for a set with K classes)
 TARGET_CONFIDENT = 50.0
@@ -68,17 +37,13 @@ def save_grid(trainer, path: str) -> None:
     import numpy as np
     from PIL import Image
 
+    from gan_studio.gui.views.samples import mosaic  # the picture the window shows
     from gan_studio.image_probes import ImageProbe
 
     m = trainer.cfg.model
     imgs = ImageProbe(trainer.dataset, m.latent_dim, m.latent, trainer.cfg.train.seed).images(trainer.G, 0)["fake"]
-    n, c, h, w = imgs.shape
-    g = int(round(n ** 0.5))
-    mosaic = np.full((g * (h + 1) + 1, g * (w + 1) + 1, c), 0.3, dtype=np.float32)
-    for i in range(n):
-        r, q = divmod(i, g)
-        mosaic[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + q * (w + 1):1 + q * (w + 1) + w] = imgs[i].transpose(1, 2, 0)
-    pixels = (255 * (mosaic[..., 0] if c == 1 else mosaic)).astype(np.uint8)
+    picture = mosaic(imgs, int(round(len(imgs) ** 0.5)), pad_value=0.3)
+    pixels = (255 * picture).astype(np.uint8)
     im = Image.fromarray(pixels)
     im.resize((im.width * 6, im.height * 6), Image.Resampling.NEAREST).save(path)
 
@@ -86,7 +51,7 @@ def save_grid(trainer, path: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return 0 when the target was reached within the budget, 1 otherwise."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", help="TOML config (default: the proposed preset in this file)")
+    ap.add_argument("--config", help="TOML config (default: the digits preset, on the CPU)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     ap.add_argument("--budget", type=float, default=180.0, help="training seconds before giving up (default 180)")
     ap.add_argument("--eval-every", type=int, default=100, help="steps between evaluations (default 100)")
@@ -97,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     torch.set_num_threads(1)
-    cfg = C.load(args.config) if args.config else C.loads(PRESET, "bench preset")
+    cfg = C.load(args.config) if args.config else C.with_value(load_preset("digits"), "train.device", "cpu")
     for text in args.set:
         cfg = C.with_value(cfg, *C.parse_assignment(text))
 
