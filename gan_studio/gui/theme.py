@@ -148,8 +148,8 @@ def _shrinkable(label: pg.LabelItem) -> None:
 
 
 def set_title(plot: pg.PlotItem, title: str, theme: Theme, scale: float, key: str = "") -> None:
-    """A bold plot title with an optional colour key line under it (used instead of a legend box, which
-    would hide data in small plots); the title row grows with the view scale and the key."""
+    """A bold plot title with an optional colour key under it (used instead of a legend box, which would hide
+    data in small plots; its lines are separated by <br>); the title row grows with the view scale and the key."""
     size = 11 * scale
     html = f'<span style="color:{theme.fg}; font-size:{size:.1f}pt; font-weight:bold">{title}</span>'
     if key:
@@ -159,7 +159,8 @@ def set_title(plot: pg.PlotItem, title: str, theme: Theme, scale: float, key: st
         _shrinkable(label)
     label.setText(html)
     label.setVisible(True)
-    height = int((24 + (17 if key else 0)) * scale + 6)
+    key_lines = key.count("<br>") + 1 if key else 0
+    height = int((24 + 17 * key_lines) * scale + 6)
     label.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
 

@@ -388,10 +388,12 @@ class StudioWindow(QtWidgets.QMainWindow):
         if len(self.paint_times) < 2:
             return 0.0
         now = time.monotonic()
-        recent = [t for t in self.paint_times if now - t <= window_s]
-        if len(recent) < 2:
-            return 0.0
-        return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-9)
+        n, first = 0, now
+        for t in reversed(self.paint_times):  # newest first: stop at the first one outside the window
+            if now - t > window_s:
+                break
+            n, first = n + 1, t
+        return (n - 1) / max(self.paint_times[-1] - first, 1e-9) if n >= 2 else 0.0
 
     def show_message(self, text: str, error: bool = False) -> None:
         """A line in the status bar; errors in red."""

@@ -49,8 +49,8 @@ def contour_segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, levels) -> t
         X0, X1 = x0[0, ix], x1[0, ix]
         Y0, Y1 = y0[iy, 0], y1[iy, 0]
         t0, t1, t2, t3 = _frac(ca, cb, level), _frac(cb, cc, level), _frac(cd, cc, level), _frac(ca, cd, level)
-        ex = np.stack([X0 + t0 * (X1 - X0), X1 + 0 * t1, X0 + t2 * (X1 - X0), X0 + 0 * t3])
-        ey = np.stack([Y0 + 0 * t0, Y0 + t1 * (Y1 - Y0), Y1 + 0 * t2, Y0 + t3 * (Y1 - Y0)])
+        ex = np.stack([X0 + t0 * (X1 - X0), X1, X0 + t2 * (X1 - X0), X0])
+        ey = np.stack([Y0, Y0 + t1 * (Y1 - Y0), Y1, Y0 + t3 * (Y1 - Y0)])
         for code, pairs in _CASES.items():
             sel = np.nonzero(cs == code)[0]
             if not len(sel):

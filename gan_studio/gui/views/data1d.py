@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.scatter import move_points
@@ -23,7 +24,7 @@ def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
     c = frame.curves
     score = np.asarray(c.score, dtype=float)
     if frame.score_kind == "probability":
-        return 1 / (1 + np.exp(-np.clip(score, -50, 50))), c.optimal_d, "σ(D(x)) = P(real)", "optimal D*(x)"
+        return expit(score), c.optimal_d, "σ(D(x)) = P(real)", "optimal D*(x)"
     if frame.loss == "lsgan":
         return score, c.optimal_d, "D(x) (LSGAN targets 1 real, 0 fake)", "optimal D*(x)"
     if frame.loss == "wgan":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
+from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.contours import contour_segments
@@ -235,7 +236,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         s = frame.surface
         if s is not None and probed:
             score = np.asarray(s.score, dtype=float)
-            shown = 1.0 / (1.0 + np.exp(-np.clip(score, -50, 50))) if prob else score
+            shown = expit(score) if prob else score
             level = boundary_level(frame.loss, frame.score_kind)
             if prob:
                 lo, hi = 0.0, 1.0

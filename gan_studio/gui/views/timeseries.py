@@ -140,10 +140,6 @@ class _Panel:
                 lines.append([entry])
         key = "<br>".join(th.key_html(line, theme, scale) for line in lines)
         th.set_title(self.plot, self.title, theme, scale, key)
-        if len(lines) > 1:  # set_title sizes the row for one key line
-            height = int((24 + 17 * len(lines)) * scale + 6)
-            self.plot.titleLabel.setMaximumHeight(height)
-            self.plot.layout.setRowFixedHeight(0, height)
 
 
 def _set_range(vb: pg.ViewBox, current, items, log: bool, include=()):
