@@ -48,7 +48,7 @@ def no_leftovers(monkeypatch):
     assert not children, f"test left processes alive: {children}"
 
 
-SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"  # NumPy-only stand-in trainer: a worker starts in < 1 s
+SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"  # NumPy-only stand-in trainer: a worker starts in < 1 s
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from gan_studio.gui.history import History, event_label
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.data2d import arrow_segments
 
-SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
+SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
 
 
 def last_message(w) -> str:
@@ -32,7 +32,7 @@ def last_message(w) -> str:
 def test_gui_never_imports_torch():
     code = ("import sys\n"
             "import gan_studio.gui.app, gan_studio.gui.window, gan_studio.gui.render, gan_studio.gui.bridge\n"
-            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.gui.synthetic, gan_studio.gui.ranges\n"
+            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.testing.synthetic, gan_studio.gui.ranges\n"
             "import gan_studio.gui.views.data2d, gan_studio.gui.views.data1d, gan_studio.gui.views.timeseries\n"
             "import gan_studio.gui.views.samples, gan_studio.gui.views.contours, gan_studio.gui.panels.controls\n"
             "import gan_studio.worker\n"

@@ -17,7 +17,7 @@ from PyQt6 import QtGui
 from gan_studio import cli, config
 from gan_studio.runs import RunWriter, read_metrics
 
-SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
+SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
 
 
 def message(w) -> str:
@@ -143,7 +143,7 @@ def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path
 
 def test_gui_run_checks_the_folder_before_opening_the_window(tmp_path, monkeypatch, capsys):
     from gan_studio.gui import app
-    from gan_studio.gui.synthetic import SyntheticTrainer
+    from gan_studio.testing.synthetic import SyntheticTrainer
 
     opened = []
     monkeypatch.setattr(app, "main", lambda cfg, run=None: opened.append((cfg, run)) or 0)

@@ -16,7 +16,7 @@ from gan_studio import config
 from gan_studio.schedule import Schedule
 from gan_studio.worker import Packet, Session, WorkerHandle, describe_error
 
-SYNTH = "gan_studio.gui.synthetic:SyntheticTrainer"
+SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
 
 
 class Running:
@@ -262,7 +262,7 @@ class SlowTrainer:
     """A trainer stuck in a long step: the handle must terminate it after its 2 s timeout."""
 
     def __init__(self, cfg):
-        from gan_studio.gui.synthetic import SyntheticTrainer
+        from gan_studio.testing.synthetic import SyntheticTrainer
 
         self.inner = SyntheticTrainer(cfg)
         self.cfg, self.step_count, self.device = cfg, 0, "cpu"
