@@ -1,8 +1,8 @@
 """Experiment configuration: frozen dataclasses, TOML in and out, validation with field paths.
 
 This module is the single source of truth for every default and for the set of allowed names
-(data sets, losses, Lipschitz methods, optimizers, ...). The modules that implement those names
-(``losses.py``, ``lipschitz.py``, ``data/``) register exactly the names listed in ``CHOICES``;
+(data sets, objectives, Lipschitz methods, optimizers, ...). The modules that implement those names
+(``objectives/``, ``lipschitz.py``, ``data/``) register exactly the names listed in ``CHOICES``;
 a test checks that they agree. It imports neither torch nor Qt, so the GUI can use it.
 """
 
@@ -88,6 +88,22 @@ CHOICES: dict[str, dict[str, str]] = {
         "cuda": "NVIDIA GPU (error if none)",
         "mps": "Apple GPU (error if none)",
     },
+}
+
+
+# A short readable title for each objective (loss.name), in CHOICES order; the window shows "title (name)".
+# Here and not in objectives/ because that package imports torch and the GUI must not.
+OBJECTIVE_TITLES: dict[str, str] = {
+    "minimax": "original saturating GAN",
+    "ns": "non-saturating GAN",
+    "wgan": "Wasserstein GAN",
+    "lsgan": "least-squares GAN",
+    "hinge": "hinge GAN",
+    "fgan-kl": "f-GAN, KL",
+    "fgan-rkl": "f-GAN, reverse KL",
+    "fgan-pearson": "f-GAN, Pearson χ²",
+    "fgan-hellinger": "f-GAN, squared Hellinger",
+    "fgan-js": "f-GAN, Jensen–Shannon",
 }
 
 
