@@ -1,4 +1,4 @@
-"""The training engine: nets, optimizers, RNGs, the active loss and Lipschitz method, and commands.
+"""The training engine: nets, optimizers, RNGs, the active objective and Lipschitz method, and commands.
 
 A *step* is one round of ``train.d_steps`` D updates followed by ``train.g_steps`` G updates.
 Commands (``Trainer.apply``) change things *between* steps and are recorded as events
@@ -13,18 +13,19 @@ This module never imports Qt.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from gan_studio import config as C
-from gan_studio import measure
 from gan_studio.config import Config, ConfigError
 from gan_studio.data import get_dataset
 from gan_studio.lipschitz import make_method
-from gan_studio.losses import get_loss
-from gan_studio.nets import build_discriminator, build_generator, eval_mode, sample_latent, weight_layers
+from gan_studio.measure.measurer import Measurer
+from gan_studio.nets import build_discriminator, build_generator, sample_latent, weight_layers
+from gan_studio.objectives import get_objective
+from gan_studio.objectives.base import Objective, State
 from gan_studio.schedule import ACTIONS, LIVE_KEYS
 
 
@@ -32,6 +33,13 @@ class NonFiniteError(ValueError):
     """Training produced a NaN or Inf; the message names the quantity and the step."""
 
 
+
+
+def check_lipschitz(objective: Objective, method: str) -> None:
+    """ConfigError unless the Lipschitz ``method`` applies to ``objective`` (the pair is refused, not run)."""
+    if method not in objective.lipschitz:
+        raise ConfigError(f"lipschitz.name: {method} does not apply to loss.name {objective.name}; allowed with "
+                          f"it: {', '.join(objective.lipschitz)}")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -82,14 +90,11 @@ class Trainer:
         self.cfg = cfg
         self.device = resolve_device(cfg.train.device)
         self.dataset = get_dataset(cfg.data, cfg.train.seed)
-        self.loss = get_loss(cfg.loss.name)
+        self.objective = get_objective(cfg.loss.name)
+        check_lipschitz(self.objective, cfg.lipschitz.name)
         self.events: list[dict] = []
         self.step_count = 0
-        self.measured: dict[str, int] = {}  # measurement name -> step it last ran (see measure.py)
-        self.cache: dict = {}  # fixed samples for display and noise floors, computed once per run
-        self.measure_seconds = 0.0  # time spent in measurement (the benchmark reports its share)
-        # called between the parts of a measurement (see measure._pause); the window's worker draws frames there
-        self.on_measure_pause = None
+        self.measurer = Measurer(self)  # cadence, caches and random streams of the measurements
         self._build_nets()
 
     # ----------------------------------------------------------------------------------------- set-up
@@ -99,6 +104,11 @@ class Trainer:
         torch.manual_seed(cfg.train.seed)
         self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
         self.D = build_discriminator(cfg.model, self.dataset.shape).to(self.device)
+        self.d_head = self.objective.head  # the head D was built with (nets build score heads)
+        if self.d_head != "score":
+            raise ConfigError(f"loss.name: {self.objective.name} needs a discriminator with a {self.d_head} head; "
+                              f"this version builds score heads only")
+        self.objective_state = self.objective.init_state()
         self.lipschitz = make_method(cfg.lipschitz)
         self.lipschitz.attach(self.D)
         self.opt_d = make_optimizer(cfg.optim, self.D.parameters(), cfg.optim.lr_d)
@@ -107,10 +117,11 @@ class Trainer:
         self._snapshot = self._state()
         self._last: dict[str, torch.Tensor] = {}
 
-    def _state(self) -> tuple[int, dict, dict]:
-        """The step and copies of both nets' tensors: the last finite state, restored after a non-finite update."""
+    def _state(self) -> tuple[int, dict, dict, State]:
+        """The step, copies of both nets' tensors and the objective's state: the last finite state, restored
+        after a non-finite update."""
         return (self.step_count, {k: v.detach().clone() for k, v in self.G.state_dict().items()},
-                {k: v.detach().clone() for k, v in self.D.state_dict().items()})
+                {k: v.detach().clone() for k, v in self.D.state_dict().items()}, self.objective_state)
 
     # -------------------------------------------------------------------------------------- training
     def latent(self, n: int) -> torch.Tensor:
@@ -133,28 +144,31 @@ class Trainer:
         x_r = self.real(n)
         with torch.no_grad():
             x_f = self.G(self.latent(n))
-        s_r, s_f = self.D(x_r), self.D(x_f)
-        loss_d = self.loss.d(s_r, s_f)
+        out_r, out_f = self.D(x_r), self.D(x_f)
+        loss_d = self.objective.d_loss(out_r, out_f, self.objective_state)
         penalty = self.lipschitz.penalty(self.D, x_r, x_f, self.rng)
         total = loss_d if penalty is None else loss_d + penalty
         self._check(total, "D loss" if penalty is None else "D loss + penalty")
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         if record:
-            self._last.update(loss_d=loss_d.detach(), d_real=s_r.detach().mean(), d_fake=s_f.detach().mean(),
+            self._last.update(loss_d=loss_d.detach(), d_real=out_r.detach().mean(), d_fake=out_f.detach().mean(),
                               grad_norm_d=total_grad_norm(self.D))
             self._last["penalty"] = penalty.detach() if penalty is not None else torch.zeros(())
             for i, g in enumerate(layer_grad_norms(self.D)):
                 self._last[f"grad_d_{i}"] = g
         self.opt_d.step()
         self.lipschitz.after_step(self.D)
+        self.objective_state = self.objective.update_state(self.objective_state, out_r.detach(), out_f.detach())
+        if record:
+            self._last.update(self.objective_state)
 
     def _g_update(self, record: bool) -> None:
         n = self.cfg.train.batch_size
         self.D.requires_grad_(False)  # G's update needs no gradient for D's weights
         try:
-            s_f = self.D(self.G(self.latent(n)))
-            loss_g = self.loss.g(s_f)
+            out_f = self.D(self.G(self.latent(n)))
+            loss_g = self.objective.g_loss(out_f, self.objective_state)
             self._check(loss_g, "G loss")
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
@@ -166,7 +180,7 @@ class Trainer:
                 self._last[f"grad_g_{i}"] = g
         self.opt_g.step()
 
-    def _round(self, d_steps: int, g_steps: int) -> dict | None:
+    def _round(self, d_steps: int, g_steps: int, pause: Callable[[], None] | None = None) -> dict | None:
         """One step: ``d_steps`` D updates then ``g_steps`` G updates; the metrics row on logged steps."""
         logged = (self.step_count + 1) % self.cfg.train.log_every == 0
         if logged:
@@ -184,11 +198,13 @@ class Trainer:
             return None
         self._check_parameters()
         self._snapshot = self._state()
-        return self.metrics_row()
+        return self.metrics_row(pause=pause)
 
-    def step(self) -> dict | None:
-        """One training step (a round of d_steps D and g_steps G updates); the metrics row if it is logged."""
-        return self._round(self.cfg.train.d_steps, self.cfg.train.g_steps)
+    def step(self, pause: Callable[[], None] | None = None) -> dict | None:
+        """One training step (a round of d_steps D and g_steps G updates); the metrics row if it is logged.
+
+        ``pause`` is called between the parts of a measurement (the window's worker delivers a frame there)."""
+        return self._round(self.cfg.train.d_steps, self.cfg.train.g_steps, pause)
 
     def _check_parameters(self) -> None:
         for net_name, net in (("G", self.G), ("D", self.D)):
@@ -200,7 +216,7 @@ class Trainer:
 
     def _restore(self) -> None:
         """Put back the last finite weights (taken at the previous logged step)."""
-        _, g_state, d_state = self._snapshot
+        _, g_state, d_state, self.objective_state = self._snapshot
         self.G.load_state_dict(g_state)
         self.D.load_state_dict(d_state)
 
@@ -227,9 +243,20 @@ class Trainer:
         return event
 
     def _set(self, key: str, value) -> None:
+        # Checks first, so that a refused change leaves the run as it was.
+        if key == "loss.name":
+            objective = get_objective(value)
+            if objective.head != self.d_head:
+                raise ConfigError(f"loss.name: {value} needs a discriminator with a {objective.head} head, the "
+                                  f"current D has a {self.d_head} head; restart the run to switch (choose {value} "
+                                  f"before pressing play, or restart with it)")
+            check_lipschitz(objective, self.cfg.lipschitz.name)
+        elif key == "lipschitz.name":
+            check_lipschitz(self.objective, value)
         self.cfg = C.with_value(self.cfg, key, value)
         if key == "loss.name":
-            self.loss = get_loss(value)
+            self.objective = objective
+            self.objective_state = objective.init_state()
         elif key.startswith("lipschitz."):
             # A change of method detaches the old one and attaches the new; a parameter change (c, λ, γ)
             # rebuilds the same method, except spectral norm, which has no parameter and keeps its state.
@@ -263,7 +290,7 @@ class Trainer:
             self._round(0, 1)
             return None, None
         if what == "reset":
-            self._build_nets()
+            self._build_nets()  # also restarts the objective's state
             return None, self.cfg.train.seed
         # reseed: a new seed for data and latent draws from now on; nets are kept.
         seed = C.parse_value("train.seed", value if value is not None else self.cfg.train.seed + 1)
@@ -325,43 +352,46 @@ class Trainer:
         self._snapshot = self._state()
 
     # ---------------------------------------------------------------------------------- measurement
-    def metrics_row(self, full: bool = False) -> dict:
+    def metrics_row(self, full: bool = False, pause: Callable[[], None] | None = None) -> dict:
         """The metrics row for the current step: training values always, measurements at their cadence.
 
-        ``full=True`` computes every measurement now (the last row of a run carries all of them).
+        ``full=True`` computes every measurement now (the last row of a run carries all of them). ``pause`` is
+        called between the parts of a measurement (see ``Measurer.measure``).
         """
+        return {**self._training_row(), **self.measurer.measure(full=full, pause=pause)}
+
+    def _training_row(self) -> dict:
+        """The step and the training values recorded by the last logged step."""
         row: dict = {"step": self.step_count}
         for key, value in self._last.items():
             row[key] = float(value)
-        start = time.perf_counter()
-        row.update(measure.measure(self, full=full))
-        self.measure_seconds += time.perf_counter() - start
         return row
+
+    def final_state(self) -> tuple[dict, np.ndarray, dict[str, np.ndarray]]:
+        """What a run folder ends with: the full metrics row, the samples saved with it (samples.npy:
+        ``max(metrics.n_samples, 2,500)`` from the ``final`` measurement stream, the row's sample-based columns
+        measured on exactly these) and the weights."""
+        measured, samples = self.measurer.final_state()
+        return {**self._training_row(), **measured}, samples, self.weights()
+
+    @property
+    def measure_seconds(self) -> float:
+        """Time spent in measurement so far (the benchmark reports its share)."""
+        return self.measurer.measure_seconds
 
     def next_step_measures(self) -> bool:
         """Whether the next step ends with a measurement (it takes longer; the window's worker plans for it)."""
         step = self.step_count + 1
-        return step % self.cfg.train.log_every == 0 and measure.measures_at(self, step)
+        return step % self.cfg.train.log_every == 0 and self.measurer.measures_at(step)
 
     def columns(self) -> list[str]:
         """Every metrics.csv column for this run, in order (fixed at the start of a run)."""
-        n_d, n_g = len(weight_layers(self.D)), len(weight_layers(self.G))
-        return (["step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"]
-                + [f"grad_d_{i}" for i in range(n_d)] + [f"grad_g_{i}" for i in range(n_g)]
-                + measure.measurement_columns(self))
-
-    def measurement_rng(self, salt: int = 0) -> torch.Generator:
-        """A generator for measurement only, seeded from (seed, step): measuring never moves the training RNG."""
-        return torch.Generator().manual_seed((self.cfg.train.seed * 1_000_003 + self.step_count * 7919 + salt)
-                                             % (2**63 - 1))
+        return self.measurer.columns()
 
     def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
         """``n`` generated samples in eval mode without gradients (never touches the training RNG)."""
-        m = self.cfg.model
-        z = sample_latent(n, m.latent_dim, m.latent, rng, self.device)
-        with eval_mode(self.G), torch.no_grad():
-            return self.G(z)
+        return self.measurer.generate(n, rng)
 
     def frame(self, grid: int | None = None, probe: bool = True):
         """A Frame for the views: samples and, with ``probe``, surfaces at ``grid`` resolution."""
-        return measure.make_frame(self, grid or self.cfg.metrics.grid, probe)
+        return self.measurer.frame(grid or self.cfg.metrics.grid, probe)

@@ -12,6 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+@dataclass(frozen=True)
+class Display:
+    """How to draw this run, so views never branch on a loss or data-set name: facts of the objective (how to show
+    D, where its decision level is) and of the data (kind, number of modes, class names)."""
+
+    d_view: str = "score"  # "probability": draw σ(D); "score": raw score; "energy": D is an energy; "none": no D
+    decision_level: float | None = None  # the D value (as drawn) that separates "real" from "fake"; None: none
+    d_label: str = "raw score D(x)"  # the 2D colour bar's label of D as drawn
+    d_curve_label: str = "raw score D(x)"  # the legend and axis label of the 1D view's D curve
+    d_reference: str | None = None  # the closed-form optimum drawn against D in 1D: "optimal_d" (D* = p/(p+q)),
+    # "optimal_critic" (1D W1 critic; D is then shifted to mean 0 under p_data), or None
+    kind: str = "2d"  # the data: "1d", "2d" or "image"
+    n_modes: int | None = None  # mixture modes, or classes of a labelled image set; None when the data has none
+    class_names: tuple[str, ...] | None = None  # labelled image sets
+
+
 @dataclass
 class Surface2D:
     """D on a regular grid over the plot bounds, and the generator's density on the same grid."""
@@ -46,7 +62,6 @@ class Frame:
     dim: int  # 1 or 2 for points; for images, the flattened pixel count
     loss: str  # active loss name
     lipschitz: str  # active Lipschitz method name
-    score_kind: str  # "probability" when views should show σ(score) (classifier losses), else "score"
     bounds: np.ndarray  # (dim, 2) plot bounds for points; (0, 2) for images
     real: np.ndarray  # (n, dim) a data sample for display; images: (n, C, H, W) in [0, 1]
     fake: np.ndarray  # (n, dim) generated from a fixed latent batch; images: (n, C, H, W) in [0, 1]
@@ -57,3 +72,4 @@ class Frame:
     images: dict = field(default_factory=dict)  # image views: "interp", "class_hist", ... (see image module)
     status: str = ""  # one line for a status bar: device, steps/s
     error: str = ""  # set when training stopped on an error (non-finite value, out of memory, ...)
+    display: Display = field(default_factory=Display)  # how to draw D and the data (the views' only source)

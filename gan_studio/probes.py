@@ -15,6 +15,7 @@ Measured cost at resolution 100 with a 2→128×3→1 ReLU MLP, one CPU thread: 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -22,9 +23,8 @@ from scipy import stats
 from torch import nn
 
 from gan_studio.frames import Curves1D, Surface2D
-from gan_studio.lipschitz import input_gradient_norms as shared_grad_norms
-from gan_studio.metrics import lipschitz_estimate, mean_norm, optimal_critic_1d, optimal_d, top_singular_value
-from gan_studio.nets import eval_mode, weight_layers
+from gan_studio.metrics import optimal_critic_1d, optimal_d
+from gan_studio.nets import eval_mode
 
 # Milliseconds per call at resolution 100 with a 2→128×3→1 ReLU MLP D (and 2→128×3→2 G), 2,500 samples, one torch
 # thread and one BLAS thread (OMP_NUM_THREADS=1; with the default BLAS threads on the 2 shared cores the NumPy parts
@@ -247,18 +247,20 @@ def surface_2d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device
     return Surface2D(xs=xs, ys=ys, score=score, gen_density=gen, data_density=data_density)
 
 
-def push_directions(D: nn.Module, loss, fake: torch.Tensor | np.ndarray) -> np.ndarray:
+def push_directions(D: nn.Module, g_loss: Callable[[torch.Tensor], torch.Tensor],
+                    fake: torch.Tensor | np.ndarray) -> np.ndarray:
     """(n, dim) −∇ₓ ℓ_G(D(x)) at each generated point: where the generator loss pushes each sample.
 
-    ``loss.g`` maps scores to the batch MEAN of per-sample terms ℓ_G(s_i) (true of every loss in losses.py), and
-    D scores each point independently (no batch norm in D), so the gradient of n·loss.g(D(x)) with respect to
-    x_i is ∇ℓ_G(D(x_i)): one backward pass gives every per-sample direction. Parameter .grad is not touched.
+    ``g_loss`` maps scores to the batch MEAN of per-sample terms ℓ_G(s_i) (every objective's g_loss, its state
+    bound), and D scores each point independently (no batch norm in D), so the gradient of n·g_loss(D(x)) with
+    respect to x_i is ∇ℓ_G(D(x_i)): one backward pass gives every per-sample direction. Parameter .grad is not
+    touched.
     """
     dev = _device(D, None)
     fake = torch.as_tensor(fake) if not isinstance(fake, torch.Tensor) else fake
     x = fake.detach().to(dev, torch.float32).clone().requires_grad_(True)
     with eval_mode(D), torch.enable_grad():
-        lg = loss.g(D(x).reshape(-1))
+        lg = g_loss(D(x).reshape(-1))
         (grad,) = torch.autograd.grad(lg, x)
     return (-grad * x.shape[0]).reshape(x.shape[0], -1).double().cpu().numpy()
 
@@ -325,56 +327,3 @@ def curves_1d(dataset, D: nn.Module, gen_samples, resolution: int = 100, device=
         gz = line[0, 0, :, 0]
     return Curves1D(xs=xs, data_density=dd, gen_density=gen, gen_density_method=how, score=score,
                     optimal_d=None if dd is None else optimal_d(dd, gen), optimal_critic=critic, z=z, gz=gz)
-
-
-# ------------------------------------------------------------------------------------------ gradient diagnostics
-def input_gradient_norms(D: nn.Module, x: torch.Tensor) -> np.ndarray:
-    """Per-sample ‖∇ₓD(x)‖₂ as a NumPy array, in chunks, D in eval mode (``lipschitz.input_gradient_norms``)."""
-    out = [shared_grad_norms(D, x[i:i + CHUNK].detach()).double().cpu().numpy() for i in range(0, len(x), CHUNK)]
-    return np.concatenate(out) if out else np.zeros(0)
-
-
-def spectral_norms(D: nn.Module) -> dict[str, float]:
-    """{"sigma_d_<i>": exact top singular value of weight layer i's EFFECTIVE weight} (i from 0, forward order).
-
-    ``layer.weight`` is read in eval mode, so a spectrally normalised layer gives W/σ̂ without a power iteration
-    (≈ 1 when σ̂ has converged). Conv weights are read as (out, in·kernel) matrices (transposed convs as
-    (out, in·kernel) too, their weight being (in, out, ...)).
-    """
-    out = {}
-    with eval_mode(D), torch.no_grad():
-        for i, layer in enumerate(weight_layers(D)):
-            w = layer.weight.detach()
-            if isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
-                w = w.transpose(0, 1)
-            out[f"sigma_d_{i}"] = top_singular_value(w.double().cpu().numpy())
-    return out
-
-
-def gradient_diagnostics(D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tensor, generator: torch.Generator,
-                         bounds: np.ndarray | None = None, resolution: int = 100) -> dict[str, float]:
-    """gx_real, gx_fake, gx_interp (mean ‖∇ₓD‖), lip (max over grid ∪ all those points), sigma_d_<i>.
-
-    Interpolates x̂ = ε x_r + (1 − ε) x_f with ε ~ U(0, 1) drawn PER SAMPLE from ``generator`` (the only random
-    numbers used), on the first min(n_real, n_fake) pairs. The grid (``resolution`` per axis over ``bounds``,
-    points only; None = no grid) is the plotted one. lip is a lower bound of D's Lipschitz constant.
-    """
-    dev = _device(D, None)
-    xr = x_real.detach().to(dev, torch.float32)
-    xf = x_fake.detach().to(dev, torch.float32)
-    m = min(len(xr), len(xf))
-    eps = torch.rand(m, generator=generator, device=generator.device, dtype=torch.float32)
-    eps = eps.to(dev).reshape((m,) + (1,) * (xr.dim() - 1))
-    xi = eps * xr[:m] + (1 - eps) * xf[:m]
-    parts = [xr, xf, xi]
-    if bounds is not None and np.atleast_2d(bounds).shape[0] in (1, 2):
-        parts.append(torch.as_tensor(grid_points(bounds, resolution), dtype=torch.float32, device=dev))
-    # one backward pass over all points (D scores each point independently), then split
-    norms = np.split(input_gradient_norms(D, torch.cat(parts)), np.cumsum([len(x) for x in parts])[:-1])
-    n_r, n_f, n_i = norms[:3]
-    n_grid = norms[3] if len(norms) > 3 else None
-    row = {"gx_real": mean_norm(n_r), "gx_fake": mean_norm(n_f), "gx_interp": mean_norm(n_i),
-           "lip": lipschitz_estimate(n_grid, n_r, n_f, n_i)}
-    row.update(spectral_norms(D))
-    return row
-

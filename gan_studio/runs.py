@@ -215,17 +215,6 @@ class RunWriter:
         return dest
 
 
-def final_state(trainer) -> tuple[dict, np.ndarray, dict[str, np.ndarray]]:
-    """What a run folder ends with, from ``trainer`` as it is now: the full metrics row (every metric),
-    ``max(metrics.n_samples, 2,500)`` generated samples (measurement random stream, salt 99) and the weights."""
-    row = trainer.metrics_row(full=True)
-    n = max(trainer.cfg.metrics.n_samples, 2500)
-    samples = trainer.generate(n, trainer.measurement_rng(salt=99))
-    if hasattr(samples, "detach"):  # a torch tensor (this module never imports torch)
-        samples = samples.detach().cpu().numpy()
-    return row, np.asarray(samples), trainer.weights()
-
-
 def write_samples(folder: Path, samples: np.ndarray) -> None:
     """``samples.npy``: float32 samples, no pickle."""
     buf = io.BytesIO()

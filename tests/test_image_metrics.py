@@ -11,16 +11,11 @@ import torch
 from scipy import linalg
 
 from gan_studio.data.images import ImageDataset, load_digits, load_shapes
+from gan_studio.measure import classifier as MC
+from gan_studio.measure.classifier import get_classifier
+from gan_studio.measure.images import ImageMetrics
 from gan_studio.metrics import images as MI
-from gan_studio.metrics.images import (
-    ImageMetrics,
-    class_coverage,
-    frechet_distance,
-    gaussian_fit,
-    get_classifier,
-    sliced_w1,
-    wasserstein1_1d,
-)
+from gan_studio.metrics.images import class_coverage, frechet_distance, gaussian_fit, sliced_w1, wasserstein1_1d
 
 torch.set_num_threads(1)
 
@@ -168,8 +163,8 @@ def test_blank_and_noise_images_are_not_confident(cache):
 
 def test_junk_images_are_deterministic_and_in_range():
     x = torch.from_numpy(load_digits().images[:64])
-    a = MI.junk_images(x, torch.Generator().manual_seed(1))
-    b = MI.junk_images(x, torch.Generator().manual_seed(1))
+    a = MC.junk_images(x, torch.Generator().manual_seed(1))
+    b = MC.junk_images(x, torch.Generator().manual_seed(1))
     assert a.shape == x.shape and torch.equal(a, b)
     assert float(a.min()) >= -1.0 and float(a.max()) <= 1.0
 
@@ -194,7 +189,7 @@ def test_unlabelled_data_gives_only_sw1(tmp_path):
 
 
 def test_classifier_cache_is_reused_and_invalidated(tmp_path, monkeypatch):
-    monkeypatch.setattr(MI, "TRAIN_STEPS", 20)  # only the caching is under test here
+    monkeypatch.setattr(MC, "TRAIN_STEPS", 20)  # only the caching is under test here
     ds = load_shapes(16, seed=0)
     images, labels = ds.images[:300].copy(), ds.labels[:300].copy()
     first = get_classifier(images, labels, 5, tmp_path)
@@ -223,10 +218,10 @@ def test_classifier_cache_is_reused_and_invalidated(tmp_path, monkeypatch):
 
 def test_cache_folder_from_environment_and_unwritable_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "env_cache"))
-    assert MI.cache_dir() == tmp_path / "env_cache"
+    assert MC.cache_dir() == tmp_path / "env_cache"
     monkeypatch.delenv("GAN_STUDIO_CACHE")
-    assert MI.cache_dir().parts[-2:] == (".cache", "gan_studio")
-    monkeypatch.setattr(MI, "TRAIN_STEPS", 5)
+    assert MC.cache_dir().parts[-2:] == (".cache", "gan_studio")
+    monkeypatch.setattr(MC, "TRAIN_STEPS", 5)
     blocker = tmp_path / "not_a_dir"
     blocker.write_text("a file where the cache folder should be")
     ds = load_shapes(16, seed=0)
@@ -235,12 +230,12 @@ def test_cache_folder_from_environment_and_unwritable_folder(tmp_path, monkeypat
 
 
 def test_classifier_training_is_deterministic(tmp_path, monkeypatch):
-    monkeypatch.setattr(MI, "TRAIN_STEPS", 10)
+    monkeypatch.setattr(MC, "TRAIN_STEPS", 10)
     ds = load_shapes(16, seed=0)
     torch.manual_seed(99)
-    a, _ = MI.train_classifier(ds.images[:200], ds.labels[:200], 5, steps=10)
+    a, _ = MC.train_classifier(ds.images[:200], ds.labels[:200], 5, steps=10)
     state = torch.random.get_rng_state()
-    b, _ = MI.train_classifier(ds.images[:200], ds.labels[:200], 5, steps=10)
+    b, _ = MC.train_classifier(ds.images[:200], ds.labels[:200], 5, steps=10)
     assert torch.equal(torch.random.get_rng_state(), state)  # the global RNG is untouched
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         assert ka == kb and torch.equal(va, vb)

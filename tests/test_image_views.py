@@ -12,8 +12,8 @@ from PIL import Image
 
 from gan_studio.config import ModelConfig
 from gan_studio.data.images import ImageDataset, load_digits, load_shapes
-from gan_studio.frames import Frame
-from gan_studio.image_probes import ImageProbe, interpolate_latents, nearest_training
+from gan_studio.frames import Display, Frame
+from gan_studio.measure.images import ImageProbe, interpolate_latents, nearest_training
 from gan_studio.nets.conv import build_conv_generator
 
 torch.set_num_threads(1)
@@ -107,8 +107,9 @@ def test_probe_spaces_out_costly_nearest_neighbour_searches():
 
 # ------------------------------------------------------------------------------------------------- widget
 def _frame(images: dict, step: int = 5) -> Frame:
-    return Frame(step=step, dim=images["fake"][0].size, loss="ns", lipschitz="none", score_kind="probability",
-                 bounds=np.zeros((0, 2)), real=images["real"], fake=images["fake"], images=images)
+    return Frame(step=step, dim=images["fake"][0].size, loss="ns", lipschitz="none",
+                 bounds=np.zeros((0, 2)), real=images["real"], fake=images["fake"], images=images,
+                 display=Display(d_view="probability", kind="image"))
 
 
 @pytest.fixture
@@ -183,12 +184,12 @@ def test_view_handles_rgb_unlabelled_and_point_frames(qtbot):
     w.update_frame(_frame(rgb))
     assert w.fake_item.image.shape == (4 * 7 + 1, 4 * 7 + 1, 3)
     assert not w.hist_plot.isVisible()  # no labels: no histogram
-    points = Frame(step=1, dim=2, loss="ns", lipschitz="none", score_kind="score", bounds=np.zeros((2, 2)),
+    points = Frame(step=1, dim=2, loss="ns", lipschitz="none", bounds=np.zeros((2, 2)),
                    real=np.zeros((10, 2)), fake=np.zeros((10, 2)))
     w.update_frame(points)  # not an image frame: ignored
     assert w.frames_drawn == 1
     # a frame without an image dict falls back to Frame.fake / Frame.real
-    bare = Frame(step=3, dim=108, loss="ns", lipschitz="none", score_kind="score", bounds=np.zeros((0, 2)),
+    bare = Frame(step=3, dim=108, loss="ns", lipschitz="none", bounds=np.zeros((0, 2)),
                  real=rgb["real"], fake=rgb["fake"])
     w.update_frame(bare)
     assert w.frames_drawn == 2

@@ -46,7 +46,7 @@ def test_cheap_and_exact_transport_cadence():
 
 
 def test_frames_drawn_in_the_pauses_of_a_measurement_change_no_number():
-    """The window's worker draws frames between the parts of a measurement (Trainer.on_measure_pause)."""
+    """The window's worker draws frames between the parts of a measurement (``Trainer.step(pause=...)``)."""
     plain = make(**{"metrics.every": 5, "metrics.ot_every": 10})
     drawn = make(**{"metrics.every": 5, "metrics.ot_every": 10})
     pauses = []
@@ -55,10 +55,9 @@ def test_frames_drawn_in_the_pauses_of_a_measurement_change_no_number():
         pauses.append(drawn.step_count)
         drawn.frame(probe=len(pauses) % 2 == 0)
 
-    drawn.on_measure_pause = draw
     for _ in range(20):
-        assert drawn.step() == plain.step()
-    assert drawn.metrics_row(full=True) == plain.metrics_row(full=True)
+        assert drawn.step(pause=draw) == plain.step()
+    assert drawn.metrics_row(full=True, pause=draw) == plain.metrics_row(full=True)
     # a pause before the scores and before the gradients, and one before exact OT (every 10 steps and at the end)
     assert pauses == [5, 5, 10, 10, 10, 15, 15, 20, 20, 20, 20, 20, 20]
 
@@ -126,7 +125,7 @@ def test_frames_carry_what_the_views_draw(data):
                       "metrics.every": 10_000})
     trainer.step()
     frame, cheap = trainer.frame(), trainer.frame(probe=False)
-    assert frame.step == cheap.step == 1 and frame.loss == "ns" and frame.score_kind == "probability"
+    assert frame.step == cheap.step == 1 and frame.loss == "ns" and frame.display.d_view == "probability"
     if data == "bimodal1d":
         c = frame.curves
         assert c.xs.shape == c.score.shape == c.gen_density.shape == c.optimal_d.shape
@@ -141,3 +140,28 @@ def test_frames_carry_what_the_views_draw(data):
     else:
         assert frame.fake.ndim == 4 and frame.fake.min() >= 0 and frame.fake.max() <= 1
         assert {"fake", "real", "interp"} <= set(frame.images)
+
+
+def test_final_row_is_measured_on_exactly_the_saved_samples(tmp_path):
+    """A user who recomputes modes / hq / rkl / js from samples.npy gets the final row's numbers, exactly (the row
+    and the file are one draw; the same estimator on the same float32 samples and the same data samples)."""
+    import numpy as np
+
+    from gan_studio import metrics
+    from gan_studio.runs import write_samples
+
+    trainer = make(**{"data.name": "trimodal1d", "model.latent_dim": 1, "metrics.every": 10_000})
+    for _ in range(20):
+        trainer.step()
+    row, samples, _ = trainer.final_state()
+    assert len(samples) == 2500  # max(metrics.n_samples = 500, 2,500)
+    write_samples(tmp_path, samples)
+    saved = np.load(tmp_path / "samples.npy", allow_pickle=False)
+    ds = trainer.dataset
+    real, real2 = trainer.measurer.data_samples(len(saved))
+    js, _, _ = metrics.js_estimate(saved.astype(np.float64), ds.bounds, density=ds.density, cdf=ds.cdf,
+                                   data_samples=real, data_samples_2=real2)
+    coverage = metrics.mode_coverage(saved, ds.centres, ds.stds, weights=ds.weights)
+    assert {k: row[k] for k in ("modes", "hq", "rkl")} == coverage
+    assert row["js"] == js
+    assert row["w1"] == metrics.w1_1d(real.astype(np.float64), saved.astype(np.float64))

@@ -2,11 +2,11 @@
 
 import copy
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from scipy import integrate, stats
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
@@ -14,6 +14,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 from gan_studio import probes
 from gan_studio.data.base import Dataset
 from gan_studio.frames import Curves1D, Surface2D
+from gan_studio.measure.gradients import gradient_diagnostics, spectral_norms
+from gan_studio.objectives import get_objective
+from gan_studio.objectives.base import NO_STATE
 
 torch.set_num_threads(1)
 
@@ -61,15 +64,9 @@ class Blob2D(Dataset):
         return stats.multivariate_normal(np.zeros(2), np.eye(2)).pdf(np.asarray(x).reshape(-1, 2))
 
 
-class Loss:
-    """Stand-in for losses.Loss: only .g is used by the probes."""
-
-    def __init__(self, g):
-        self.g = g
-
-
-NS = Loss(lambda s: F.softplus(-s).mean())
-WGAN = Loss(lambda s: -s.mean())
+# generator losses as push_directions gets them: scores -> batch mean
+NS = partial(get_objective("ns").g_loss, state=NO_STATE)
+WGAN = partial(get_objective("wgan").g_loss, state=NO_STATE)
 
 
 def sn_mlp(seed=0):
@@ -94,7 +91,7 @@ def test_gradient_diagnostics_linear_d():
     D = Linear(w.tolist())
     g = torch.Generator().manual_seed(0)
     xr, xf = torch.randn(50, 2, generator=g), torch.randn(40, 2, generator=g) + 3
-    out = probes.gradient_diagnostics(D, xr, xf, torch.Generator().manual_seed(1), np.array([[-3, 3], [-3, 3.0]]),
+    out = gradient_diagnostics(D, xr, xf, torch.Generator().manual_seed(1), np.array([[-3, 3], [-3, 3.0]]),
                                       resolution=10)
     for key in ("gx_real", "gx_fake", "gx_interp", "lip"):
         assert out[key] == pytest.approx(2.5, abs=1e-5), key  # float32 gradients
@@ -253,11 +250,11 @@ def test_spectral_norms():
     with torch.no_grad():
         D[0].weight.copy_(torch.tensor([[3.0, 0.0], [0.0, 1.0]]))
         D[2].weight.copy_(torch.tensor([[0.3, 0.4]]))
-    assert probes.spectral_norms(D) == pytest.approx({"sigma_d_0": 3.0, "sigma_d_1": 0.5}, rel=1e-6)
+    assert spectral_norms(D) == pytest.approx({"sigma_d_0": 3.0, "sigma_d_1": 0.5}, rel=1e-6)
     Dsn = sn_mlp()
     for _ in range(50):  # converge u, v by training-mode forwards
         Dsn(torch.zeros(1, 2))
-    sig = probes.spectral_norms(Dsn)
+    sig = spectral_norms(Dsn)
     # effective weight W/σ̂ after 50 power iterations: σ(W/σ̂) = 1 up to the iteration's residual (float32)
     assert sig == pytest.approx({"sigma_d_0": 1.0, "sigma_d_1": 1.0}, abs=1e-3)
 
@@ -276,7 +273,7 @@ def test_probes_leave_d_and_g_and_rngs_untouched():
     surf = probes.surface_2d(Blob2D(), D, x.numpy(), resolution=12)
     probes.push_directions(D, NS, x)
     probes.latent_grid(G, 2, "gaussian", k=4)
-    probes.gradient_diagnostics(D, x, x + 1, gen, b, resolution=12)
+    gradient_diagnostics(D, x, x + 1, gen, b, resolution=12)
     for k, v in D.state_dict().items():  # includes spectral norm's u, v buffers and the raw weights
         assert torch.equal(v, state_d[k]), k
     for k, v in G.state_dict().items():  # includes batch norm running stats
@@ -292,8 +289,8 @@ def test_probes_leave_d_and_g_and_rngs_untouched():
 def test_gradient_diagnostics_only_uses_given_generator():
     D = sn_mlp(1)
     x = torch.randn(20, 2)
-    a = probes.gradient_diagnostics(D, x, x + 1, torch.Generator().manual_seed(5), None)
-    b = probes.gradient_diagnostics(D, x, x + 1, torch.Generator().manual_seed(5), None)
+    a = gradient_diagnostics(D, x, x + 1, torch.Generator().manual_seed(5), None)
+    b = gradient_diagnostics(D, x, x + 1, torch.Generator().manual_seed(5), None)
     assert a == b  # same generator seed -> identical interpolates and values
     assert set(a) == {"gx_real", "gx_fake", "gx_interp", "lip", "sigma_d_0", "sigma_d_1"}
 
@@ -303,7 +300,7 @@ def test_gradient_diagnostics_images():
     with torch.no_grad():
         D[1].weight.fill_(0.5)  # ‖∇ₓD‖ = 0.5·√12 for every image
     x = torch.zeros(6, 3, 2, 2)
-    out = probes.gradient_diagnostics(D, x, x, torch.Generator().manual_seed(0), np.zeros((0, 2)))
+    out = gradient_diagnostics(D, x, x, torch.Generator().manual_seed(0), np.zeros((0, 2)))
     assert out["lip"] == pytest.approx(0.5 * math.sqrt(12), rel=1e-6)
 
 

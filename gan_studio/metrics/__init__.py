@@ -3,8 +3,8 @@
 Every function documents its estimator, its bias and the sample size it uses. ``point_metrics`` computes the
 cheap sample-based columns of metrics.csv for 1D/2D points in one call; the score- and gradient-based columns
 (``js_d``, ``w1_critic``, ``lip``, ``w1_lb``, ``gx_*``, ``sigma_d_<i>``) come from ``js_from_scores``,
-``critic_w1``, ``w1_lower_bound`` and ``gan_studio.probes.gradient_diagnostics``; ``fdiv_d`` is
-``losses.Loss.bound``.
+``critic_w1``, ``w1_lower_bound`` and ``gan_studio.measure.gradients.gradient_diagnostics``; ``fdiv_d`` is
+``objectives.fgan.bound``.
 """
 
 from __future__ import annotations
@@ -54,15 +54,16 @@ __all__ = [
 
 def point_metrics(fake: np.ndarray, real: np.ndarray, real2: np.ndarray, *, bounds: np.ndarray,
                   rng: np.random.Generator, density: Callable | None = None, cdf: Callable | None = None,
-                  centres: np.ndarray | None = None, stds: np.ndarray | None = None, exact_ot_n: int = 0,
-                  n_proj: int = 128) -> dict[str, float]:
+                  centres: np.ndarray | None = None, stds: np.ndarray | None = None,
+                  weights: np.ndarray | None = None, exact_ot_n: int = 0, n_proj: int = 128) -> dict[str, float]:
     """Sample-based metrics.csv columns for 1D/2D points: js, js_floor, sw1 (2D), w1, w1_floor, modes, hq, rkl.
 
     ``fake``: n generated points; ``real``, ``real2``: two INDEPENDENT data samples of the same size n (the noise
     floors need them). ``density``/``cdf`` may be a Dataset's methods (None results mean "unknown": JS falls back
     to samples vs samples). W1: exact in 1D always; in 2D exact OT only when ``exact_ot_n`` > 0, on the first
     ``exact_ot_n`` (≤ 2048) points of each sample (w1 and w1_floor are then absent otherwise). Coverage when
-    ``centres`` and ``stds`` are given. ``rng`` seeds the sliced-W1 directions only.
+    ``centres`` and ``stds`` are given (``weights``: the mixture's, for rkl; None = equal). ``rng`` seeds the
+    sliced-W1 directions only.
     """
     fake = np.asarray(fake, dtype=np.float64)
     real = np.asarray(real, dtype=np.float64)
@@ -80,5 +81,5 @@ def point_metrics(fake: np.ndarray, real: np.ndarray, real2: np.ndarray, *, boun
             row["w1"] = w1_exact(real[:m], fake[:m])
             row["w1_floor"] = w1_exact(real[:m], real2[:m])
     if centres is not None and stds is not None:
-        row.update(mode_coverage(fake, centres, stds))
+        row.update(mode_coverage(fake, centres, stds, weights=weights))
     return {k: (float(v) if v is not None else math.nan) for k, v in row.items()}

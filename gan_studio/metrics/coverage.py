@@ -26,17 +26,19 @@ def nearest_mode(samples: np.ndarray, centres: np.ndarray, stds: np.ndarray) -> 
     return idx, dist
 
 
-def mode_coverage(samples: np.ndarray, centres: np.ndarray, stds: np.ndarray,
-                  threshold: float = HQ_STDS) -> dict[str, float]:
-    """{"modes", "hq", "rkl"} for generated ``samples`` of a mixture with ``centres`` (k, dim), ``stds`` (k,).
+def mode_coverage(samples: np.ndarray, centres: np.ndarray, stds: np.ndarray, threshold: float = HQ_STDS,
+                  weights: np.ndarray | None = None) -> dict[str, float]:
+    """{"modes", "hq", "rkl"} for generated ``samples`` of a mixture with ``centres`` (k, dim), ``stds`` (k,)
+    and ``weights`` (k,) (None: equal weights).
 
     Each sample is assigned to its nearest centre (Euclidean); it is high quality (HQ) when that distance is
     < ``threshold`` stds of that mode. modes = number of modes with ≥ 1 HQ sample; hq = 100 · HQ / n (percent);
-    rkl = KL(q ‖ uniform over the k modes) in nats of the HQ samples' mode histogram q (0 = balanced,
-    log k = all in one mode); rkl is NaN when no sample is HQ (q undefined). Exact counts, no estimator bias;
-    REFERENCE.md uses n = 2,500.
+    rkl = KL(q ‖ w) in nats of the HQ samples' mode histogram q against the mixture weights w (0 when q = w,
+    log(1/w_j) when all samples sit in mode j); rkl is NaN when no sample is HQ (q undefined). Exact counts, no
+    estimator bias; REFERENCE.md uses n = 2,500. +inf when q has mass on a mode of weight 0.
     """
     k = len(np.asarray(stds).ravel())
+    w = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=np.float64).ravel() / np.sum(weights)
     idx, dist = nearest_mode(samples, centres, stds)
     hq = dist < threshold
     counts = np.bincount(idx[hq], minlength=k).astype(np.float64)
@@ -44,7 +46,10 @@ def mode_coverage(samples: np.ndarray, centres: np.ndarray, stds: np.ndarray,
     if n_hq > 0:
         q = counts / n_hq
         nz = q > 0
-        rkl = float(np.sum(q[nz] * np.log(q[nz] * k)))
+        # log(q k) − log(w k) is log(q / w), written so that equal weights (w k = 1) give exactly the bits of
+        # the uniform formula Σ q log(q k) that earlier runs recorded
+        with np.errstate(divide="ignore"):
+            rkl = float(np.sum(q[nz] * (np.log(q[nz] * k) - np.log(w[nz] * k))))
     else:
         rkl = math.nan
     return {"modes": float(np.count_nonzero(counts)), "hq": 100.0 * n_hq / max(len(idx), 1), "rkl": rkl}

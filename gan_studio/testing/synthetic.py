@@ -16,11 +16,12 @@ import time
 
 import numpy as np
 
-from gan_studio import config
+from gan_studio import columns, config
 from gan_studio.config import ConfigError
-from gan_studio.frames import Curves1D, Frame, Surface2D
+from gan_studio.frames import Curves1D, Display, Frame, Surface2D
 
 CLASSIFIER = ("minimax", "ns")
+FINAL_SAMPLES = 2500  # like the engine: samples.npy holds max(metrics.n_samples, this) samples
 
 
 class SyntheticError(ValueError):
@@ -65,6 +66,7 @@ class SyntheticTrainer:
         self.rng = np.random.default_rng(self.cfg.train.seed)
         self.centres, self.std, self.bounds = _modes(self.cfg.data.name)
         self.dim = self.centres.shape[1]
+        self.kind = f"{self.dim}d"
         k = len(self.centres)
         self.kept = self.centres[: max(1, (k + 2) // 3)]  # the modes the cartoon generator collapses onto
         self.z = np.random.default_rng(1).normal(size=(400, max(1, self.cfg.model.latent_dim)))
@@ -78,44 +80,63 @@ class SyntheticTrainer:
     def _progress(self) -> float:
         return 1.0 - math.exp(-self.step_count / 1500.0)
 
-    def step(self) -> dict | None:
-        """Advance one step; return a metrics row every ``train.log_every`` steps."""
+    def step(self, pause=None) -> dict | None:
+        """Advance one step; return a metrics row every ``train.log_every`` steps (``pause``: see metrics_row)."""
         if self.cfg.optim.lr_d >= 5.0:
             raise SyntheticError(f"non-finite loss_d (nan) at step {self.step_count + 1}")
         time.sleep(self.STEP_S)
         self.step_count += 1
         if self.step_count % self.cfg.train.log_every:
             return None
-        return self.metrics_row()
+        return self.metrics_row(pause=pause)
 
-    def metrics_row(self, full: bool = False) -> dict:
-        """A row like the engine's: training columns, and measurements every ``metrics.every`` steps or ``full``."""
+    def next_step_measures(self) -> bool:
+        """Whether the next step's row carries the measurement columns (every ``metrics.every`` logged steps)."""
+        step = self.step_count + 1
+        return step % self.cfg.train.log_every == 0 and step % self.cfg.metrics.every == 0
+
+    @property
+    def measure_seconds(self) -> float:
+        """Seconds spent measuring: none (nothing is measured)."""
+        return 0.0
+
+    def metrics_row(self, full: bool = False, pause=None) -> dict:
+        """A row like the engine's: training columns, and measurements every ``metrics.every`` steps or ``full``;
+        ``pause`` (if given) is called once in the middle of a measurement, as the engine calls it between parts."""
         a, t = self._progress(), self.step_count
         r = self.rng.normal
         row = {"step": t, "loss_d": 1.386 - 0.4 * a + 0.02 * r(), "loss_g": 0.69 + 0.5 * a + 0.02 * r(),
                "d_real": 0.8 * a + 0.05 * r(), "d_fake": -0.8 * a + 0.05 * r(),
-               "grad_norm_d": 1 + a, "grad_norm_g": 0.5 + a}
+               "penalty": 0.0, "grad_norm_d": 1 + a, "grad_norm_g": 0.5 + a}
         for i in range(self.cfg.model.depth + 1):
             row[f"grad_d_{i}"] = (0.1 + a) * 10 ** (-0.3 * i) * math.exp(0.1 * r())
             row[f"grad_g_{i}"] = (0.05 + a) * 10 ** (-0.2 * i) * math.exp(0.1 * r())
         if full or t % self.cfg.metrics.every == 0:
+            if pause is not None:
+                pause()
             js = math.log(2) * (1 - 0.6 * a)
             w1 = 2.5 * (1 - 0.7 * a)
             lip = 1.0 + 0.5 * a
             row.update(js=js + 0.01 * r(), js_floor=0.01, w1=w1, w1_floor=0.05, sw1=0.7 * w1,
                        w1_critic=0.8 * w1 * lip, lip=lip, w1_lb=0.8 * w1,
                        modes=float(round(len(self.kept) * a)), hq=60 * a, rkl=0.3)
+            row.update(gx_real=lip * 0.6, gx_fake=lip * 0.4, gx_interp=lip * 0.5)
+            row.update({f"sigma_d_{i}": 1.0 + 0.1 * i * a for i in range(self.cfg.model.depth + 1)})
             if self.cfg.loss.name in CLASSIFIER:
                 row["js_d"] = 0.8 * js
+            if self.cfg.loss.name.startswith("fgan-"):
+                row["fdiv_d"] = 0.5 * js
         return row
 
+    def final_state(self) -> tuple[dict, np.ndarray, dict]:
+        """(full final row, saved samples, weights), like ``Trainer.final_state``."""
+        n = max(self.cfg.metrics.n_samples, FINAL_SAMPLES)
+        return self.metrics_row(full=True), self.generate(n, self.measurement_rng(salt=99)), self.weights()
+
     def columns(self) -> list[str]:
-        """Every column ``metrics_row`` can fill, in order (like ``Trainer.columns``)."""
+        """Every column ``metrics_row`` can fill, in order: the column registry's, like ``Trainer.columns``."""
         n = self.cfg.model.depth + 1
-        return (["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"]
-                + [f"grad_d_{i}" for i in range(n)] + [f"grad_g_{i}" for i in range(n)]
-                + ["js", "js_floor", "js_d", "w1", "w1_floor", "sw1", "w1_critic", "lip", "w1_lb", "modes", "hq",
-                   "rkl"])
+        return columns.run_columns(self.kind, n, n)
 
     def measurement_rng(self, salt: int = 0) -> np.random.Generator:
         """A generator seeded from (seed, step, salt), like the engine's."""
@@ -143,9 +164,10 @@ class SyntheticTrainer:
         """Apply a command between steps and return its event ``{step, what, old, new}``."""
         if what in ("step_d", "step_g"):
             event = {"step": self.step_count, "what": what, "old": None, "new": None}
-        elif what == "reset":
+        elif what == "reset":  # unlike the engine's, this reset also restarts the step count
+            step = self.step_count
             self._setup()
-            event = {"step": 0, "what": what, "old": None, "new": None}
+            event = {"step": step, "what": what, "old": None, "new": None}
         elif what == "reseed":
             old = self.cfg.train.seed
             self.cfg = config.with_value(self.cfg, "train.seed", value)
@@ -159,6 +181,15 @@ class SyntheticTrainer:
         return event
 
     # -- drawing --------------------------------------------------------------------------------------------
+    def display(self) -> Display:
+        """The cartoon's display facts: classifier losses draw σ(D) against D*, the others the raw score."""
+        n_modes = len(self.centres)
+        if self.cfg.loss.name in CLASSIFIER:
+            return Display(d_view="probability", decision_level=0.5, d_label="σ(D(x)) = P(real)",
+                           d_curve_label="σ(D(x)) = P(real)", d_reference="optimal_d", kind=self.kind,
+                           n_modes=n_modes)
+        return Display(kind=self.kind, n_modes=n_modes)
+
     def _fake(self, z: np.ndarray) -> np.ndarray:
         a = self._progress()
         z2 = z[:, : self.dim] if z.shape[1] >= self.dim else np.repeat(z[:, :1], self.dim, 1)
@@ -173,11 +204,9 @@ class SyntheticTrainer:
         real = self.centres[real_idx] + self.std * rng.normal(size=(len(self.z), self.dim))
         fake = self._fake(self.z)
         a = self._progress()
-        loss = self.cfg.loss.name
-        kind = "probability" if loss in CLASSIFIER else "score"
-        frame = Frame(step=self.step_count, dim=self.dim, loss=loss, lipschitz=self.cfg.lipschitz.name,
-                      score_kind=kind, bounds=self.bounds.copy(), real=real.astype(np.float32),
-                      fake=fake.astype(np.float32), status=f"synthetic trainer · step {self.step_count}")
+        frame = Frame(step=self.step_count, dim=self.dim, loss=self.cfg.loss.name, lipschitz=self.cfg.lipschitz.name,
+                      bounds=self.bounds.copy(), real=real.astype(np.float32), fake=fake.astype(np.float32),
+                      status=f"synthetic trainer · step {self.step_count}", display=self.display())
         g_centres = (1 - a) * np.zeros((1, self.dim)) + a * self.kept
         g_std = 0.6 * (1 - a) + 0.1 * a + 0.05
         frame.push = (np.repeat(self.kept[:1], len(fake), 0) - fake).astype(np.float32) * (1 - a + 0.1)

@@ -14,28 +14,30 @@ MAX_MAP_LINES = 60  # z → x lines drawn
 RUG_POINTS = 300  # real and generated samples drawn as ticks under the density axis
 
 
-def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
-    """What the D axis shows: (D values, reference curve or None, D label, reference label).
+REFERENCE_LABELS = {"optimal_d": "optimal D*(x)", "optimal_critic": "optimal critic (slope ±1)"}
 
-    Classifier losses: σ(score) against D* = p_data / (p_data + p_g). LSGAN (targets 1 and 0): the raw score
-    against the same D*. WGAN: the critic shifted to zero mean under p_data against the optimal 1D critic
-    (also zero mean under p_data; a critic's constant offset is arbitrary). Other losses: the raw score alone.
+
+def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
+    """What the D axis shows: (D values, reference curve or None, D label, reference label), from the frame's
+    display facts.
+
+    ``d_view`` "probability": σ(score); otherwise the raw score. ``d_reference`` "optimal_d": against
+    D* = p_data / (p_data + p_g); "optimal_critic": the score shifted to zero mean under p_data against the optimal
+    1D critic (also zero mean under p_data; a critic's constant offset is arbitrary); None: D alone.
     """
-    c = frame.curves
+    c, shown = frame.curves, frame.display
     score = np.asarray(c.score, dtype=float)
-    if frame.score_kind == "probability":
-        return expit(score), c.optimal_d, "σ(D(x)) = P(real)", "optimal D*(x)"
-    if frame.loss == "lsgan":
-        return score, c.optimal_d, "D(x) (LSGAN targets 1 real, 0 fake)", "optimal D*(x)"
-    if frame.loss == "wgan":
+    d = expit(score) if shown.d_view == "probability" else score
+    if shown.d_reference == "optimal_d":
+        return d, c.optimal_d, shown.d_curve_label, REFERENCE_LABELS["optimal_d"]
+    if shown.d_reference == "optimal_critic":
         shift = 0.0
         if c.data_density is not None:
             p = np.asarray(c.data_density, dtype=float)
             if p.sum() > 0:
-                shift = float((score * p).sum() / p.sum())
-        ref = c.optimal_critic
-        return score - shift, ref, "critic D(x) − E_data D", "optimal critic (slope ±1)"
-    return score, None, "raw score D(x)", ""
+                shift = float((d * p).sum() / p.sum())
+        return d - shift, c.optimal_critic, shown.d_curve_label, REFERENCE_LABELS["optimal_critic"]
+    return d, None, shown.d_curve_label, ""
 
 
 class DataView1D(pg.GraphicsLayoutWidget):

@@ -27,15 +27,6 @@ NARROW_AFTER = 30  # frames (~1 s) the samples must stay home before a widened v
 ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
 
 
-def boundary_level(loss: str, score_kind: str) -> float | None:
-    """The D value that separates "real" from "fake" (drawn thicker), or None where no level means that."""
-    if score_kind == "probability" or loss == "lsgan":
-        return 0.5
-    if loss == "hinge":
-        return 0.0
-    return None
-
-
 def arrow_segments(p: np.ndarray, v: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
     """Arrows from points ``p`` along ``v`` as pairs of segment ends (shaft + two head strokes each).
 
@@ -232,12 +223,13 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self._real = real  # the display sample is fixed: skip the 2–3 ms setData when it did not change
             self.real.setData(pos=real)
         move_points(self.fake, fake)
-        prob = frame.score_kind == "probability"
+        shown_as = frame.display
+        prob = shown_as.d_view == "probability"
         s = frame.surface
         if s is not None and probed:
             score = np.asarray(s.score, dtype=float)
             shown = expit(score) if prob else score
-            level = boundary_level(frame.loss, frame.score_kind)
+            level = shown_as.decision_level
             if prob:
                 lo, hi = 0.0, 1.0
             else:
@@ -271,8 +263,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
                 top = float(np.nanpercentile(dens, 99.5)) if np.isfinite(dens).any() else 1.0
                 self.density.setImage(dens, autoLevels=False, levels=(0.0, max(top, 1e-12)))
                 self.density.setRect(rect)
-            label = ("σ(D(x)) = P(real)" if prob else
-                     "critic score D(x)" if frame.loss in ("wgan", "hinge") else "raw score D(x)")
+            label = shown_as.d_label
             if label != self._bar_label:
                 self._bar_label = label
                 self.bar.getAxis("left").setLabel(label, **{"color": self.theme.fg,
@@ -302,8 +293,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
 
 def explanation(frame) -> str:
     """A few sentences (HTML) saying how to read the data-space view for this frame's loss and dimension."""
-    critic = frame.score_kind != "probability"
-    if frame.dim == 1:
+    critic = frame.display.d_view != "probability"
+    if frame.display.kind == "1d":
         d = ("<b>Middle</b>: D(x) as the probability that x is real (green) against the best possible D* for "
              "the current generator (dashed)." if not critic else
              "<b>Middle</b>: the critic D(x) (green); for WGAN the dashed line is the optimal critic "

@@ -1,7 +1,7 @@
 """Image views: the generated grid beside real images (or each cell's nearest training image), a latent
 interpolation strip, and the class histogram of generated samples against the data's.
 
-Draws ``Frame.images`` (keys documented in ``gan_studio/image_probes.py``) and falls back to ``Frame.fake`` /
+Draws ``Frame.images`` (keys documented in ``gan_studio/measure/images.py``) and falls back to ``Frame.fake`` /
 ``Frame.real`` when a frame carries no image dict. NumPy + pyqtgraph + Qt only (never torch). Plot items are built
 once; updates call ``setImage`` / ``setOpts``.
 """

@@ -9,6 +9,10 @@ Drawing cost, measured: redrawing all six plots took 30–70 ms, long enough to 
 frame. So while training plays, the window redraws one plot per frame (each still updates ~5 times a second),
 and ranges move in steps (``gui.ranges``): a range that crept with every point re-ticked its axes and grid
 on every redraw. A plot the person zoomed or panned keeps their range until they press its "A" button.
+
+Curves come from the column registry (``gan_studio.columns``: panel, label, colour, style); the labels that depend
+on the data come from a frame's display facts (``set_display``). Slightly over 400 lines: one view (the panel, its
+log axis and its stepped ranges belong to it alone).
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from gan_studio import config
+from gan_studio import columns
+from gan_studio.frames import Display
 from gan_studio.gui import ranges
 from gan_studio.gui import theme as th
 from gan_studio.gui.history import History, event_label
 
 MAX_MARKERS = 40  # newest events drawn as markers (older ones stay in the log)
 KEY_CHARS = 40  # characters per colour-key line under a title (at view scale 1)
-KNOWN_MODES = {"ring8": 8, "grid25": 25, "gauss1d": 1, "shifted1d": 1, "bimodal1d": 2, "trimodal1d": 3,
-               "digits": 10, "mnist": 10, "fashion-mnist": 10}
+STYLE = {"line": (2.0, False), "dash": (1.5, True), "dots": (2.0, False), "floor": (1.0, False)}  # width, dash
 
 
 class LogAxis(pg.AxisItem):
@@ -112,6 +116,7 @@ class _Panel:
 
     def curve(self, key: str, name: str, color: str, width: float = 2.0, dash: bool = False,
               right: bool = False) -> pg.PlotDataItem:
+        """A curve for column ``key`` named ``name`` in the key, on the left axis or the right one."""
         item = pg.PlotDataItem(name=name)
         item.opts_style = (color, width, dash)
         (self.vb2 if right and self.vb2 is not None else self.plot).addItem(item)
@@ -119,6 +124,7 @@ class _Panel:
         return item
 
     def key_entries(self, history: History, theme: th.Theme) -> list[tuple[str, str, str]]:
+        """(colour, text, style) of every curve with data, for the colour key under the title (floors excluded)."""
         out = []
         for key, item in self.curves.items():
             s = history.get(key)
@@ -132,6 +138,7 @@ class _Panel:
         return out
 
     def restyle_title(self, theme: th.Theme, scale: float) -> None:
+        """The title with its colour key, wrapped to the plot's width."""
         lines: list[list] = []  # greedy wrap: at most KEY_CHARS / scale characters per line
         for entry in self.key:
             if lines and sum(len(e[1]) + 5 for e in lines[-1]) + len(entry[1]) + 3 <= KEY_CHARS / scale:
@@ -176,8 +183,10 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         self._x_range: tuple[float, float] | None = None
         self._marker_key: list | None = None
         self._n_markers = 0
-        self._data_name = ""
+        self._display: Display | None = None  # the display facts the labels were last set from
+        self._metrics_cfg: dict = {}  # the [metrics] section the sample sizes were last set from
         lay = self.ci
+        # panel ids are the registry's Column.panel values; each panel's curves come from the registry
         self.losses = _Panel(lay, 0, 0, "Losses", "loss")
         self.dmean = _Panel(lay, 0, 1, "Mean D score", "mean D(x)")
         self.js = _Panel(lay, 1, 0, "Jensen–Shannon", "JS (nats)")
@@ -186,52 +195,43 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                             axis=LogAxis(orientation="left"))
         self.modes = _Panel(lay, 2, 1, "Mode coverage", "modes covered", right_label="high quality %")
         self.panels = [self.losses, self.dmean, self.js, self.w1, self.grads, self.modes]
+        self.panel_ids = dict(zip(("losses", "dmean", "js", "w1", "grads", "modes"), self.panels, strict=True))
         self._rotation = list(self.panels)  # redraw order under a budget: the least recently drawn first
         for col in range(2):
             lay.layout.setColumnStretchFactor(col, 1)
         for p in self.panels[1:]:
             p.plot.setXLink(self.losses.plot)
-        t = theme
-        self.losses.curve("loss_d", "L_D", t.d)
-        self.losses.curve("loss_g", "L_G", t.g)
-        self.dmean.curve("d_real", "real", t.real)
-        self.dmean.curve("d_fake", "generated", t.fake)
-        # JS: the noise floor is a shaded band from 0 up to the floor estimate
-        self.js_zero = pg.PlotDataItem()
-        self.js.plot.addItem(self.js_zero)
-        floor = self.js.curve("js_floor", "noise floor", t.muted, 1.0)
-        self.js_fill = pg.FillBetweenItem(floor, self.js_zero, brush=t.brush(t.muted, 70))
-        self.js.plot.addItem(self.js_fill)
-        self.js.curve("js", "sample estimate", t.fg)
-        self.js.curve("js_d", "D-implied", t.extra)
-        self.js.curve("fdiv_d", "f-GAN bound", t.sky)
-        self.js.extra_key = [("js_floor", t.muted, "noise floor", "fill")]
+        self.fills: dict[str, tuple[pg.PlotDataItem, pg.FillBetweenItem]] = {}  # floor column -> (zero, fill)
+        for panel_id, panel in self.panel_ids.items():
+            self._add_curves(panel_id, panel, theme)
         self.js_max = pg.InfiniteLine(pos=math.log(2), angle=0, label="log 2 = max",
                                       labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
         self.js.plot.addItem(self.js_max)
         self.js.include = [math.log(2)]  # the ceiling is part of the reading: JS stuck at log 2 is the lesson
-        self.w1_zero = pg.PlotDataItem()
-        self.w1.plot.addItem(self.w1_zero)
-        wfloor = self.w1.curve("w1_floor", "noise floor", t.muted, 1.0)
-        self.w1_fill = pg.FillBetweenItem(wfloor, self.w1_zero, brush=t.brush(t.muted, 70))
-        self.w1.plot.addItem(self.w1_fill)
-        exact = self.w1.curve("w1", "W1 exact", t.fg)
-        exact.sparse = True  # measured every metrics.ot_every steps only: dots, so two points still show
-        self.w1.curve("sw1", "sliced", t.muted, 1.5, dash=True)
-        self.w1.curve("w1_critic", "critic E D(r)−E D(f)", t.d)
-        self.w1.curve("w1_lb", "critic / lip", t.extra)
-        self.w1.curve("lip", "lip (right)", t.sky, 1.5, dash=True, right=True)
-        self.w1.extra_key = [("w1_floor", t.muted, "floor", "fill")]
-        self.modes.curve("modes", "modes", t.fg)
-        self.modes.curve("classes", "classes", t.fg)
-        self.modes.curve("hq", "% high quality (right)", t.g, 1.5, dash=True, right=True)
-        self.modes.curve("confident", "% confident (right)", t.g, 1.5, dash=True, right=True)
         self.modes_ref = pg.InfiniteLine(pos=0, angle=0, label="",
                                          labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]})
         self.modes_ref.setVisible(False)
         self.modes.plot.addItem(self.modes_ref)
         self.grad_keys: list[str] = []
         self.apply_style(theme, scale)
+
+    def _add_curves(self, panel_id: str, panel: _Panel, theme: th.Theme) -> None:
+        """The panel's curves from the column registry: floors first (drawn under the estimates, as a band from
+        0), right-axis curves last; per-layer columns get their curves when they first appear in the history."""
+        entries = [c for c in columns.panel_columns(panel_id) if not c.layers]
+        for c in sorted(entries, key=lambda c: (c.style != "floor", c.right)):
+            if c.name in panel.curves:
+                continue  # the same column for points and images (sw1): one curve
+            width, dash = STYLE[c.style]
+            item = panel.curve(c.name, c.label, getattr(theme, c.colour), width, dash=dash, right=c.right)
+            item.sparse = c.style == "dots"  # measured rarely (exact W1): dots, so two points still show
+            if c.style == "floor":
+                zero = pg.PlotDataItem()
+                panel.plot.addItem(zero)
+                fill = pg.FillBetweenItem(item, zero, brush=theme.brush(theme.muted, 70))
+                panel.plot.addItem(fill)
+                self.fills[c.name] = (zero, fill)
+                panel.extra_key.append((c.name, getattr(theme, c.colour), c.label, "fill"))
 
     # -- style ----------------------------------------------------------------------------------------------
     def apply_style(self, theme: th.Theme, scale: float) -> None:
@@ -255,8 +255,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                     item.setSymbolPen(None)
             for m in p.markers:
                 self._style_marker(m)
-        self.js_fill.setBrush(theme.brush(theme.muted, 70))
-        self.w1_fill.setBrush(theme.brush(theme.muted, 70))
+        for _, fill in self.fills.values():
+            fill.setBrush(theme.brush(theme.muted, 70))
         for line in (self.js_max, self.modes_ref):
             line.setPen(theme.pen(theme.muted, 1.2, scale, dash=True))
             line.label.setColor(theme.muted)
@@ -269,34 +269,42 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
 
     # -- data -----------------------------------------------------------------------------------------------
     def set_context(self, cfg: dict | None) -> None:
-        """Labels that depend on the config: sample sizes of the estimates, the data set's number of modes."""
-        if not cfg:
+        """Labels that depend on the config: the sample sizes of the estimates."""
+        if cfg:
+            self._metrics_cfg = cfg.get("metrics", {})
+            self._rename()
+
+    def set_display(self, display: Display) -> None:
+        """Labels that depend on the data (a frame's display facts): coverage of modes or of classes, the number
+        of modes in the data, whether W1 is exact transport on a subsample (2D)."""
+        if display == self._display:
             return
-        m = cfg.get("metrics", {})
-        data = cfg.get("data", {}).get("name", "")
-        dim2 = data not in KNOWN_MODES or not data.endswith("1d")
+        self._display = display
+        p = self.modes
+        image = display.kind == "image"
+        p.ylabel, p.right_label = ("classes covered", "confident %") if image else ("modes covered", "high quality %")
+        th.set_label(p.plot, "left", p.ylabel, self.theme, self.scale)
+        th.set_label(p.plot, "right", p.right_label, self.theme, self.scale)
+        k = display.n_modes
+        self.modes_ref.setVisible(k is not None)
+        p.include = [] if k is None else [float(k)]
+        if k is not None:
+            self.modes_ref.setValue(k)
+            self.modes_ref.label.setFormat(f"{k} in the data")
+        self._rename()
+
+    def _rename(self) -> None:
+        """Curve names with the sample sizes of the config (js, w1)."""
+        m = self._metrics_cfg
+        subsample = self._display is None or self._display.kind != "1d"
         names = {("js", "js"): f"sample (n = {m.get('n_samples')})",
-                 ("w1", "w1"): f"exact (n = {m.get('ot_samples')})" if dim2 else "exact"}
+                 ("w1", "w1"): f"exact (n = {m.get('ot_samples')})" if subsample else "exact"}
         changed = False
         for (panel, key), name in names.items():
-            item = getattr(self, panel).curves[key]
+            item = self.panel_ids[panel].curves[key]
             if item.name() != name:
                 item.opts["name"] = name
                 changed = True
-        if data != self._data_name:
-            self._data_name = data
-            image = config.is_image_data(data)
-            p = self.modes
-            p.ylabel, p.right_label = ("classes covered", "confident %") if image else ("modes covered",
-                                                                                       "high quality %")
-            th.set_label(p.plot, "left", p.ylabel, self.theme, self.scale)
-            th.set_label(p.plot, "right", p.right_label, self.theme, self.scale)
-            k = KNOWN_MODES.get(data)
-            self.modes_ref.setVisible(k is not None)
-            p.include = [] if k is None else [float(k)]
-            if k is not None:
-                self.modes_ref.setValue(k)
-                self.modes_ref.label.setFormat(f"{k} in the data")
         if changed:
             for p in self.panels:
                 p.version = -1  # keys are rebuilt at the next update
@@ -350,10 +358,13 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 ok = y > 0
                 x, y = x[ok], y[ok]
             item.setData(x, y, skipFiniteCheck=True)
-        for key, zero, panel in (("js_floor", self.js_zero, self.js), ("w1_floor", self.w1_zero, self.w1)):
-            if panel is p:
+        for key, (zero, _) in self.fills.items():
+            if key in p.curves:
                 s = history.get(key)
-                zero.setData(s.x, np.zeros(s.n)) if s is not None and s.n else zero.setData([], [])
+                if s is not None and s.n:
+                    zero.setData(s.x, np.zeros(s.n))
+                else:
+                    zero.setData([], [])
         key = p.key_entries(history, self.theme) if p is not self.grads else \
             [(c, t, st) for col, c, t, st in self.grads.extra_key]
         if key != p.key:
@@ -406,4 +417,5 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         return self._n_markers
 
     def markers_per_plot(self) -> list[int]:
+        """Markers on each plot, in panel order."""
         return [len(p.markers) for p in self.panels]

@@ -1,4 +1,7 @@
-"""Image probes: torch nets in, NumPy out, for ``Frame.images`` (and ``Frame.real`` / ``Frame.fake``).
+"""Image measurement: probes for ``Frame.images`` (and ``Frame.real`` / ``Frame.fake``), and ``ImageMetrics``,
+the image columns of metrics.csv (classifier from ``measure.classifier``, estimators from ``metrics.images``).
+
+Probes: torch nets in, NumPy out.
 
 An ``ImageProbe`` holds everything fixed for the life of a run — a latent batch for the sample grid (so the same
 cell shows the same z over time), pairs of latent endpoints for interpolation strips, a fixed grid of real
@@ -35,12 +38,24 @@ every ``nn_every``-th call when the training set is large; see ``ImageProbe.imag
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
+from gan_studio.measure import streams
+from gan_studio.measure.classifier import ImageClassifier, get_classifier
+from gan_studio.metrics.images import (
+    CONFIDENCE,
+    class_coverage,
+    frechet_distance,
+    gaussian_fit,
+    sliced_w1,
+    sorted_projections,
+    w1_sorted,
+)
 from gan_studio.nets import eval_mode, sample_latent
 
-PROBE_SEED_OFFSET = 7919  # the probe's generator is seeded with seed + this, independent of the engine's streams
 NN_BUDGET = 5e7  # multiply-adds below which nearest neighbours are computed at every call
 
 
@@ -98,7 +113,7 @@ class ImageProbe:
         self.dataset = dataset
         self.grid = grid
         self.latent_kind = latent
-        gen = torch.Generator().manual_seed(seed + PROBE_SEED_OFFSET)
+        gen = streams.generator("image_probe", seed)
         self.z = sample_latent(grid * grid, latent_dim, latent, gen, "cpu")
         za = sample_latent(interp_paths, latent_dim, latent, gen, "cpu")
         zb = sample_latent(interp_paths, latent_dim, latent, gen, "cpu")
@@ -167,35 +182,91 @@ class ImageProbe:
         return out
 
 
-# ------------------------------------------------------------------------------------ engine adapters
-# ``gan_studio.measure`` calls these two; the probe and the metrics object live in ``trainer.cache``: built once
-# per run (the data set and the latent set-up cannot change during a run).
 
-def _image_metrics_for(trainer):
-    from gan_studio.metrics.images import ImageMetrics
+class ImageMetrics:
+    """The image columns for one data set. Construct once per data set (cheap); the classifier is trained or
+    loaded on first use. ``evaluate(fake)`` → dict of the five columns; ``last_hist`` keeps the generated class
+    histogram of the last evaluation (for the views)."""
 
-    if "image_metrics" not in trainer.cache:
-        trainer.cache["image_metrics"] = ImageMetrics(trainer.dataset, seed=trainer.cfg.train.seed)
-    return trainer.cache["image_metrics"]
+    def __init__(self, dataset, directory: str | Path | None = None, seed: int = 0):
+        self.dataset = dataset
+        self.directory = directory
+        self.seed = seed
+        self._classifier: ImageClassifier | None = None
+        self._ref: dict[tuple[int, int], np.ndarray] = {}
+        self._ref_proj: dict[int, np.ndarray] = {}
+        self._floors: dict[tuple[str, int], float] = {}
+        self.last_hist: np.ndarray | None = None
+        self.labelled = getattr(dataset, "labels", None) is not None
 
+    @property
+    def classifier(self) -> ImageClassifier | None:
+        """The data set's classifier (trained or loaded on first access); None for unlabelled data."""
+        if self._classifier is None and self.labelled:
+            self._classifier = get_classifier(self.dataset.images, self.dataset.labels,
+                                              len(self.dataset.class_names), self.directory)
+        return self._classifier
 
-def _image_probe_for(trainer) -> ImageProbe:
-    if "image_probe" not in trainer.cache:
-        m = trainer.cfg.model
-        trainer.cache["image_probe"] = ImageProbe(trainer.dataset, m.latent_dim, m.latent, trainer.cfg.train.seed)
-    return trainer.cache["image_probe"]
+    def data_hist(self) -> np.ndarray | None:
+        """Share of data images per class (K,), from the labels."""
+        return self.dataset.class_histogram() if self.labelled else None
 
+    def _real_sample(self, n: int, salt: int = 0) -> np.ndarray:
+        """A fixed sample of n stored images (the same for every call with this n and salt)."""
+        if (n, salt) not in self._ref:
+            rng = np.random.default_rng([self.seed, n, salt])
+            self._ref[(n, salt)] = self.dataset.images[rng.integers(0, len(self.dataset.images), n)]
+        return self._ref[(n, salt)]
 
-def image_metrics(trainer, fake: np.ndarray) -> dict:
-    """metrics.csv image columns (classes, confident, rkl, fd_classifier, sw1) for generated images (n, C, H, W)
-    in [−1, 1]; NaN where a column does not apply (unlabelled data). The first call trains or loads the
-    data set's classifier (≈ 1–3 s once, then cached on disk)."""
-    return _image_metrics_for(trainer).evaluate(fake)
+    def evaluate(self, fake: np.ndarray | torch.Tensor) -> dict:
+        """Columns classes, confident, rkl, fd_classifier, sw1 for generated images (n, C, H, W) in [−1, 1]."""
+        x = fake.detach().cpu().numpy() if torch.is_tensor(fake) else np.asarray(fake)
+        x = x.astype(np.float32, copy=False)
+        row = {"classes": float("nan"), "confident": float("nan"), "rkl": float("nan"),
+               "fd_classifier": float("nan")}
+        clf = self.classifier
+        if clf is not None:
+            probs, feats = clf.predict(x)
+            cov = class_coverage(probs[:, :clf.n_classes], self.data_hist())  # junk never counts for a class
+            self.last_hist = cov.pop("hist")
+            row.update(cov)
+            mu, c = gaussian_fit(feats)
+            row["fd_classifier"] = frechet_distance(mu, c, clf.mu, clf.cov)
+        n = len(x)
+        if n not in self._ref_proj:  # the reference sample is fixed per n: project and sort it once
+            self._ref_proj[n] = sorted_projections(self._real_sample(n), seed=self.seed)
+        row["sw1"] = float(w1_sorted(sorted_projections(x, seed=self.seed), self._ref_proj[n]).mean())
+        return row
 
+    def fd_floor(self, n: int) -> float:
+        """``fd_classifier`` of n real images (a fixed sample) against the data: the estimator's noise floor."""
+        if ("fd", n) not in self._floors:
+            clf = self.classifier
+            if clf is None:
+                return float("nan")
+            _, feats = clf.predict(self._real_sample(n, salt=1))
+            self._floors[("fd", n)] = frechet_distance(*gaussian_fit(feats), clf.mu, clf.cov)
+        return self._floors[("fd", n)]
 
-def image_frame(trainer, with_nn: bool | None = None) -> dict:
-    """The ``Frame.images`` dict (keys in the module docstring) for the trainer's current G; the generated class
-    histogram is that of the last ``image_metrics`` call (absent before the first one)."""
-    metrics = trainer.cache.get("image_metrics")
-    hist = None if metrics is None else metrics.last_hist
-    return _image_probe_for(trainer).images(trainer.G, trainer.step_count, class_hist=hist, with_nn=with_nn)
+    def sw1_floor(self, n: int) -> float:
+        """``sw1`` between two independent fixed data samples of size n: the estimator's noise floor."""
+        if ("sw1", n) not in self._floors:
+            self._floors[("sw1", n)] = sliced_w1(self._real_sample(n, salt=1), self._real_sample(n), seed=self.seed)
+        return self._floors[("sw1", n)]
+
+    def real_confident(self, n: int = 2500) -> float:
+        """``confident`` (percent) of n real images: the ceiling a perfect generator would reach."""
+        if ("real_confident", n) not in self._floors:
+            clf = self.classifier
+            if clf is None:
+                return float("nan")
+            probs, _ = clf.predict(self._real_sample(n, salt=1))
+            self._floors[("real_confident", n)] = 100.0 * float((probs[:, :clf.n_classes].max(1) >= CONFIDENCE).mean())
+        return self._floors[("real_confident", n)]
+
+    def describe(self) -> str:
+        """One line for logs / status: the classifier, the confidence threshold and what real data scores."""
+        if not self.labelled:
+            return "image metrics: data has no labels, only sw1 (pixel space) is computed"
+        return (f"{self.classifier.describe()}; confident = max class probability ≥ {CONFIDENCE} "
+                f"({self.real_confident():.1f} % of real images)")

@@ -1,0 +1,155 @@
+"""The column registry: every metrics.csv column, once, with what the time series, the CSV and the README need.
+
+One ``Column`` per column and meaning (``rkl`` and ``sw1`` mean different things for points and for images, so
+each has two entries). ``COLUMNS`` is ordered: a run's columns are the entries that apply to its data, in this
+order, with each per-layer pattern (``grad_d_<i>``) expanded over the layers (``run_columns``). The time series
+builds its curves from ``panel``, ``label``, ``colour``, ``style`` and ``right``; the README tables are
+``readme_table``'s output (tests/test_columns.py checks them). A new metric is one entry here plus its function.
+
+This module imports nothing of the package, neither torch nor Qt (the window imports it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAYER = "<i>"  # the placeholder of a per-layer pattern
+
+
+@dataclass(frozen=True)
+class Column:
+    """One metrics.csv column: its name, how it is labelled and plotted, and how it is estimated."""
+
+    name: str  # header in metrics.csv; a per-layer pattern ends in "<i>" (grad_d_<i>)
+    label: str  # curve name in the time series
+    unit: str  # "" for a pure number
+    panel: str | None  # time-series panel: losses, dmean, js, w1, grads, modes; None = not plotted
+    estimator: str  # the README's "meaning and estimator" text (equal texts next to each other share a row)
+    runs: str = "all"  # which runs have it: "all", "points" (1D/2D) or "images"
+    layers: str = ""  # per-layer patterns: "D" or "G", whose weight layers <i> counts
+    colour: str = "fg"  # theme colour role (gui.theme.Theme attribute)
+    style: str = "line"  # "line", "dash", "dots" (sparse measurements), "floor" (a band from 0 up to it)
+    right: bool = False  # drawn on the panel's right axis
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether a run on data of this kind ("1d", "2d" or "image") has this column."""
+        return self.runs == "all" or (self.runs == "images") == (kind == "image")
+
+
+_GRAD = ("L2 norm of the parameter gradients, whole net and per weight layer `i` (input layer = 0), after backward, "
+         "before the optimizer step")
+_LOSS = "the active loss (D's without the penalty), last update of the step"
+_D_MEAN = "mean raw score on the training batch (higher = more real)"
+_JS = ("JS(p_data ‖ p_g) in nats: exact data density (where known) against a histogram of `metrics.n_samples` "
+       "generated samples (100 bins in 1D, 50×50 in 2D, plus one cell for everything outside the plot, so no sample "
+       "is dropped); the floor is the same estimator on a data sample of the same size")
+_W1 = ("Wasserstein-1: exact between empirical distributions in 1D; in 2D exact optimal transport (Euclidean cost, "
+       "`linear_sum_assignment`) on `metrics.ot_samples` points, every `metrics.ot_every` steps; "
+       "floor = data against data")
+_MODES = ("mixtures: modes with ≥ 1 high-quality sample (< 3 std from its nearest centre), percent of high-quality "
+          "samples, KL(q ‖ w) of their mode histogram q against the mixture weights w (0 when the generator "
+          "reproduces the weights; `nan` when no sample is high quality)")
+_GX = "mean ‖∇ₓD‖ on 512 real, fake and interpolated points"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("step", "step", "steps", None, "completed steps"),
+    Column("loss_d", "L_D", "", "losses", _LOSS, colour="d"),
+    Column("loss_g", "L_G", "", "losses", _LOSS, colour="g"),
+    Column("penalty", "penalty", "", None, "the Lipschitz penalty added to D's loss (0 for none, clip, sn)"),
+    Column("d_real", "real", "", "dmean", _D_MEAN, colour="real"),
+    Column("d_fake", "generated", "", "dmean", _D_MEAN, colour="fake"),
+    Column("grad_norm_d", "‖∇θ L_D‖", "", None, _GRAD),
+    Column("grad_norm_g", "‖∇θ L_G‖", "", None, _GRAD),
+    Column("grad_d_<i>", "D layer <i>", "", "grads", _GRAD, layers="D", colour="d"),
+    Column("grad_g_<i>", "G layer <i>", "", "grads", _GRAD, layers="G", colour="g"),
+    Column("js", "sample estimate", "nats", "js", _JS, runs="points"),
+    Column("js_floor", "noise floor", "nats", "js", _JS, runs="points", colour="muted", style="floor"),
+    Column("classes", "classes", "", "modes",
+           "classes with ≥ 1 generated sample classified with probability ≥ 0.9 by a small classifier trained once "
+           "on the data set (cached in `~/.cache/gan_studio`, retrained when the data change; `GAN_STUDIO_CACHE` "
+           "moves it)", runs="images"),
+    Column("confident", "% confident (right)", "percent", "modes",
+           "percent of generated samples classified with probability ≥ 0.9 (the classifier has an extra \"junk\" "
+           "class for blank, noisy and shuffled images)", runs="images", colour="g", style="dash", right=True),
+    Column("rkl", "reverse KL", "nats", None,
+           "KL(q ‖ p_data) of the confident samples' class histogram against the data's, nats", runs="images"),
+    Column("fd_classifier", "Fréchet distance", "", None,
+           "Fréchet distance between Gaussians fitted to the classifier's penultimate features, generated vs data "
+           "— named for what it is: not FID, which uses Inception", runs="images"),
+    Column("sw1", "sliced", "pixel units", "w1", "sliced W1 in pixel space, generated vs a data sample of the same "
+           "size", runs="images", colour="muted", style="dash"),
+    Column("js_d", "D-implied", "nats", "js", "D-implied JS, (V + log 4)/2 on fresh batches, classifier losses "
+           "(`minimax`, `ns`) only; a lower bound unless D is optimal", colour="extra"),
+    Column("fdiv_d", "f-GAN bound", "nats", "js",
+           "f-GAN losses: the variational bound E g(s_r) − E f\\*(g(s_f)) on fresh batches (kl: KL(p_data‖p_g), "
+           "rkl: KL(p_g‖p_data), pearson: χ², hellinger: ∫(√p−√q)², js: 2·JS)", colour="sky"),
+    Column("w1", "W1 exact", "", "w1", _W1, runs="points", style="dots"),
+    Column("w1_floor", "floor", "", "w1", _W1, runs="points", colour="muted", style="floor"),
+    Column("sw1", "sliced", "", "w1", "sliced W1 (2D), 32 random directions: a cheap trend, SW1 ≤ W1",
+           runs="points", colour="muted", style="dash"),
+    Column("w1_critic", "critic E D(r)−E D(f)", "", "w1", "E s_r − E s_f on fresh batches: the critic's estimate of "
+           "W1 (meaningful when D is 1-Lipschitz)", colour="d"),
+    Column("lip", "lip (right)", "", "w1", "max ‖∇ₓD‖ over a 50×50 grid on the plot bounds and 512 real, fake and "
+           "interpolated points: a lower bound of D's Lipschitz constant", colour="sky", style="dash", right=True),
+    Column("w1_lb", "critic / lip", "", "w1", "`w1_critic / lip`: a lower bound of W1 when `lip` bounds D's slope",
+           colour="extra"),
+    Column("modes", "modes", "", "modes", _MODES, runs="points"),
+    Column("hq", "% high quality (right)", "percent", "modes", _MODES, runs="points", colour="g", style="dash",
+           right=True),
+    Column("rkl", "reverse KL", "nats", None, _MODES, runs="points"),
+    Column("gx_real", "‖∇ₓD‖ real", "", None, _GX),
+    Column("gx_fake", "‖∇ₓD‖ fake", "", None, _GX),
+    Column("gx_interp", "‖∇ₓD‖ interpolated", "", None, _GX),
+    Column("sigma_d_<i>", "σ of D layer <i>", "", None,
+           "top singular value of D's weight layer `i` (the effective weight under spectral norm)", layers="D"),
+)
+
+TRAINING = ("step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "grad_d_<i>",
+            "grad_g_<i>")  # filled by the engine's step; every other column by the measurement
+
+
+def expand(column: Column, n_d: int, n_g: int) -> list[str]:
+    """The header names of one entry: itself, or its pattern over D's ``n_d`` / G's ``n_g`` weight layers."""
+    if not column.layers:
+        return [column.name]
+    n = n_d if column.layers == "D" else n_g
+    return [column.name.replace(LAYER, str(i)) for i in range(n)]
+
+
+def run_columns(kind: str, n_d: int, n_g: int, training_only: bool = False) -> list[str]:
+    """Every metrics.csv column of a run on ``kind`` data ("1d", "2d", "image") with D and G having ``n_d`` and
+    ``n_g`` weight layers, in order (``training_only``: those the engine's step fills, ``TRAINING``)."""
+    return [name for c in COLUMNS if c.applies_to(kind) and (c.name in TRAINING or not training_only)
+            for name in expand(c, n_d, n_g)]
+
+
+def lookup(name: str, kind: str) -> Column | None:
+    """The entry of header ``name`` (``grad_d_3`` finds ``grad_d_<i>``) for ``kind`` data, or None."""
+    for c in COLUMNS:
+        if not c.applies_to(kind):
+            continue
+        if c.name == name or (c.layers and name.startswith(c.name[:-len(LAYER)])
+                              and name[len(c.name) - len(LAYER):].isdigit()):
+            return c
+    return None
+
+
+def panel_columns(panel: str) -> list[Column]:
+    """The entries drawn in one time-series panel (for every kind of data), in registry order."""
+    return [c for c in COLUMNS if c.panel == panel]
+
+
+def readme_table(runs: str) -> str:
+    """The README's markdown table of the columns of ``runs`` ("all" or "points": every column a point run has;
+    "images": the columns only image runs have); entries with equal estimator text next to each other share a row."""
+    wanted = ("images",) if runs == "images" else ("all", "points")
+    chosen = [c for c in COLUMNS if c.runs in wanted]
+    rows: list[tuple[list[str], str]] = []
+    for c in chosen:
+        if rows and rows[-1][1] == c.estimator:
+            rows[-1][0].append(c.name)
+        else:
+            rows.append(([c.name], c.estimator))
+    lines = ["| column | meaning and estimator |", "|---|---|"]
+    lines += ["| " + ", ".join(f"`{n}`" for n in names) + f" | {text} |" for names, text in rows]
+    return "\n".join(lines)

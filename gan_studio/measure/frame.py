@@ -1,0 +1,91 @@
+"""Frames for the views: the trainer's current state as NumPy arrays, with the display facts that say how to draw
+them (``frames.Display``), so no view needs a loss or data-set name.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import torch
+
+from gan_studio import probes
+from gan_studio.data.base import Dataset
+from gan_studio.frames import Display, Frame
+from gan_studio.measure import streams
+from gan_studio.nets import eval_mode, sample_latent
+from gan_studio.objectives.base import Objective
+
+DISPLAY_POINTS = 1000  # real and generated points drawn in the data-space view
+PUSH_POINTS = 120  # generated points that get a push arrow (more arrows hide the samples and cost frame time);
+# the first ones of the fixed display batch, so each arrow stays with its sample from frame to frame
+LATENT_LINES = 21  # k×k warped latent grid
+
+def data_kind(dataset: Dataset) -> str:
+    """"image", "1d" or "2d": which views and which metrics.csv columns a data set has."""
+    return "image" if dataset.is_image else f"{dataset.dim}d"
+
+
+def display_facts(objective: Objective, dataset: Dataset) -> Display:
+    """The ``Display`` of a run: how the active objective's D is drawn, and what kind of data it has."""
+    names = dataset.class_names
+    if dataset.centres is not None:
+        n_modes = len(dataset.centres)
+    else:
+        n_modes = len(names) if names else None
+    return Display(d_view=objective.d_view, decision_level=objective.decision_level, d_label=objective.d_label,
+                   d_curve_label=objective.d_curve_label, d_reference=objective.d_reference,
+                   kind=data_kind(dataset), n_modes=n_modes, class_names=tuple(names) if names else None)
+
+
+def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
+    """The fixed latent batch and data sample the views draw (same z every frame, so motion is the model's)."""
+    if "display" not in measurer.cache:
+        t = measurer.trainer
+        rng = streams.generator("display", t.cfg.train.seed)
+        m = t.cfg.model
+        z = sample_latent(DISPLAY_POINTS, m.latent_dim, m.latent, rng, t.device)
+        real = t.dataset.sample(DISPLAY_POINTS, rng).numpy()
+        measurer.cache["display"] = (z, real)
+    return measurer.cache["display"]
+
+
+def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
+    """A Frame of the measurer's trainer as it is now; ``probe=False`` skips the surfaces (cheap frame)."""
+    t = measurer.trainer
+    ds = t.dataset
+    frame = Frame(step=t.step_count, dim=ds.dim, loss=t.cfg.loss.name, lipschitz=t.cfg.lipschitz.name,
+                  bounds=np.asarray(ds.bounds, dtype=float), real=np.zeros((0, ds.dim)), fake=np.zeros((0, ds.dim)),
+                  status=f"{t.device.type.upper()} · step {t.step_count}", display=display_facts(t.objective, ds))
+    if ds.is_image:
+        # the image probe's fixed grids (64 images each) are what the views draw: small enough for the queue
+        metrics = measurer.cache.get("image_metrics")
+        hist = None if metrics is None else metrics.last_hist  # the generated class histogram of the last row
+        frame.images = measurer.image_probe().images(t.G, t.step_count, class_hist=hist,
+                                                     with_nn=None if probe else False)
+        frame.real, frame.fake = frame.images["real"], frame.images["fake"]
+        return frame
+    z, frame.real = _display_batch(measurer)
+    with eval_mode(t.G), torch.no_grad():
+        fake_t = t.G(z)
+    frame.fake = fake = fake_t.cpu().numpy()
+    g_loss = partial(t.objective.g_loss, state=t.objective_state)
+    frame.push = probes.push_directions(t.D, g_loss, fake_t[:PUSH_POINTS])
+    if not probe:
+        return frame
+    if ds.dim == 2:
+        # the surface follows a generator that wandered off the data (as the view does), up to 2× the bounds
+        bounds = probes.probe_bounds(ds.bounds, fake)
+        key = (grid, tuple(bounds.ravel()))  # the data density on the last probed grid, kept for the next frame
+        if measurer.cache.get("data_density", (None,))[0] != key:
+            measurer.cache["data_density"] = (key, probes.data_density_on_grid(ds, bounds, grid))
+        frame.surface = probes.surface_2d(ds, t.D, fake, resolution=grid, bounds=bounds,
+                                          data_density=measurer.cache["data_density"][1])
+        frame.latent_grid = probes.latent_grid(t.G, t.cfg.model.latent_dim, t.cfg.model.latent, LATENT_LINES,
+                                               t.device)
+    else:
+        gen = measurer.generate(t.cfg.metrics.n_samples, measurer.stream("curves_1d")).cpu().numpy()
+        frame.curves = probes.curves_1d(ds, t.D, gen, resolution=max(grid, 200), G=t.G,
+                                        latent_dim=t.cfg.model.latent_dim, latent_kind=t.cfg.model.latent,
+                                        data_samples=frame.real)
+    return frame

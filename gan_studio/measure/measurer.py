@@ -1,0 +1,220 @@
+"""The measurement boundary: ``Measurer`` decides when each measurement runs, on which samples, with which random
+stream, and puts the results in metrics rows and frames. It reads the trainer through ``MeasuredTrainer`` only.
+
+Cadence (``[metrics]`` in the config): cheap measurements (JS, sliced W1, 1D W1, mode coverage, scores on fresh
+batches, input-gradient norms, singular values) every ``metrics.every`` steps; exact 2D optimal transport every
+``metrics.ot_every`` steps; everything on ``full=True`` (the last row of a run). Samples come from the named
+streams of ``measure.streams``: measuring never moves the training RNG. The estimators are pure NumPy functions in
+``gan_studio.metrics``; the gradient columns are ``measure.gradients``; the image columns ``measure.images``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from gan_studio import columns, metrics
+from gan_studio.config import Config
+from gan_studio.data.base import Dataset
+from gan_studio.frames import Frame
+from gan_studio.measure import frame, streams
+from gan_studio.measure.gradients import gradient_diagnostics
+from gan_studio.nets import eval_mode, sample_latent, weight_layers
+from gan_studio.objectives.base import Objective, State
+
+GRADIENT_POINTS = 512  # points each of real / fake / interpolated for ‖∇ₓD‖
+SW1_PROJECTIONS = 32  # sliced W1 directions: a cheap trend (128 cost 12 ms a measurement, 32 cost 2 ms)
+LIP_GRID = 50  # lip also takes the max over a LIP_GRID² grid on the plot bounds (100² costs 4× as much)
+FINAL_SAMPLES = 2500  # samples.npy holds max(metrics.n_samples, this) samples; the final row is measured on them
+
+
+class MeasuredTrainer(Protocol):
+    """What measurement reads of a trainer (``engine.Trainer`` satisfies it); it never writes to it."""
+
+    cfg: Config
+    dataset: Dataset
+    G: torch.nn.Module
+    D: torch.nn.Module
+    objective: Objective  # the active objective: its estimate, G loss (push arrows) and display facts
+    objective_state: State
+    device: torch.device
+    step_count: int
+
+
+class Measurer:
+    """Cadence, caches and random streams of one run's measurements; rows, frames and final samples from them."""
+
+    def __init__(self, trainer: MeasuredTrainer):
+        self.trainer = trainer
+        self.measured: dict[str, int] = {}  # measurement name -> step it last ran
+        self.cache: dict = {}  # fixed samples for display and noise floors, probes, computed once per run
+        self.measure_seconds = 0.0  # time spent in measurement (the benchmark reports its share)
+
+    # ------------------------------------------------------------------------------------------ streams
+    def stream(self, name: str) -> torch.Generator:
+        """A fresh generator of the named stream (``streams.STREAMS``) at the trainer's seed and current step."""
+        return streams.generator(name, self.trainer.cfg.train.seed, self.trainer.step_count)
+
+    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        """``n`` generated samples in eval mode without gradients (never touches the training RNG)."""
+        m = self.trainer.cfg.model
+        z = sample_latent(n, m.latent_dim, m.latent, rng, self.trainer.device)
+        with eval_mode(self.trainer.G), torch.no_grad():
+            return self.trainer.G(z)
+
+    def data_samples(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two independent data samples of size n (for estimates and their noise floors), cached per n."""
+        key = ("data", n)
+        if key not in self.cache:
+            rng = streams.generator("data", self.trainer.cfg.train.seed)
+            sample = self.trainer.dataset.sample
+            self.cache[key] = (sample(n, rng).numpy(), sample(n, rng).numpy())
+        return self.cache[key]
+
+    # ------------------------------------------------------------------------------------------ cadence
+    def columns(self) -> list[str]:
+        """Every metrics.csv column of this run, in order: the registry's for this data and these nets, with the
+        objective's state columns (``Objective.state_columns``) after the training columns."""
+        t = self.trainer
+        names = columns.run_columns(frame.data_kind(t.dataset), len(weight_layers(t.D)), len(weight_layers(t.G)))
+        n_training = len(columns.run_columns(frame.data_kind(t.dataset), len(weight_layers(t.D)),
+                                             len(weight_layers(t.G)), training_only=True))
+        return names[:n_training] + list(t.objective.state_columns) + names[n_training:]
+
+    def _reached(self, name: str, every: int, step: int) -> bool:
+        """Whether a multiple of ``every`` lies after the step this measurement last ran and at or before ``step``."""
+        return step // every > self.measured.get(name, 0) // every
+
+    def _due(self, name: str, every: int, full: bool) -> bool:
+        """True when a multiple of ``every`` was reached since this measurement last ran, or ``full``.
+
+        A ``full`` measurement is extra (the end of a run, a save from the window): it does not move the cadence,
+        so a run saved mid-way measures afterwards exactly as one that was not.
+        """
+        if full:
+            return True
+        if self._reached(name, every, self.trainer.step_count):
+            self.measured[name] = self.trainer.step_count
+            return True
+        return False
+
+    def measures_at(self, step: int) -> bool:
+        """Whether the metrics row of ``step`` (a logged step) will carry a cadenced measurement; changes nothing."""
+        mcfg = self.trainer.cfg.metrics
+        return self._reached("cheap", mcfg.every, step) or self._reached("ot", mcfg.ot_every, step)
+
+    # ------------------------------------------------------------------------------------------ rows
+    def measure(self, full: bool = False, pause: Callable[[], None] | None = None) -> dict:
+        """The measurement columns due at the trainer's current step (all of them when ``full``).
+
+        ``pause`` (if given) is called between the parts of a measurement: the window's worker delivers a frame
+        there, so a 40–100 ms measurement does not stall the view. It must not change the nets or any random
+        generator the measurement uses.
+        """
+        mcfg = self.trainer.cfg.metrics
+        cheap = self._due("cheap", mcfg.every, full)
+        exact_ot = self._due("ot", mcfg.ot_every, full)
+        if not cheap and not exact_ot:
+            return {}
+        rng = self.stream("metrics")
+        fake = self.generate(mcfg.n_samples, rng)
+        return self._timed(fake, rng, cheap, exact_ot, pause)
+
+    def final_state(self) -> tuple[dict, np.ndarray]:
+        """The measurement columns of the last row of a run and the samples saved with it (samples.npy).
+
+        ``max(metrics.n_samples, 2,500)`` samples from the ``final`` stream; every column is measured on exactly
+        these samples, so recomputing a metric from samples.npy gives the row's number.
+        """
+        rng = self.stream("final")
+        fake = self.generate(max(self.trainer.cfg.metrics.n_samples, FINAL_SAMPLES), rng)
+        return self._timed(fake, rng, True, True, None), fake.detach().cpu().numpy()
+
+    def _timed(self, fake: torch.Tensor, rng: torch.Generator, cheap: bool, exact_ot: bool,
+               pause: Callable[[], None] | None) -> dict:
+        start = time.perf_counter()
+        try:
+            row = self._measure(fake, rng, cheap, exact_ot, pause or _no_pause)
+        finally:
+            self.measure_seconds += time.perf_counter() - start
+        return {k: (None if v is None else float(v)) for k, v in row.items()}
+
+    def _measure(self, fake_t: torch.Tensor, rng: torch.Generator, cheap: bool, exact_ot: bool,
+                 pause: Callable[[], None]) -> dict:
+        """The cheap and / or exact-transport columns on the generated samples ``fake_t``."""
+        t, mcfg = self.trainer, self.trainer.cfg.metrics
+        ds = t.dataset
+        real, real2 = self.data_samples(len(fake_t))
+        fake = fake_t.cpu().numpy()
+        row: dict = {}
+        if ds.is_image:
+            if cheap:
+                pause()
+                row.update(self.image_metrics().evaluate(fake))
+        elif cheap:
+            row.update(metrics.point_metrics(
+                fake, real, real2, bounds=ds.bounds, rng=streams.numpy_generator("sliced_w1", t.step_count),
+                density=ds.density, cdf=ds.cdf if ds.dim == 1 else None, centres=ds.centres, stds=ds.stds,
+                weights=ds.weights, n_proj=SW1_PROJECTIONS))
+        if exact_ot and not ds.is_image and ds.dim == 2:
+            m = min(mcfg.ot_samples, metrics.MAX_EXACT_N)
+            pause()
+            row["w1"] = metrics.w1_exact(real[:m], fake[:m])
+            if ("w1_floor", m) not in self.cache:  # the floor depends only on the data and m
+                self.cache[("w1_floor", m)] = metrics.w1_exact(real[:m], real2[:m])
+            row["w1_floor"] = self.cache[("w1_floor", m)]
+        if cheap:
+            x_real = torch.as_tensor(real, device=t.device)
+            pause()
+            row.update(self._score_columns(x_real, fake_t))
+            pause()
+            g = GRADIENT_POINTS
+            row.update(gradient_diagnostics(t.D, x_real[:g], fake_t[:g], rng, resolution=LIP_GRID,
+                                            bounds=None if ds.is_image else ds.bounds))
+            lip = row.get("lip")
+            row["w1_lb"] = metrics.w1_lower_bound(row["w1_critic"], lip) if lip else None
+        return row
+
+    def _score_columns(self, x_real: torch.Tensor, x_fake: torch.Tensor) -> dict:
+        """Columns from D's scores on fresh batches: the critic estimate, and the objective's own estimate
+        (``js_d`` for classifiers, ``fdiv_d`` for f-GANs)."""
+        D = self.trainer.D
+        with eval_mode(D), torch.no_grad():
+            s_r, s_f = D(x_real).reshape(-1), D(x_fake).reshape(-1)
+        row = {"w1_critic": metrics.critic_w1(s_r.cpu().numpy(), s_f.cpu().numpy())}
+        estimate = self.trainer.objective.estimate
+        if estimate is not None:
+            row[estimate.column] = estimate.compute(s_r, s_f)
+        return row
+
+    # ------------------------------------------------------------------------------------------ images
+    def image_metrics(self):
+        """The run's ``ImageMetrics`` (built once; its classifier is trained or loaded on first use)."""
+        if "image_metrics" not in self.cache:
+            from gan_studio.measure.images import ImageMetrics  # torch classifier: only image runs need it
+
+            self.cache["image_metrics"] = ImageMetrics(self.trainer.dataset, seed=self.trainer.cfg.train.seed)
+        return self.cache["image_metrics"]
+
+    def image_probe(self):
+        """The run's ``ImageProbe`` (built once: the data set and the latent set-up cannot change during a run)."""
+        if "image_probe" not in self.cache:
+            from gan_studio.measure.images import ImageProbe
+
+            m = self.trainer.cfg.model
+            self.cache["image_probe"] = ImageProbe(self.trainer.dataset, m.latent_dim, m.latent,
+                                                   self.trainer.cfg.train.seed)
+        return self.cache["image_probe"]
+
+    # ------------------------------------------------------------------------------------------ frames
+    def frame(self, grid: int, probe: bool = True) -> Frame:
+        """A Frame of the trainer's current state; ``probe=False`` skips the surfaces (cheap frame)."""
+        return frame.make_frame(self, grid, probe)
+
+
+def _no_pause() -> None:
+    """The pause of a measurement nobody waits on."""
