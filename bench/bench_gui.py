@@ -2,7 +2,7 @@
 
 On the default 2D preset, in alternating phases (this machine's speed drifts by ±10 % over a minute, so a
 headless run before and after the window run did not cancel it; alternating a few seconds at a time does):
-  * headless phase: a spawned process running ``Trainer.step()`` with one torch thread (what ``gan-studio run``
+  * headless phase: a spawned process running ``Runner.run_for`` with one torch thread (what ``gan-studio run``
     does, without writing files), while the window is open and paused;
   * window phase: the studio window (offscreen unless a display is set) with its worker process, playing at
     full speed, while the headless process waits; steps/s from the worker's step counter; frames/s and the
@@ -34,16 +34,14 @@ def _headless(cfg_dict: dict, conn) -> None:
     torch.set_num_threads(1)
     from gan_studio import config
     from gan_studio.engine import Trainer
+    from gan_studio.runner import Runner
 
-    t = Trainer(config.from_dict(cfg_dict))
-    for _ in range(50):
-        t.step()
+    runner = Runner(Trainer(config.from_dict(cfg_dict)))
+    runner.run(50)
     conn.send("ready")
     while (seconds := conn.recv()) is not None:
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            t.step()
-            n += 1
+        t0 = time.perf_counter()
+        n = runner.run_for(seconds)
         conn.send(n / (time.perf_counter() - t0))
 
 

@@ -1,7 +1,7 @@
 """Benchmark: how fast does the default image preset show recognisable digits on a CPU?
 
 Trains with the engine (``gan_studio.engine.Trainer``, one torch thread) and, every ``--eval-every`` steps, measures
-2,500 generated samples with the image classifier (``gan_studio.metrics.images.ImageMetrics``). The training clock
+2,500 generated samples with the image classifier (``gan_studio.measure.images.ImageMetrics``). The training clock
 includes the engine's own metrics rows (every ``metrics.every`` steps, as in the app) but not the classifier's
 one-off training or this script's evaluations, which are reported separately. Prints one JSON line per evaluation
 and a summary: steps/s, the training seconds until ≥ 8 of 10 classes are covered with ≥ 50 % of the samples
@@ -38,7 +38,7 @@ def save_grid(trainer, path: str) -> None:
     from PIL import Image
 
     from gan_studio.gui.views.samples import mosaic  # the picture the window shows
-    from gan_studio.image_probes import ImageProbe
+    from gan_studio.measure.images import ImageProbe
 
     m = trainer.cfg.model
     imgs = ImageProbe(trainer.dataset, m.latent_dim, m.latent, trainer.cfg.train.seed).images(trainer.G, 0)["fake"]
@@ -67,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         cfg = C.with_value(cfg, *C.parse_assignment(text))
 
     from gan_studio.engine import Trainer
-    from gan_studio.metrics.images import CONFIDENCE, ImageMetrics
+    from gan_studio.measure.images import CONFIDENCE, ImageMetrics
+    from gan_studio.runner import Runner
 
     t0 = time.perf_counter()
     trainer = Trainer(cfg)
+    runner = Runner(trainer)
     setup_s = time.perf_counter() - t0
     metrics = ImageMetrics(trainer.dataset)
     t0 = time.perf_counter()
@@ -86,12 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     step = 0
     while train_s < args.budget:
         t0 = time.perf_counter()
-        for _ in range(args.eval_every):
-            trainer.step()
+        runner.run(trainer.step_count + args.eval_every)
         train_s += time.perf_counter() - t0
         step = trainer.step_count
         t0 = time.perf_counter()
-        fake = trainer.generate(args.n_eval, trainer.measurement_rng(1)).cpu().numpy()
+        fake = trainer.generate(args.n_eval, trainer.measurer.stream("metrics")).cpu().numpy()
         row = metrics.evaluate(fake)
         eval_s += time.perf_counter() - t0
         hit = row["classes"] >= target_classes and row["confident"] >= TARGET_CONFIDENT

@@ -17,6 +17,7 @@ from gan_studio.config import Config, with_value
 from gan_studio.data import get_dataset
 from gan_studio.engine import Trainer
 from gan_studio.nets import build_discriminator, build_generator
+from gan_studio.runner import Runner
 
 
 def plain_loop(cfg: Config, steps: int) -> float:
@@ -49,9 +50,9 @@ def plain_loop(cfg: Config, steps: int) -> float:
 def engine_loop(cfg: Config, steps: int) -> tuple[float, float]:
     """The engine on the same config, measuring at the config's cadence. Returns (steps/s, measurement share)."""
     trainer = Trainer(cfg)
+    runner = Runner(trainer)
     start = time.perf_counter()
-    for _ in range(steps):
-        trainer.step()
+    runner.run(steps)
     elapsed = time.perf_counter() - start
     return steps / elapsed, trainer.measure_seconds / elapsed
 

@@ -48,7 +48,6 @@ def no_leftovers(monkeypatch):
     assert not children, f"test left processes alive: {children}"
 
 
-SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"  # NumPy-only stand-in trainer: a worker starts in < 1 s
 
 
 @pytest.fixture
@@ -57,13 +56,14 @@ def make_window(qtbot, tmp_path):
     its first frame is drawn; runs are recorded in tmp_path; every window is closed (worker ended) at teardown."""
     from gan_studio import config
     from gan_studio.gui.window import StudioWindow
-    from gan_studio.worker import WorkerHandle
+    from gan_studio.testing.synthetic import SyntheticTrainer
+    from gan_studio.worker.handle import WorkerHandle
 
     windows = []
 
-    def make(cfg=None, trainer: str = SYNTH, **window_kw):
+    def make(cfg=None, trainer=SyntheticTrainer, **window_kw):
         def worker(c, a):
-            return WorkerHandle(c, a, trainer=trainer, record_dir=tmp_path / "recordings")
+            return WorkerHandle(c, a, trainer_factory=trainer, record_dir=tmp_path / "recordings")
 
         w = StudioWindow(cfg or config.Config(), worker_factory=worker, **window_kw)
         w.confirm = lambda text: True

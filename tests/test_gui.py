@@ -7,8 +7,6 @@ renders with the real engine.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -20,8 +18,8 @@ from gan_studio.gui import ranges
 from gan_studio.gui.history import History, event_label
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.data2d import arrow_segments
-
-SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
+from gan_studio.testing.synthetic import SyntheticTrainer as SYNTH  # noqa: N814
+from gan_studio.worker.protocol import Apply, Play, Restart, Speed, Step
 
 
 def last_message(w) -> str:
@@ -29,20 +27,6 @@ def last_message(w) -> str:
 
 
 # -- pure helpers ---------------------------------------------------------------------------------------------
-def test_gui_never_imports_torch():
-    code = ("import sys\n"
-            "import gan_studio.gui.app, gan_studio.gui.window, gan_studio.gui.render, gan_studio.gui.bridge\n"
-            "import gan_studio.gui.theme, gan_studio.gui.history, gan_studio.testing.synthetic, gan_studio.gui.ranges\n"
-            "import gan_studio.gui.views.data2d, gan_studio.gui.views.data1d, gan_studio.gui.views.timeseries\n"
-            "import gan_studio.gui.views.samples, gan_studio.gui.views.contours, gan_studio.gui.panels.controls\n"
-            "import gan_studio.worker\n"
-            "print('torch' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"
-
-
 def test_contours_of_a_cone_are_circles():
     # z = r on a 101-point grid: each level-r contour point lies on the circle of radius r up to the
     # linear-interpolation error of r along a cell edge, ≤ h²/(8·r) = 0.02²/(8·0.3) ≈ 2e-4 < 1e-3.
@@ -161,7 +145,7 @@ def test_moving_points_in_place_draws_what_set_data_draws(qtbot):
 
 
 def test_data_view_widens_for_wandering_samples_and_comes_back(qtbot):
-    from gan_studio.frames import Frame
+    from gan_studio.frames import Display, Frame
     from gan_studio.gui.views.data2d import NARROW_AFTER, DataView2D
 
     view = DataView2D()
@@ -171,8 +155,8 @@ def test_data_view_widens_for_wandering_samples_and_comes_back(qtbot):
     home = rng.uniform(-1.5, 1.5, size=(200, 2))
 
     def show(fake):
-        view.update_frame(Frame(step=0, dim=2, loss="ns", lipschitz="none", score_kind="probability",
-                                bounds=bounds, real=home, fake=fake), probed=False)
+        view.update_frame(Frame(step=0, dim=2, loss="ns", lipschitz="none", bounds=bounds, real=home, fake=fake,
+                                display=Display(d_view="probability")), probed=False)
         return np.array(view.plot.viewRange())
 
     fitted = show(home)  # the data's bounds padded 2 % of their width on each side (x wider: equal aspect)
@@ -213,8 +197,8 @@ def test_time_series_are_current_after_every_slow_motion_frame(make_window, qtbo
     """At full speed one plot is redrawn per frame; in slow motion (4 frames/s, a row each) every frame must
     show every plot up to date, or a plot would lag a step by 1.5 s."""
     w = make_window(config.with_value(config.Config(), "train.log_every", 1))
-    w.send(("speed", 1, 4.0))
-    w.send(("play",))
+    w.send(Speed(1, 4.0))
+    w.send(Play())
     current = []
 
     def check():
@@ -228,7 +212,7 @@ def test_time_series_are_current_after_every_slow_motion_frame(make_window, qtbo
 
 def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_window, qtbot):
     w = make_window()
-    w.send(("step", 25))
+    w.send(Step(25))
     qtbot.waitUntil(lambda: w.step == 25, timeout=5000)
     box = w.controls.combos["loss.name"]
     box.setCurrentText("wgan")
@@ -241,13 +225,13 @@ def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_win
     marker = w.series.losses.markers[0]
     assert marker.value() == 25 and marker.label.toPlainText() == "loss: ns → wgan"
     # model → UI: a change that did not come from the combo still shows in it
-    w.send(("apply", "loss.name", "hinge"))
+    w.send(Apply("loss.name", "hinge"))
     qtbot.waitUntil(lambda: box.currentText() == "hinge", timeout=5000)
 
 
 def test_views_update_in_2d_and_1d(make_window, qtbot):
     w = make_window()
-    w.send(("step", 120))
+    w.send(Step(120))
     qtbot.waitUntil(lambda: w.step == 120 and not w.dirty, timeout=5000)
     v = w.view2d
     assert v.frames_drawn >= 1
@@ -284,7 +268,7 @@ def test_bad_values_are_refused_with_the_allowed_range(make_window, qtbot):
     width.setText("0")
     w.controls._model_restart()
     assert "model.hidden" in last_message(w) and "≥ 1" in last_message(w)
-    assert not [c for c in w.sent if c[0] in ("apply", "restart")]
+    assert not [c for c in w.sent if isinstance(c, Apply | Restart)]
     edit.setText("0.0003")  # a good value goes through and comes back from the worker
     edit.editingFinished.emit()
     qtbot.waitUntil(lambda: w.cfg.optim.lr_d == 0.0003, timeout=5000)
@@ -292,26 +276,26 @@ def test_bad_values_are_refused_with_the_allowed_range(make_window, qtbot):
 
 def test_a_training_error_pauses_with_a_message_and_the_window_stays_usable(make_window, qtbot):
     w = make_window()
-    w.send(("play",))
+    w.send(Play())
     qtbot.waitUntil(lambda: w.step > 10, timeout=10000)
-    w.send(("apply", "optim.lr_d", 5.0))  # the synthetic trainer fails like a NaN at lr_d ≥ 5
+    w.send(Apply("optim.lr_d", 5.0))  # the synthetic trainer fails like a NaN at lr_d ≥ 5
     qtbot.waitUntil(lambda: bool(w.error), timeout=5000)
     assert "non-finite" in last_message(w) and not w.playing
     assert w.controls.play_button.text() == "Play"
-    w.send(("apply", "optim.lr_d", 1e-4))
+    w.send(Apply("optim.lr_d", 1e-4))
     step = w.step
-    w.send(("step", 3))
+    w.send(Step(3))
     qtbot.waitUntil(lambda: w.step == step + 3 and not w.error, timeout=5000)
 
 
 def test_restart_asks_first_and_clears_the_history(make_window, qtbot):
     w = make_window()
-    w.send(("step", 30))
+    w.send(Step(30))
     qtbot.waitUntil(lambda: w.step == 30 and w.history.get("loss_d") is not None, timeout=5000)
     w.confirm = lambda text: False
     w.controls.fields["model.hidden"].setText("64")
     w.controls._model_restart()
-    assert not [c for c in w.sent if c[0] == "restart"]
+    assert not [c for c in w.sent if isinstance(c, Restart)]
     assert w.controls.fields["model.hidden"].text() == "128"  # declined: the field shows the run's value again
     w.confirm = lambda text: True
     w.controls.fields["model.hidden"].setText("64")
@@ -327,12 +311,12 @@ def test_keyboard_space_right_and_r(make_window, qtbot):
         for s in w.shortcuts:
             if s.key() == QtGui.QKeySequence(key):
                 s.activated.emit()
-    assert w.sent[-3:] == [("step", 1), ("apply", "reset", None), ("play",)]
+    assert w.sent[-3:] == [Step(1), Apply("reset"), Play()]
 
 
 def test_closing_ends_the_worker_within_two_seconds(make_window, qtbot):
     w = make_window()
-    w.send(("play",))
+    w.send(Play())
     qtbot.waitUntil(lambda: w.step > 5, timeout=10000)
     process = w.worker.process
     t0 = time.monotonic()
@@ -361,7 +345,8 @@ def test_render_writes_a_non_blank_png(tmp_path, qtbot):
     from gan_studio.gui.render import render
 
     out = tmp_path / "shot.png"
-    err = render(config.Config(), 60, out, size=(1200, 800), at_schedule=[(30, "loss.name", "wgan")], trainer=SYNTH)
+    err = render(config.Config(), 60, out, size=(1200, 800), at_schedule=[(30, "loss.name", "wgan")],
+                 trainer_factory=SYNTH)
     assert err == ""
     img = QtGui.QImage(str(out))
     assert (img.width(), img.height()) == (1200, 800)

@@ -16,8 +16,8 @@ from PyQt6 import QtGui
 
 from gan_studio import cli, config
 from gan_studio.runs import RunWriter, read_metrics
-
-SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
+from gan_studio.testing.synthetic import SyntheticTrainer as SYNTH  # noqa: N814
+from gan_studio.worker.protocol import Apply, Quit, Step
 
 
 def message(w) -> str:
@@ -45,8 +45,8 @@ def weights(folder) -> dict[str, np.ndarray]:
 
 def test_save_reproduces_and_open_restores_with_the_real_engine(make_window, qtbot, tmp_path):
     pytest.importorskip("torch")
-    w = make_window(small_config(), trainer="gan_studio.engine:Trainer")
-    for cmd in (("step", 20), ("apply", "loss.name", "hinge"), ("apply", "step_d", None), ("step", 19)):
+    w = make_window(small_config(), trainer=None)
+    for cmd in (Step(20), Apply("loss.name", "hinge"), Apply("step_d"), Step(19)):
         w.send(cmd)
     qtbot.waitUntil(lambda: w.step == 40, timeout=30000)
 
@@ -73,7 +73,7 @@ def test_save_reproduces_and_open_restores_with_the_real_engine(make_window, qtb
     assert all(np.array_equal(weights(c)[k], v) for k, v in weights(a).items())
 
     # open: the weights exactly, the step counter, and the past in the time series
-    w.send(("step", 10))
+    w.send(Step(10))
     qtbot.waitUntil(lambda: w.step == 50, timeout=10000)
     generation = w.generation
     assert w.open_run(str(a))
@@ -111,7 +111,7 @@ def test_save_reproduces_and_open_restores_with_the_real_engine(make_window, qtb
     (tmp_path / "a-file").write_text("x")
     w.save_run(str(tmp_path / "a-file" / "run"))
     wait_message(qtbot, w, "could not save the run")
-    w.send(("step", 2))
+    w.send(Step(2))
     qtbot.waitUntil(lambda: w.step == 42, timeout=10000)
     assert w.generation == generation and not w.error
 
@@ -121,7 +121,7 @@ def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path
     actions = {a.text(): a.shortcut().toString() for a in w.file_menu.actions() if a.text()}
     assert actions == {"&Save run…": "Ctrl+S", "&Open run…": "Ctrl+O", "&Export picture…": "Ctrl+E",
                        "&Quit": "Ctrl+Q"}
-    w.send(("step", 30))
+    w.send(Step(30))
     qtbot.waitUntil(lambda: w.step == 30 and not w.dirty, timeout=10000)
     assert w.export_picture(str(tmp_path / "shot"))  # .png is added
     img = QtGui.QImage(str(tmp_path / "shot.png"))
@@ -135,7 +135,7 @@ def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path
     # the cartoon trainer saves and opens like the engine (the window's other tests rely on it)
     w.save_run(str(tmp_path / "s"))
     wait_message(qtbot, w, "saved run to")
-    w.send(("step", 5))
+    w.send(Step(5))
     assert w.open_run(str(tmp_path / "s"))
     wait_message(qtbot, w, "opened the run")
     qtbot.waitUntil(lambda: w.step == 30 and w.history.last_step == 30, timeout=5000)
@@ -196,7 +196,7 @@ def test_gui_run_opens_the_folder_without_building_a_run_first(tmp_path):
     import queue
     import threading
 
-    from gan_studio.worker import Session
+    from gan_studio.worker.session import Session
 
     pytest.importorskip("torch")
     saved = tmp_path / "saved"
@@ -215,12 +215,12 @@ def test_gui_run_opens_the_folder_without_building_a_run_first(tmp_path):
 
     def first_packet(folder: str, record_dir):
         commands, packets = queue.Queue(), queue.Queue()
-        session = Session(commands, packets, small_config(), trainer=trainer, freeze=False, record_dir=record_dir,
-                          open_first=folder)
+        session = Session(commands, packets, small_config(), trainer_factory=trainer, freeze=False,
+                          record_dir=record_dir, open_first=folder)
         thread = threading.Thread(target=session.run, daemon=True)
         thread.start()
         first = packets.get(timeout=60)
-        commands.put(("quit",))
+        commands.put(Quit())
         thread.join(10)
         return first
 

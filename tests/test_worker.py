@@ -14,9 +14,21 @@ import pytest
 
 from gan_studio import config
 from gan_studio.schedule import Schedule
-from gan_studio.worker import Packet, Session, WorkerHandle, describe_error
-
-SYNTH = "gan_studio.testing.synthetic:SyntheticTrainer"
+from gan_studio.testing.synthetic import SyntheticTrainer
+from gan_studio.worker.handle import WorkerHandle
+from gan_studio.worker.protocol import (
+    Apply,
+    Packet,
+    Pause,
+    Play,
+    Quit,
+    RequestFrame,
+    Restart,
+    Speed,
+    Step,
+    describe_error,
+)
+from gan_studio.worker.session import Session
 
 
 class Running:
@@ -25,14 +37,14 @@ class Running:
     def __init__(self, cfg=None, maxsize=2, **kw):
         self.commands: queue.Queue = queue.Queue()
         self.packets: queue.Queue = queue.Queue(maxsize=maxsize)
-        self.session = Session(self.commands, self.packets, cfg or config.Config(), trainer=SYNTH, freeze=False,
-                               **kw)
+        self.session = Session(self.commands, self.packets, cfg or config.Config(), trainer_factory=SyntheticTrainer,
+                               freeze=False, **kw)
         self.thread = threading.Thread(target=self.session.run, daemon=True)
         self.thread.start()
         self.got: list[Packet] = []
 
-    def send(self, *cmd):
-        self.commands.put(tuple(cmd))
+    def send(self, cmd):
+        self.commands.put(cmd)
 
     def read(self, timeout=0.3) -> list[Packet]:
         """Collect packets until none arrives for ``timeout`` seconds."""
@@ -58,7 +70,7 @@ class Running:
         raise AssertionError("no packet satisfied the condition in time")
 
     def stop(self):
-        self.send("quit")
+        self.send(Quit())
         self.thread.join(3)
         assert not self.thread.is_alive()
 
@@ -98,11 +110,11 @@ def test_first_packet_is_a_paused_frame_of_the_config(run):
 def test_commands_are_applied_in_order_between_steps(run):
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("step", 3)
-    r.send("apply", "loss.name", "wgan")
-    r.send("apply", "optim.lr_d", 2e-4)
-    r.send("step", 2)
-    r.send("apply", "loss.name", "hinge")
+    r.send(Step(3))
+    r.send(Apply("loss.name", "wgan"))
+    r.send(Apply("optim.lr_d", 2e-4))
+    r.send(Step(2))
+    r.send(Apply("loss.name", "hinge"))
     p = r.until(lambda p: p.cfg["loss"]["name"] == "hinge")
     events = all_events(r.got)
     assert [(e["step"], e["what"], e["new"]) for e in events] == [
@@ -114,14 +126,14 @@ def test_commands_are_applied_in_order_between_steps(run):
 def test_dropped_frames_lose_no_rows_or_events(run):
     """With a queue of size 1 that nobody reads, frames are dropped; every row still arrives later."""
     r = run(cfg=config.with_value(config.Config(), "train.log_every", 5), maxsize=1)
-    r.send("play")
+    r.send(Play())
     time.sleep(0.2)
-    r.send("apply", "loss.name", "wgan")
+    r.send(Apply("loss.name", "wgan"))
     time.sleep(0.4)  # ~100 steps, ~12 frames made, all but one dropped
-    r.send("pause")
+    r.send(Pause())
     time.sleep(0.2)
     packets = r.read()
-    r.send("frame")
+    r.send(RequestFrame())
     packets += r.read()
     steps = [row["step"] for row in all_rows(packets)]
     last = packets[-1].step
@@ -134,7 +146,7 @@ def test_dropped_frames_lose_no_rows_or_events(run):
 def test_refused_value_is_a_message_and_changes_nothing(run):
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("apply", "optim.lr_d", -1.0)
+    r.send(Apply("optim.lr_d", -1.0))
     p = r.until(lambda p: p.messages)
     assert "optim.lr_d" in p.messages[0] and "must be > 0" in p.messages[0]
     assert p.cfg["optim"]["lr_d"] == config.Config().optim.lr_d  # unchanged
@@ -145,15 +157,15 @@ def test_refused_value_is_a_message_and_changes_nothing(run):
 def test_training_error_pauses_keeps_state_and_recovers(run):
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("step", 4)
-    r.send("apply", "optim.lr_d", 5.0)  # the synthetic trainer raises like NonFiniteError at lr_d ≥ 5
-    r.send("play")
+    r.send(Step(4))
+    r.send(Apply("optim.lr_d", 5.0))  # the synthetic trainer raises like NonFiniteError at lr_d ≥ 5
+    r.send(Play())
     p = r.until(lambda p: p.error)
     assert "non-finite" in p.error and "paused" in p.error
     assert (p.playing, p.step) == (False, 4)
     assert p.frame is not None  # the last good state is still drawn
-    r.send("apply", "optim.lr_d", 1e-4)
-    r.send("step", 1)
+    r.send(Apply("optim.lr_d", 1e-4))
+    r.send(Step(1))
     p = r.until(lambda p: p.step == 5)
     assert p.error == ""
     r.stop()
@@ -162,10 +174,10 @@ def test_training_error_pauses_keeps_state_and_recovers(run):
 def test_slow_motion_sends_one_step_per_frame(run):
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("speed", 1, 20.0)
-    r.send("play")
+    r.send(Speed(1, 20.0))
+    r.send(Play())
     r.until(lambda p: p.step >= 6, timeout=5)
-    r.send("pause")
+    r.send(Pause())
     r.read()
     steps = [p.step for p in r.got if p.playing]
     assert len(steps) >= 5
@@ -177,7 +189,7 @@ def test_slow_motion_sends_one_step_per_frame(run):
 def test_schedule_applies_changes_after_their_step(run):
     r = run(at_schedule=[(7, "loss.name", "wgan"), (0, "lipschitz.name", "gp")])
     r.until(lambda p: p.frame is not None)
-    r.send("step", 10)
+    r.send(Step(10))
     r.until(lambda p: p.step == 10)
     assert [(e["step"], e["what"]) for e in all_events(r.got)] == [(0, "lipschitz.name"), (7, "loss.name")]
     r.stop()
@@ -186,12 +198,12 @@ def test_schedule_applies_changes_after_their_step(run):
 def test_restart_starts_a_new_generation_and_a_bad_one_keeps_the_run(run):
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("step", 3)
+    r.send(Step(3))
     cfg = config.to_dict(config.with_value(config.Config(), "data.name", "gauss1d"))
-    r.send("restart", cfg)
+    r.send(Restart(cfg))
     p = r.until(lambda p: p.generation == 2)
     assert (p.step, p.frame.dim, p.cfg["data"]["name"]) == (0, 1, "gauss1d")
-    r.send("restart", {"data": {"name": "nope"}})
+    r.send(Restart({"data": {"name": "nope"}}))
     p = r.until(lambda p: p.messages)
     assert "data.name" in p.messages[0] and "allowed" in p.messages[0]
     assert (p.generation, p.cfg["data"]["name"]) == (2, "gauss1d")
@@ -211,93 +223,47 @@ def test_schedule_and_error_helpers():
 
 
 def test_surfaces_are_probed_on_a_coarser_grid_while_playing(run):
-    from gan_studio.worker import PLAYING_GRID
+    from gan_studio.worker.pacing import PLAYING_GRID
 
     r = run()
     r.until(lambda p: p.frame is not None)
-    r.send("play")
+    r.send(Play())
     playing = r.until(lambda p: p.playing and p.probed and p.frame is not None and p.frame.surface is not None)
     assert playing.frame.surface.score.shape == (PLAYING_GRID, PLAYING_GRID)
-    r.send("pause")
+    r.send(Pause())
     paused = r.until(lambda p: not p.playing and p.frame is not None and p.frame.surface is not None)
     assert paused.frame.surface.score.shape == (100, 100)  # metrics.grid, in full
     r.stop()
 
 
-class PlannedTrainer:
-    """Only what frame planning asks of a trainer: whether its next step ends with a measurement."""
-
-    measures = False
-
-    def next_step_measures(self):
-        return self.measures
-
-
-def test_frames_are_planned_around_step_measurement_and_probe_costs():
-    """The rule in Session.frame_due, on known typical costs: a frame is made when one more step would land
-    it further past its due time than stopping now falls short; before a measured step, and before a probed
-    frame, it starts early by their cost, so no interval stretches by a measurement or a probe."""
-    s = Session(queue.Queue(), queue.Queue(), config.Config(), trainer=SYNTH, freeze=False)
-    s.trainer, s.playing, s.can_skip_probes = PlannedTrainer(), True, True
-    s.step_costs.extend([0.006] * 5)
-    s.measure_costs.extend([0.030, 0.032, 0.031])  # median 31 ms
-    s.costs[False].extend([0.002] * 3)
-    s.costs[True].extend([0.020, 0.030, 0.020])  # median 20 ms
-    s.next_frame_t, s.next_probe_t = 100.0, 200.0
-    due = 100.0 - 0.002  # a cheap frame must start 2 ms before it is due ...
-    assert not s.frame_due(due - 0.0035)  # ... and half a step (3 ms) of slack decides
-    assert s.frame_due(due - 0.0025)
-    s.trainer.measures = True  # the next step costs 6 + 31 ms: the frame goes first
-    assert s.frame_due(due - 0.003 - 0.030)
-    assert not s.frame_due(due - 0.003 - 0.032)  # that step still fits before the frame is due
-    s.trainer.measures = False
-    s.next_probe_t = 99.9  # due by the frame's due time: this frame carries probes and costs 20 ms
-    assert s.next_frame_probed()
-    assert s.frame_due(100.0 - 0.020 - 0.0025) and not s.frame_due(100.0 - 0.020 - 0.0035)
-    s.next_probe_t = 100.1  # due only after it: a cheap frame, even when the clock passes 100.1 meanwhile
-    assert not s.next_frame_probed()
-
-
-class SlowTrainer:
+class SlowTrainer(SyntheticTrainer):
     """A trainer stuck in a long step: the handle must terminate it after its 2 s timeout."""
 
-    def __init__(self, cfg):
-        from gan_studio.testing.synthetic import SyntheticTrainer
-
-        self.inner = SyntheticTrainer(cfg)
-        self.cfg, self.step_count, self.device = cfg, 0, "cpu"
-
-    def step(self):
+    def step(self, pause=None):
         time.sleep(30)
-
-    def apply(self, what, value=None):
-        return self.inner.apply(what, value)
-
-    def frame(self, grid=None):
-        return self.inner.frame()
 
 
 def test_spawned_worker_quits_promptly_and_a_stuck_one_is_terminated():
-    w = WorkerHandle(config.Config(), trainer=SYNTH)
+    w = WorkerHandle(config.Config(), trainer_factory=SyntheticTrainer)
     w.start()
     first = None
     end = time.monotonic() + 30
     while first is None and time.monotonic() < end:
         first = w.get(0.2)
     assert first is not None and first.frame is not None
-    w.send("play")
+    w.send(Play())
     time.sleep(0.3)
     t0 = time.monotonic()
     assert w.stop() is True  # ended by itself
     assert time.monotonic() - t0 < 2.0
     assert not w.process.is_alive()
 
-    stuck = WorkerHandle(config.Config(), trainer="test_worker:SlowTrainer")
+    stuck = WorkerHandle(config.Config(), trainer_factory=SlowTrainer)
     stuck.start()
     end = time.monotonic() + 30
     while stuck.get(0.2) is None and time.monotonic() < end:
         pass
-    stuck.send("step", 1)
+    stuck.send(Step(1))
     time.sleep(0.2)
     t0 = time.monotonic()
     assert stuck.stop(timeout=1.0) is False  # had to be terminated
@@ -311,7 +277,7 @@ def test_real_engine_trains_in_a_spawned_process():
     w = WorkerHandle(cfg)
     w.start()
     try:
-        w.send("play")
+        w.send(Play())
         end = time.monotonic() + 60
         p = None
         while time.monotonic() < end:

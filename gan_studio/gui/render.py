@@ -1,20 +1,17 @@
-"""``gan-studio render``: train headless in this process, then save the whole window (offscreen) as a PNG.
+"""``gan-studio render``: draw a trained run's final Packet in the full studio window (offscreen) as a PNG.
 
-No worker process: a Trainer is built here, stepped, the ``--at`` changes are applied at their steps
-(exactly as ``gan-studio run`` does), and the final frame with every metrics row and event is handed to
-the same window the GUI shows.
+Training happens elsewhere (``worker.render_job``, in a child process, through the same Runner as
+``gan-studio run``); this module only draws the frame, rows and events it is handed. It never imports torch.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from gan_studio import config
-from gan_studio.config import Config, ConfigError
-from gan_studio.schedule import Schedule
-from gan_studio.worker import ENGINE, Packet, _devices, _load, describe_error, one_torch_thread
+from gan_studio.config import ConfigError
+from gan_studio.worker.protocol import Packet
 
 
 def _app():
@@ -28,60 +25,34 @@ def _app():
     return app
 
 
-def train(cfg: Config, steps: int, at_schedule=(), trainer=ENGINE):
-    """Build a trainer, run ``steps`` steps applying ``at_schedule``; return (trainer, rows, events, error)."""
-    factory = _load(trainer) if isinstance(trainer, str) else trainer
-    t = factory(cfg)
-    one_torch_thread()
-    schedule = Schedule(at_schedule)
-    rows: list[dict] = []
-    events: list[dict] = schedule.apply_due(t)
-    error = ""
-    try:
-        while t.step_count < steps:
-            row = t.step()
-            if row:
-                rows.append(row)
-            events += schedule.apply_due(t)
-    except ConfigError:
-        raise
-    except Exception as err:  # NaN / Inf or out of memory: draw the last good state with the message
-        error = describe_error(err, str(getattr(t, "device", "")))
-    if rows and rows[-1]["step"] == t.step_count:
-        rows.pop()
-    rows.append(t.metrics_row(full=True))  # the last row carries every metric, as in `gan-studio run`
-    return t, rows, events, error
-
-
-def render(cfg: Config, steps: int, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
-           at_schedule=(), theme: str = "light", scale: float = 1.0, trainer=ENGINE) -> str:
-    """Train ``steps`` steps and write the full studio window as ``out_png``; return the training error
-    message ("" when training finished normally; the PNG then shows the last good state and the message)."""
+def check_png_path(out_png: str | os.PathLike) -> Path:
+    """The output path if it names a .png in an existing folder; else a ConfigError saying what is allowed."""
     out = Path(out_png)
     if out.suffix.lower() != ".png":
         raise ConfigError(f"--out: expected a .png file name, got '{out}'")
     if not out.parent.exists():
         raise ConfigError(f"--out: folder '{out.parent}' does not exist")
+    return out
+
+
+def draw_packet(packet: Packet, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
+                theme: str = "light", scale: float = 1.0) -> None:
+    """Write the studio window showing ``packet`` (its frame, every row and event) as ``out_png``."""
+    out = check_png_path(out_png)
     app = _app()
     from gan_studio.gui.window import StudioWindow
 
-    t0 = time.perf_counter()
-    t, rows, events, error = train(cfg, steps, at_schedule, trainer)
-    elapsed = time.perf_counter() - t0
-    frame = t.frame()
-    packet = Packet(frame=frame, rows=rows, events=events, messages=[], error=error, playing=False,
-                    step=t.step_count, steps_per_s=t.step_count / elapsed if elapsed > 0 else 0.0,
-                    cfg=config.to_dict(t.cfg), generation=1, device=str(getattr(t, "device", "")),
-                    devices=_devices())
-    window = StudioWindow(t.cfg, autostart=False, theme=theme, scale=scale)
+    cfg = config.from_dict(packet.cfg, "render")
+    window = StudioWindow(cfg, autostart=False, theme=theme, scale=scale)
     try:
         window.resize(*size)
         window.show()
         app.processEvents()
         window.on_packet(packet)
         window.paint()
-        if not error:
-            window.show_message(f"rendered headless: {t.step_count:,} steps in {elapsed:.1f} s", False)
+        if not packet.error:
+            window.show_message(f"rendered headless: {packet.step:,} steps at {packet.steps_per_s:,.0f} steps/s",
+                                False)
         for _ in range(3):  # let layouts settle at the final size
             app.processEvents()
         pixmap = window.grab()
@@ -92,4 +63,15 @@ def render(cfg: Config, steps: int, out_png: str | os.PathLike, size: tuple[int,
         window.close()
         window.deleteLater()
         app.processEvents()
-    return error
+
+
+def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
+           at_schedule=(), theme: str = "light", scale: float = 1.0, trainer_factory=None) -> str:
+    """Train ``steps`` steps in a child process and write the full studio window as ``out_png``; return the
+    training error message ("" when training finished normally; the PNG then shows the last good state)."""
+    from gan_studio.worker.handle import train_in_child
+
+    check_png_path(out_png)  # before minutes of training
+    packet = train_in_child(cfg, steps, at_schedule, trainer_factory)
+    draw_packet(packet, out_png, size=size, theme=theme, scale=scale)
+    return packet.error

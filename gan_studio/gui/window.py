@@ -30,7 +30,8 @@ from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.samples import SampleGrid
 from gan_studio.gui.views.timeseries import TimeSeriesView
-from gan_studio.worker import Packet, WorkerHandle
+from gan_studio.worker.handle import WorkerHandle
+from gan_studio.worker.protocol import Apply, Command, Open, Packet, Restart, Save, Step
 
 MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, not on a 60 Hz poll: the poll
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
@@ -70,7 +71,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.error = ""
         self.paint_times: deque = deque(maxlen=4000)  # monotonic time of every paint (bench: frame rate, p95)
         self.paint_costs: deque = deque(maxlen=4000)  # seconds each paint took
-        self.sent: list[tuple] = []  # every command sent, in order (tests and the event log)
+        self.sent: list[Command] = []  # every command sent, in order (tests and the event log)
         self.recording = ""  # the folder the worker records the current run in
         self.last_folder = str(Path.home())  # where the file dialogs open
         self._closed = False
@@ -81,7 +82,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.data_stack = QtWidgets.QStackedWidget()
         for w in (self.view2d, self.view1d, self.samples):
             self.data_stack.addWidget(w)
-        self.data_stack.setCurrentWidget(self.view1d if cfg.data.name.endswith("1d") else self.view2d)
+        self.data_stack.setCurrentWidget(self.view2d)  # until the first frame: draw_frame follows its display facts
         self.explain = QtWidgets.QLabel("")
         self.explain.setWordWrap(True)
         self.explain.setObjectName("explain")
@@ -130,8 +131,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.controls.view_changed.connect(self.set_view)
         self.shortcuts = [
             shortcut(self, QtCore.Qt.Key.Key_Space, self.controls.toggle_play),
-            shortcut(self, QtCore.Qt.Key.Key_Right, lambda: self.send(("step", 1))),
-            shortcut(self, QtCore.Qt.Key.Key_R, lambda: self.send(("apply", "reset", None))),
+            shortcut(self, QtCore.Qt.Key.Key_Right, lambda: self.send(Step(1))),
+            shortcut(self, QtCore.Qt.Key.Key_R, lambda: self.send(Apply("reset"))),
             shortcut(self, QtCore.Qt.Key.Key_F, self.toggle_fullscreen),
         ]
         self._build_menu()
@@ -179,11 +180,11 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.bridge.packet.connect(self.on_packet)
         self.bridge.start()
 
-    def send(self, cmd: tuple) -> None:
+    def send(self, cmd: Command) -> None:
         """Send one command to the worker (applied in order, between steps)."""
-        self.sent.append(tuple(cmd))
+        self.sent.append(cmd)
         if self.worker is not None:
-            self.worker.send(*cmd)
+            self.worker.send(cmd)
 
     def confirm(self, text: str) -> bool:
         """Ask before something destructive (a restart); tests replace this."""
@@ -196,7 +197,7 @@ class StudioWindow(QtWidgets.QMainWindow):
                                               f"(step {self.step:,}) and its curves are discarded. Restart?"):
             return
         self.cfg = cfg
-        self.send(("restart", config.to_dict(cfg)))
+        self.send(Restart(config.to_dict(cfg)))
         self.show_message(f"restarting with the {what}…", False)
 
     # -- files ----------------------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         """Ask the worker to write a complete run folder of the run so far at ``path`` (it answers with a
         message: where, at which step, and the command that reproduces it; or why it could not)."""
         self.last_folder = str(Path(path).parent)
-        self.send(("save", str(path)))
+        self.send(Save(str(path)))
         self.show_message(f"saving the run to {path}…", False)
 
     def open_run(self, path: str) -> bool:
@@ -239,7 +240,7 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.show_message(f"could not open the run: {err}; the current run goes on", True)
             return False
         self.last_folder = str(Path(path).parent)
-        self.send(("open", str(path)))
+        self.send(Open(str(path)))
         self.show_message(f"opening the run in {path} (step {last:,})…", False)
         return True
 
@@ -350,6 +351,7 @@ class StudioWindow(QtWidgets.QMainWindow):
 
     def draw_frame(self, frame, probed: bool = True) -> None:
         """Send a frame to the views that apply to it (``probed``: it carries surfaces / curves)."""
+        self.series.set_display(frame.display)
         real = getattr(frame, "real", None)
         if real is not None and getattr(real, "ndim", 2) == 4:
             self.data_stack.setCurrentWidget(self.samples)

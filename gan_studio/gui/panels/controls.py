@@ -16,7 +16,7 @@ from gan_studio.config import CHOICES, Config, ConfigError
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.data2d import DEFAULT_LAYERS, LAYERS
 from gan_studio.presets import list_presets, load_preset
-from gan_studio.worker import SPEEDS
+from gan_studio.worker.protocol import SPEEDS, Apply, Pause, Play, Speed, Step
 
 LIVE_COMBOS = ("loss.name", "lipschitz.name", "optim.name")
 LIVE_FIELDS = ("lipschitz.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size")
@@ -34,7 +34,7 @@ def _fmt(value) -> str:
 class ControlPanel(QtWidgets.QWidget):
     """All controls; see the module docstring for the flow of values."""
 
-    command = QtCore.pyqtSignal(tuple)  # a worker command, e.g. ("apply", "loss.name", "wgan")
+    command = QtCore.pyqtSignal(object)  # a worker command (worker.protocol), e.g. Apply("loss.name", "wgan")
     restart = QtCore.pyqtSignal(object, str)  # (Config, what changed): the window confirms, then restarts
     message = QtCore.pyqtSignal(str, bool)  # (text, is_error) for the status bar
     layers_changed = QtCore.pyqtSignal(object)  # set of 2D layer names
@@ -103,13 +103,13 @@ class ControlPanel(QtWidgets.QWidget):
         self.play_button.setFont(f)
         g.addWidget(self.play_button, 0, 0, 1, 2)
         g.addWidget(self._button("Step", "one full step: d_steps D updates, then g_steps G updates (→)",
-                                 lambda: self.command.emit(("step", 1))), 0, 2)
+                                 lambda: self.command.emit(Step(1))), 0, 2)
         g.addWidget(self._button("Step D", "one D update only (G frozen)",
-                                 lambda: self.command.emit(("apply", "step_d", None))), 1, 0)
+                                 lambda: self.command.emit(Apply("step_d"))), 1, 0)
         g.addWidget(self._button("Step G", "one G update only (D frozen)",
-                                 lambda: self.command.emit(("apply", "step_g", None))), 1, 1)
+                                 lambda: self.command.emit(Apply("step_g"))), 1, 1)
         g.addWidget(self._button("Reset", "re-initialise both nets from the seed; the step count goes on (R)",
-                                 lambda: self.command.emit(("apply", "reset", None))), 1, 2)
+                                 lambda: self.command.emit(Apply("reset"))), 1, 2)
         g.addWidget(QtWidgets.QLabel("Speed"), 2, 0)
         self.speed = self._choice_box("speed", [label for label, _, _ in SPEEDS],
                                       "steps between repaints; slow motion shows every single step")
@@ -279,14 +279,14 @@ class ControlPanel(QtWidgets.QWidget):
     def toggle_play(self) -> None:
         """Play or pause (Space)."""
         self.set_playing(not self.playing)
-        self.command.emit(("play",) if self.playing else ("pause",))
+        self.command.emit(Play() if self.playing else Pause())
 
     def layers(self) -> set[str]:
         return {k for k, cb in self.layer_boxes.items() if cb.isChecked()}
 
     def _speed_changed(self, index: int) -> None:
         _, n, fps = SPEEDS[index]
-        self.command.emit(("speed", n, fps))
+        self.command.emit(Speed(n, fps))
 
     def _view_changed(self) -> None:
         self.view_changed.emit(self.theme.currentText(), SCALES[self.scale.currentIndex()][1])
@@ -294,7 +294,7 @@ class ControlPanel(QtWidgets.QWidget):
     def _combo_changed(self, key: str) -> None:
         value = self.combos[key].currentText()
         if value != config.get(self.cfg, key):
-            self.command.emit(("apply", key, value))
+            self.command.emit(Apply(key, value))
 
     def refuse(self, key: str, err: ConfigError | str) -> None:
         """Show why a value was refused and put the run's value back."""
@@ -329,10 +329,10 @@ class ControlPanel(QtWidgets.QWidget):
         self.fields[key].setStyleSheet("")
         if key == "train.seed":
             if value != self.cfg.train.seed:
-                self.command.emit(("apply", "reseed", value))
+                self.command.emit(Apply("reseed", value))
             return
         if value != config.get(self.cfg, real_key):
-            self.command.emit(("apply", real_key, value))
+            self.command.emit(Apply(real_key, value))
 
     def _restart_with(self, changes: dict, what: str) -> None:
         try:

@@ -1,0 +1,136 @@
+"""The parent side of a worker process: spawn it, send commands, read packets, stop it within 2 s.
+
+Imported by the window: no torch here. The child imports the engine in ``session`` (through
+``worker_main``), never this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import signal
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+
+from gan_studio import config
+from gan_studio.schedule import Schedule
+from gan_studio.worker.protocol import FPS, STOP_TIMEOUT_S, Command, Packet, Quit
+
+
+def worker_main(commands, packets, cfg, at_schedule=(), trainer_factory=None, fps: float = FPS,
+                grid: int | None = None, playing: bool = False, record_dir: str | None = None,
+                open_first: str | None = None) -> None:
+    """Entry point of the spawned process: one torch thread, then serve commands until quit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's business
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        from gan_studio.worker.session import serve  # the training side is imported in this child process only
+
+        serve(commands, packets, cfg, at_schedule, trainer_factory, fps, grid, playing, record_dir, open_first)
+    except Exception as err:  # a bug in the worker itself: tell the window, then end
+        traceback.print_exc()
+        try:
+            packets.put(Packet(frame=None, error=f"the training process failed: {type(err).__name__}: {err}"),
+                        timeout=1.0)
+        except Exception:
+            pass
+    packets.cancel_join_thread()  # exit now even if the window stopped reading
+
+
+class WorkerHandle:
+    """The window's side of a worker process: start, send commands, read packets, stop within 2 s.
+
+    ``trainer_factory``: a picklable callable building a trainer from a Config in the child (None: the
+    engine's Trainer; tests pass ``testing.synthetic.SyntheticTrainer``). ``open_first``: a saved run folder
+    to continue (its config replaces ``cfg`` if it opens).
+    """
+
+    def __init__(self, cfg: config.Config, at_schedule=(), trainer_factory=None, fps: float = FPS,
+                 grid: int | None = None, playing: bool = False, record_dir: str | None = None,
+                 open_first: str | None = None):
+        ctx = mp.get_context("spawn")
+        self.commands = ctx.Queue()
+        self.packets = ctx.Queue(maxsize=2)
+        self.process = ctx.Process(target=worker_main, name="gan-studio-trainer", daemon=True,
+                                   args=(self.commands, self.packets, config.to_dict(cfg),
+                                         list(Schedule(at_schedule).items), trainer_factory, fps, grid, playing,
+                                         None if record_dir is None else str(record_dir), open_first))
+        self.started = False
+
+    def start(self) -> None:
+        """Spawn the process (it reaches its first step after ~2 s: importing torch)."""
+        self.process.start()
+        self.started = True
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker process is running."""
+        return self.started and self.process.is_alive()
+
+    def send(self, cmd: Command) -> None:
+        """Queue a command; commands are applied in order between steps."""
+        if self.started:
+            self.commands.put(cmd)
+
+    def get(self, timeout: float = 0.05) -> Packet | None:
+        """The next packet, or None after ``timeout`` seconds."""
+        if not self.started:
+            return None
+        try:
+            return self.packets.get(timeout=timeout)
+        except (queue.Empty, OSError, EOFError, ValueError):
+            return None
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """Ask the worker to quit, drain its queue while waiting, terminate it after ``timeout``.
+
+        Returns True when it ended by itself. Draining matters: a child blocked writing to a full pipe
+        never exits.
+        """
+        if not self.started:
+            return True
+        deadline = time.monotonic() + timeout
+        try:
+            self.commands.put(Quit())
+        except (ValueError, OSError):
+            pass
+        while self.process.is_alive() and time.monotonic() < deadline:
+            self._drain()
+            self.process.join(0.02)
+        clean = not self.process.is_alive()
+        if not clean:
+            self.process.terminate()
+            self.process.join(0.5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(0.5)
+        self._drain()
+        for q in (self.commands, self.packets):
+            q.cancel_join_thread()
+            q.close()
+        self.started = False
+        return clean
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self.packets.get_nowait()
+            except (queue.Empty, OSError, EOFError, ValueError):
+                return
+
+
+def _train_packet(*args) -> Packet:
+    """Runs in the child: the training side (and with it the engine) is imported there only."""
+    from gan_studio.worker.oneshot import train_packet
+
+    return train_packet(*args)
+
+
+def train_in_child(cfg: config.Config, steps: int, at_schedule=(), trainer_factory=None) -> Packet:
+    """``train_packet`` in a spawned process (torch is imported there, not here); its ConfigError is re-raised."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        job = pool.submit(_train_packet, config.to_dict(cfg), steps, list(Schedule(at_schedule).items),
+                          trainer_factory)
+        return job.result()
