@@ -6,15 +6,22 @@ import gc
 import signal
 import sys
 
-from gan_studio.config import Config
+from gan_studio.config import Config, ConfigError
 
 
 def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) -> int:
     """Open the window on ``cfg`` (training starts paused), run the Qt event loop, return the exit code.
 
+    Where no window can be opened (no display, missing system libraries) a ConfigError says why in one line.
+
     ``at_schedule``: changes ``(step, key, value)`` applied when the run reaches each step (as ``--at``).
     ``run``: a saved run folder to open at start (``cfg`` is its config.toml).
     """
+    from gan_studio.gui.display import display_problem
+
+    problem = display_problem()
+    if problem:
+        raise ConfigError(problem)
     from PyQt6 import QtCore, QtWidgets
 
     from gan_studio.gui.window import StudioWindow
