@@ -209,6 +209,7 @@ def test_folder_loads_readable_images_and_counts_the_rest(image_folder):
     assert len(ds.warnings) == 1 and "skipped 2" in ds.warnings[0]
     assert "corrupt.png" in ds.warnings[0] and "notes.txt" in ds.warnings[0]
     assert "WARNING: skipped 2" in ds.description
+    assert "cannot identify image file" in ds.warnings[0]  # why each was skipped
     # sorted order: red.png, sub/black.jpg, white_wide.png
     assert ds.images[0, 0] == pytest.approx(np.ones((16, 16)))  # pure red, exact in PNG
     assert ds.images[0, 1:] == pytest.approx(-np.ones((2, 16, 16)))
@@ -253,3 +254,15 @@ def test_descriptions_state_the_parameters():
     for part in ("3,000", "1×16×16", "5 classes", "circle", "seed 2", "stroke"):
         assert part in d
     assert math.isclose(load_digits().dim, 64)
+
+
+def test_run_on_a_folder_says_how_many_files_were_skipped_and_why(image_folder, tmp_path, capsys):
+    from gan_studio import cli
+
+    args = ["run", "--steps", "2", "--out", str(tmp_path / "run"), "--quiet", "--set", "data.name=folder",
+            "--set", f"data.path={image_folder}", "--set", "data.image_size=16", "--set", "train.batch_size=4",
+            "--set", "metrics.n_samples=100", "--set", "model.hidden=16"]
+    assert cli.main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: data: skipped 2 of 5 files that are not readable images" in err
+    assert "corrupt.png: Truncated File Read" in err and "notes.txt: cannot identify image file" in err

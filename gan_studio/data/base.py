@@ -23,6 +23,7 @@ class Dataset:
     weights: np.ndarray | None = None  # (k,) mixture weights
     labels: np.ndarray | None = None  # images: (N,) class index of every stored image
     class_names: list[str] | None = None  # images: name of each class
+    warnings: tuple[str, ...] = ()  # problems met while loading that did not stop it (skipped files, ...)
 
     @property
     def dim(self) -> int:

@@ -54,7 +54,7 @@ class ImageDataset(Dataset):
         self.shape = tuple(int(s) for s in images.shape[1:])
         self.labels = None if labels is None else np.ascontiguousarray(labels, dtype=np.int64)
         self.class_names = None if class_names is None else list(class_names)
-        self.warnings = list(warnings or [])
+        self.warnings = tuple(warnings or ())
         self.description = description + "".join(f"; WARNING: {w}" for w in self.warnings)
         self.bounds = np.zeros((0, 2))
         self._tensor = torch.from_numpy(self.images)  # shares memory with self.images
@@ -325,14 +325,14 @@ def load_folder(path: str, image_size: int, grey: bool) -> ImageDataset:
     for p in files:
         try:
             images.append(_load_one(p, image_size, grey))
-        except Exception:  # Pillow raises many types (UnidentifiedImageError, OSError, SyntaxError, ...)
-            skipped.append(p.name)
+        except Exception as err:  # Pillow raises many types (UnidentifiedImageError, OSError, SyntaxError, ...)
+            skipped.append(f"{p.name}: {str(err).splitlines()[0] if str(err) else type(err).__name__}")
     if not images:
         raise ConfigError(f"data.path: none of the {len(files):,} files in '{folder}' could be read as an image "
                           "(PNG/JPEG expected)")
     if skipped:
-        shown = ", ".join(skipped[:3]) + (", ..." if len(skipped) > 3 else "")
-        warnings.append(f"skipped {len(skipped):,} unreadable or non-image file(s) ({shown})")
+        shown = "; ".join(skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+        warnings.append(f"skipped {len(skipped):,} of {len(files):,} files that are not readable images ({shown})")
     c = 1 if grey else 3
     return ImageDataset(
         "folder", np.stack(images), None, None,
