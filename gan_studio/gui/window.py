@@ -10,6 +10,9 @@ write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it t
 (the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
 (Ctrl+E) saves the window as a PNG. The dialogs only pick paths: ``save_run``, ``open_run`` and
 ``export_picture`` do the work (tests call them directly).
+
+Slightly over 400 lines: one window class whose slots share its state; its views, controls, history,
+ranges and packet bridge are modules of their own.
 """
 
 from __future__ import annotations

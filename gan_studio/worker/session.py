@@ -15,6 +15,9 @@
   same folder (its event replays in ``gan-studio run``); a restart or an open starts a new one.
 * Any exception in training (``NonFiniteError``, CUDA out of memory, a bug) pauses the run, keeps the
   trainer's last good state, and is reported in ``Packet.error``; the worker keeps serving commands.
+
+About 500 lines, one class: the command loop, whose methods share the session's state. What could stand
+alone already does: the protocol, frame pacing, recording and opening, the run loop (``runner``).
 """
 
 from __future__ import annotations
