@@ -106,6 +106,33 @@ OBJECTIVE_TITLES: dict[str, str] = {
     "fgan-js": "f-GAN, Jensen–Shannon",
 }
 
+# Readable names of the choices a person picks in the window ("non-saturating GAN (ns)"); a value without one
+# is shown by its code. The codes stay what config files, events and the command line use.
+TITLES: dict[str, dict[str, str]] = {
+    "loss.name": OBJECTIVE_TITLES,
+    "data.name": {
+        "gauss1d": "1D Gaussian", "shifted1d": "1D Gaussian, shifted far", "bimodal1d": "1D two Gaussians",
+        "trimodal1d": "1D three Gaussians", "uniform1d": "1D uniform", "ring8": "8 Gaussians on a ring",
+        "grid25": "25 Gaussians on a grid", "swissroll": "swiss roll", "moons": "two moons", "spiral": "spiral",
+        "checkerboard": "checkerboard", "circles": "two circles", "file": "points from a file",
+        "digits": "8×8 digits", "shapes": "drawn shapes", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
+        "folder": "image folder",
+    },
+    "lipschitz.name": {
+        "none": "no constraint", "clip": "weight clipping", "gp": "gradient penalty (WGAN-GP)",
+        "r1": "R1 penalty on real data", "r2": "R2 penalty on generated data", "sn": "spectral normalization",
+    },
+    "optim.name": {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"},
+    "model.latent": {"gaussian": "Gaussian z", "uniform": "uniform z"},
+    "train.device": {"auto": "best available", "cpu": "CPU", "cuda": "NVIDIA GPU", "mps": "Apple GPU"},
+}
+
+
+def choice_label(key: str, value: str) -> str:
+    """How the window names a choice: its readable title with the code, e.g. ``non-saturating GAN (ns)``."""
+    title = TITLES.get(key, {}).get(value)
+    return f"{title} ({value})" if title and title != value else value
+
 
 def _opt(default: Any, help: str, *, lo: float | None = None, hi: float | None = None,
          lo_open: bool = False, choices: str | None = None) -> Any:

@@ -67,3 +67,13 @@ def test_toml_value_of_wrong_type_is_refused():
 
 def test_every_key_has_help():
     assert all(C.help_for(k) for k in C.all_keys())
+
+
+def test_readable_titles_name_only_real_choices_and_every_objective():
+    from gan_studio.config import CHOICES, TITLES, choice_label
+
+    for key, titles in TITLES.items():
+        assert set(titles) <= set(CHOICES[key]), key
+    assert set(TITLES["loss.name"]) == set(CHOICES["loss.name"])
+    assert choice_label("loss.name", "ns") == "non-saturating GAN (ns)"
+    assert choice_label("model.activation", "relu") == "relu"  # no title: the code alone

@@ -33,6 +33,16 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def choice(box: QtWidgets.QComboBox) -> str:
+    """The code of a config combo's current item (what config files and commands use)."""
+    return box.currentData()
+
+
+def set_choice(box: QtWidgets.QComboBox, code: str) -> None:
+    """Select the item of a config combo whose code is ``code``."""
+    box.setCurrentIndex(box.findData(code))
+
+
 class ControlPanel(QtWidgets.QWidget):
     """All controls; see the module docstring for the flow of values."""
 
@@ -73,8 +83,13 @@ class ControlPanel(QtWidgets.QWidget):
         return box
 
     def _combo(self, key: str, live: bool) -> QtWidgets.QComboBox:
-        """The combo box of a config key with a fixed set of allowed values (CHOICES)."""
-        box = self._choice_box(key, CHOICES[key].items(), config.help_for(key))
+        """The combo box of a config key with a fixed set of allowed values (CHOICES): each item shows a readable
+        name with its code ("non-saturating GAN (ns)"), its description in the tooltip, and carries the code
+        as its data (``choice``, ``set_choice``)."""
+        box = self._choice_box(key, [(config.choice_label(key, code), f"{code}: {text}")
+                                     for code, text in CHOICES[key].items()], config.help_for(key))
+        for i, code in enumerate(CHOICES[key]):
+            box.setItemData(i, code)
         if live:
             box.activated.connect(lambda _=0, k=key: self._combo_changed(k))
         self.combos[key] = box
@@ -140,7 +155,7 @@ class ControlPanel(QtWidgets.QWidget):
                                  self._choose_file), 1, 2)
         g.addWidget(QtWidgets.QLabel("Device"), 2, 0)
         dev = self._combo("train.device", live=False)
-        dev.activated.connect(lambda _=0: self._restart_with({"train.device": dev.currentText()}, "device"))
+        dev.activated.connect(lambda _=0: self._restart_with({"train.device": choice(dev)}, "device"))
         g.addWidget(dev, 2, 1, 1, 2)
         return box
 
@@ -215,7 +230,7 @@ class ControlPanel(QtWidgets.QWidget):
             box = self.combos["train.device"]
             for i in range(box.count()):
                 item = box.model().item(i)
-                item.setEnabled(box.itemText(i) in devices)
+                item.setEnabled(box.itemData(i) in devices)
         if not cfg or cfg == getattr(self, "_synced", None):
             return
         new = config.from_dict(cfg, "worker")
@@ -223,9 +238,9 @@ class ControlPanel(QtWidgets.QWidget):
         self._synced = cfg
         for key, box in self.combos.items():
             value = config.get(new, key)
-            if box.currentText() != value:
+            if choice(box) != value:
                 box.blockSignals(True)
-                box.setCurrentText(value)
+                set_choice(box, value)
                 box.blockSignals(False)
         for key in ("optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size",
                     "train.seed") + MODEL_FIELDS:
@@ -294,7 +309,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.view_changed.emit(self.theme.currentText(), SCALES[self.scale.currentIndex()][1])
 
     def _combo_changed(self, key: str) -> None:
-        value = self.combos[key].currentText()
+        value = choice(self.combos[key])
         if value != config.get(self.cfg, key):
             self.command.emit(Apply(key, value))
 
@@ -352,7 +367,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.sync(config.to_dict(self.cfg), self.playing)  # shows the old values until the worker confirms
 
     def _data_changed(self) -> None:
-        name = self.combos["data.name"].currentText()
+        name = choice(self.combos["data.name"])
         if name == "file":
             self._choose_file()
             return
@@ -400,7 +415,7 @@ class ControlPanel(QtWidgets.QWidget):
             except ConfigError as err:
                 self.refuse(key, err)
                 return
-        changes["model.latent"] = self.combos["model.latent"].currentText()
+        changes["model.latent"] = choice(self.combos["model.latent"])
         self._restart_with(changes, "model shape")
 
 
