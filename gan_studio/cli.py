@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.gui.render import render
 
             size, steps = _size(args.size), _steps(args)
-            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items)
+            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items, progress=True)
             print(f"wrote {args.out}")
             if error:
                 print(f"gan-studio: training stopped: {error}", file=sys.stderr)

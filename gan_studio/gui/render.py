@@ -66,12 +66,14 @@ def draw_packet(packet: Packet, out_png: str | os.PathLike, size: tuple[int, int
 
 
 def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
-           at_schedule=(), theme: str = "light", scale: float = 1.0, trainer_factory=None) -> str:
+           at_schedule=(), theme: str = "light", scale: float = 1.0, trainer_factory=None,
+           progress: bool = False) -> str:
     """Train ``steps`` steps in a child process and write the full studio window as ``out_png``; return the
-    training error message ("" when training finished normally; the PNG then shows the last good state)."""
+    training error message ("" when training finished normally; the PNG then shows the last good state).
+    ``progress``: step, percentage and time left on stderr while it trains."""
     from gan_studio.worker.handle import train_in_child
 
     check_png_path(out_png)  # before minutes of training
-    packet = train_in_child(cfg, steps, at_schedule, trainer_factory)
+    packet = train_in_child(cfg, steps, at_schedule, trainer_factory, progress)
     draw_packet(packet, out_png, size=size, theme=theme, scale=scale)
     return packet.error

@@ -128,9 +128,10 @@ def _train_packet(*args) -> Packet:
     return train_packet(*args)
 
 
-def train_in_child(cfg: config.Config, steps: int, at_schedule=(), trainer_factory=None) -> Packet:
+def train_in_child(cfg: config.Config, steps: int, at_schedule=(), trainer_factory=None,
+                   progress: bool = False) -> Packet:
     """``train_packet`` in a spawned process (torch is imported there, not here); its ConfigError is re-raised."""
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
         job = pool.submit(_train_packet, config.to_dict(cfg), steps, list(Schedule(at_schedule).items),
-                          trainer_factory)
+                          trainer_factory, progress)
         return job.result()
