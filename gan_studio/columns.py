@@ -2,8 +2,10 @@
 
 One ``Column`` per column and meaning (``rkl`` and ``sw1`` mean different things for points and for images, so
 each has two entries). ``COLUMNS`` is ordered: a run's columns are the entries that apply to its data, in this
-order, with each per-layer pattern (``grad_d_<i>``) expanded over the layers (``run_columns``). The time series
-builds its curves from ``panel``, ``label``, ``colour``, ``style`` and ``right``; the README tables are
+order, with each per-layer pattern (``grad_d_<i>``) expanded over the layers (``run_columns``); entries marked
+``late`` (added after metrics.csv headers were first recorded) come after all the others, so every older column
+keeps its position. The time series builds its curves from ``panel``, ``label``, ``colour``, ``style``,
+``right``, ``more``, ``when`` and ``counts``, with ``estimator`` as each curve's tooltip; the README tables are
 ``readme_table``'s output (tests/test_columns.py checks them). A new metric is one entry here plus its function.
 
 This module imports nothing of the package, neither torch nor Qt (the window imports it).
@@ -25,15 +27,27 @@ class Column:
     unit: str  # "" for a pure number
     panel: str | None  # time-series panel: losses, dmean, js, w1, grads, modes; None = not plotted
     estimator: str  # the README's "meaning and estimator" text (equal texts next to each other share a row)
-    runs: str = "all"  # which runs have it: "all", "points" (1D/2D) or "images"
+    runs: str = "all"  # which runs have it: "all", "points" (1D/2D), "2d" or "images"
     layers: str = ""  # per-layer patterns: "D" or "G", whose weight layers <i> counts
     colour: str = "fg"  # theme colour role (gui.theme.Theme attribute)
     style: str = "line"  # "line", "dash", "dots" (sparse measurements), "floor" (a band from 0 up to it)
     right: bool = False  # drawn on the panel's right axis
+    more: bool = False  # hidden until asked for (one click on the panel's "more"): at most three lines a panel
+    when: str = ""  # a boolean fact of frames.Display that must hold for the curve to be drawn at all
+    counts: bool = False  # whole numbers (modes, classes): the axis gets integer ticks
+    late: bool = False  # added after metrics.csv headers were first recorded: written after every other column
+    instead_of: str = ""  # a default floor band drawn only while this other column has no data
 
     def applies_to(self, kind: str) -> bool:
         """Whether a run on data of this kind ("1d", "2d" or "image") has this column."""
+        if self.runs == "2d":
+            return kind == "2d"
         return self.runs == "all" or (self.runs == "images") == (kind == "image")
+
+    @property
+    def tooltip(self) -> str:
+        """The curve's tooltip: its label and the full definition (the README's text without markdown)."""
+        return f"{self.label}: {self.estimator.replace('`', '').replace(chr(92), '')}"
 
 
 _GRAD = ("L2 norm of the parameter gradients, whole net and per weight layer `i` (input layer = 0), after backward, "
@@ -49,6 +63,12 @@ _W1 = ("Wasserstein-1: exact between empirical distributions in 1D; in 2D exact 
 _MODES = ("mixtures: modes with ≥ 1 high-quality sample (< 3 std from its nearest centre), percent of high-quality "
           "samples, KL(q ‖ w) of their mode histogram q against the mixture weights w (0 when the generator "
           "reproduces the weights; `nan` when no sample is high quality)")
+_REACHED = ("mixtures: modes reached, a coarser count the picture agrees with: a mode is reached when ≥ 1 % of the "
+            "generated samples lie within half the distance from its centre to the nearest other centre (so each "
+            "sample counts for its nearest mode); a mixture of one mode: within 3 std of its centre")
+_W1_FAST = ("Wasserstein-1 (2D), exact optimal transport on the first 256 points of the generated and a data sample, "
+            "every measurement (~7–14 ms): the W1 panel's main line; floor = data against data at n = 256 (higher "
+            "than at `metrics.ot_samples`: the bias shrinks with n)")
 _GX = "mean ‖∇ₓD‖ on 512 real, fake and interpolated points"
 
 COLUMNS: tuple[Column, ...] = (
@@ -58,16 +78,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("penalty", "penalty", "", None, "the Lipschitz penalty added to D's loss (0 for none, clip, sn)"),
     Column("d_real", "real", "", "dmean", _D_MEAN, colour="real"),
     Column("d_fake", "generated", "", "dmean", _D_MEAN, colour="fake"),
-    Column("grad_norm_d", "‖∇θ L_D‖", "", None, _GRAD),
-    Column("grad_norm_g", "‖∇θ L_G‖", "", None, _GRAD),
-    Column("grad_d_<i>", "D layer <i>", "", "grads", _GRAD, layers="D", colour="d"),
-    Column("grad_g_<i>", "G layer <i>", "", "grads", _GRAD, layers="G", colour="g"),
+    Column("grad_norm_d", "D, whole net", "", "grads", _GRAD, colour="d"),
+    Column("grad_norm_g", "G, whole net", "", "grads", _GRAD, colour="g"),
+    Column("grad_d_<i>", "D layer <i>", "", "grads", _GRAD, layers="D", colour="d", more=True),
+    Column("grad_g_<i>", "G layer <i>", "", "grads", _GRAD, layers="G", colour="g", more=True),
     Column("js", "sample estimate", "nats", "js", _JS, runs="points"),
     Column("js_floor", "noise floor", "nats", "js", _JS, runs="points", colour="muted", style="floor"),
     Column("classes", "classes", "", "modes",
            "classes with ≥ 1 generated sample classified with probability ≥ 0.9 by a small classifier trained once "
            "on the data set (cached in `~/.cache/gan_studio`, retrained when the data change; `GAN_STUDIO_CACHE` "
-           "moves it)", runs="images"),
+           "moves it)", runs="images", counts=True),
     Column("confident", "% confident (right)", "percent", "modes",
            "percent of generated samples classified with probability ≥ 0.9 (the classifier has an extra \"junk\" "
            "class for blank, noisy and shuffled images)", runs="images", colour="g", style="dash", right=True),
@@ -79,22 +99,30 @@ COLUMNS: tuple[Column, ...] = (
     Column("sw1", "sliced", "pixel units", "w1", "sliced W1 in pixel space, generated vs a data sample of the same "
            "size", runs="images", colour="muted", style="dash"),
     Column("js_d", "D-implied", "nats", "js", "D-implied JS, (V + log 4)/2 on fresh batches, classifier losses "
-           "(`minimax`, `ns`) only; a lower bound unless D is optimal", colour="extra"),
+           "(`minimax`, `ns`) only; a lower bound unless D is optimal", colour="extra", style="dash"),
     Column("fdiv_d", "f-GAN bound", "nats", "js",
            "f-GAN losses: the variational bound E g(s_r) − E f\\*(g(s_f)) on fresh batches (kl: KL(p_data‖p_g), "
            "rkl: KL(p_g‖p_data), pearson: χ², hellinger: ∫(√p−√q)², js: 2·JS)", colour="sky"),
+    Column("w1_fast", "exact (n = 256)", "", "w1", _W1_FAST, runs="2d", late=True),
+    Column("w1_fast_floor", "floor (n = 256)", "", "w1", _W1_FAST, runs="2d", colour="muted", style="floor",
+           late=True),
     Column("w1", "W1 exact", "", "w1", _W1, runs="points", style="dots"),
-    Column("w1_floor", "floor", "", "w1", _W1, runs="points", colour="muted", style="floor"),
+    Column("w1_floor", "floor", "", "w1", _W1, runs="points", colour="muted", style="floor",
+           instead_of="w1_fast_floor"),
     Column("sw1", "sliced", "", "w1", "sliced W1 (2D), 32 random directions: a cheap trend, SW1 ≤ W1",
-           runs="points", colour="muted", style="dash"),
-    Column("w1_critic", "critic E D(r)−E D(f)", "", "w1", "E s_r − E s_f on fresh batches: the critic's estimate of "
-           "W1 (meaningful when D is 1-Lipschitz)", colour="d"),
-    Column("lip", "lip (right)", "", "w1", "max ‖∇ₓD‖ over a 50×50 grid on the plot bounds and 512 real, fake and "
-           "interpolated points: a lower bound of D's Lipschitz constant", colour="sky", style="dash", right=True),
+           runs="points", colour="muted", style="dash", more=True),
+    Column("w1_critic", "critic estimate", "", "w1", "E s_r − E s_f on fresh batches: the critic's estimate of "
+           "W1, on its own axis (D's score units), drawn only for critic losses or under a Lipschitz method "
+           "(meaningful when D is 1-Lipschitz)", colour="d", right=True, when="critic_estimates_w1"),
+    Column("lip", "lip", "", "w1", "max ‖∇ₓD‖ over a 50×50 grid on the plot bounds and 512 real, fake and "
+           "interpolated points: a lower bound of D's Lipschitz constant", colour="sky", style="dash", right=True,
+           more=True),
     Column("w1_lb", "critic / lip", "", "w1", "`w1_critic / lip`: a lower bound of W1 when `lip` bounds D's slope",
-           colour="extra"),
-    Column("modes", "modes", "", "modes", _MODES, runs="points"),
-    Column("hq", "% high quality (right)", "percent", "modes", _MODES, runs="points", colour="g", style="dash",
+           colour="extra", style="dash", more=True),
+    Column("modes_reached", "reached (≥1 %)", "", "modes", _REACHED, runs="points", colour="real", counts=True,
+           late=True),
+    Column("modes", "high quality (3σ)", "", "modes", _MODES, runs="points", style="dash", counts=True),
+    Column("hq", "% high quality (3σ)", "percent", "modes", _MODES, runs="points", colour="g", style="dash",
            right=True),
     Column("rkl", "reverse KL", "nats", None, _MODES, runs="points"),
     Column("gx_real", "‖∇ₓD‖ real", "", None, _GX),
@@ -119,8 +147,8 @@ def expand(column: Column, n_d: int, n_g: int) -> list[str]:
 def run_columns(kind: str, n_d: int, n_g: int, training_only: bool = False) -> list[str]:
     """Every metrics.csv column of a run on ``kind`` data ("1d", "2d", "image") with D and G having ``n_d`` and
     ``n_g`` weight layers, in order (``training_only``: those the engine's step fills, ``TRAINING``)."""
-    return [name for c in COLUMNS if c.applies_to(kind) and (c.name in TRAINING or not training_only)
-            for name in expand(c, n_d, n_g)]
+    chosen = [c for c in COLUMNS if c.applies_to(kind) and (c.name in TRAINING or not training_only)]
+    return [name for c in sorted(chosen, key=lambda c: c.late) for name in expand(c, n_d, n_g)]
 
 
 def lookup(name: str, kind: str) -> Column | None:
@@ -142,7 +170,7 @@ def panel_columns(panel: str) -> list[Column]:
 def readme_table(runs: str) -> str:
     """The README's markdown table of the columns of ``runs`` ("all" or "points": every column a point run has;
     "images": the columns only image runs have); entries with equal estimator text next to each other share a row."""
-    wanted = ("images",) if runs == "images" else ("all", "points")
+    wanted = ("images",) if runs == "images" else ("all", "points", "2d")
     chosen = [c for c in COLUMNS if c.runs in wanted]
     rows: list[tuple[list[str], str]] = []
     for c in chosen:

@@ -10,6 +10,7 @@ import pytest
 
 from gan_studio import columns
 from gan_studio import config as C
+from gan_studio.frames import Display
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,9 @@ IMAGE_HEADER = ("step,loss_d,loss_g,penalty,d_real,d_fake,grad_norm_d,grad_norm_
 
 
 def test_run_columns_keep_the_recorded_headers():
-    assert ",".join(columns.run_columns("2d", 4, 4)) == POINT_HEADER
-    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER
+    """Columns added later (``Column.late``) are written after the recorded ones, which keep their positions."""
+    assert ",".join(columns.run_columns("2d", 4, 4)) == POINT_HEADER + ",w1_fast,w1_fast_floor,modes_reached"
+    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER + ",modes_reached"
     assert ",".join(columns.run_columns("image", 4, 4)) == IMAGE_HEADER
 
 
@@ -56,7 +58,8 @@ def test_time_series_panels_and_styles_are_known():
     styles = {"line", "dash", "dots", "floor"}
     for c in columns.COLUMNS:
         assert c.panel is None or c.panel in panels, c
-        assert c.style in styles and c.runs in ("all", "points", "images") and c.layers in ("", "D", "G"), c
+        assert c.style in styles and c.runs in ("all", "points", "2d", "images") and c.layers in ("", "D", "G"), c
+        assert not c.when or hasattr(Display(), c.when), c  # a display fact the view can read
 
 
 def test_stand_in_trainer_takes_its_columns_from_the_registry():
@@ -85,3 +88,13 @@ def test_no_module_of_metrics_imports_torch():
     for path in (ROOT / "gan_studio" / "metrics").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import torch|from torch)", text, flags=re.M), path.name
+
+
+def test_at_most_three_lines_a_panel_by_default():
+    """Legible in a minute: per kind of data, a panel draws at most three lines (floors are bands) until asked."""
+    for kind in ("1d", "2d", "image"):
+        for panel in ("losses", "dmean", "js", "w1", "grads", "modes"):
+            shown = {c.name for c in columns.panel_columns(panel) if c.applies_to(kind) and not c.more
+                     and c.style != "floor" and columns.lookup(c.name, kind) is c}
+            exclusive = {"js_d", "fdiv_d"}  # one objective fills one of them (classifier or f-GAN)
+            assert len(shown) - max(0, len(shown & exclusive) - 1) <= 3, (kind, panel, shown)

@@ -44,6 +44,19 @@ def test_frames_say_how_to_draw_d_for_the_active_objective():
     assert (shown.d_view, shown.decision_level, shown.d_reference) == ("score", None, "optimal_critic")
 
 
+def test_frames_say_whether_the_critic_estimate_means_something():
+    """E D(r) − E D(f) estimates W1 for critic losses or when a Lipschitz method bounds D's slope; the view reads
+    only this fact (it names no loss)."""
+    from gan_studio.engine import Trainer
+
+    trainer = Trainer(C.with_value(C.Config(), "model.hidden", 16))  # ns, no Lipschitz method
+    assert not trainer.frame(probe=False).display.critic_estimates_w1
+    trainer.apply("lipschitz.name", "gp")
+    assert trainer.frame(probe=False).display.critic_estimates_w1
+    trainer = Trainer(C.with_value(C.with_value(C.Config(), "model.hidden", 16), "loss.name", "wgan"))
+    assert trainer.frame(probe=False).display.critic_estimates_w1
+
+
 def test_1d_d_curve_follows_the_display_facts():
     from gan_studio.gui.views.data1d import d_curve
 

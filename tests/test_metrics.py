@@ -336,3 +336,28 @@ def test_rkl_of_data_samples_on_trimodal1d_is_near_zero():
     x = ds.sample(100_000, torch.Generator().manual_seed(3)).numpy()
     out = M.mode_coverage(x, ds.centres, ds.stds, weights=ds.weights)
     assert out["rkl"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_modes_reached_closed_form():
+    """Hand-placed samples: centres (0, 0), (4, 0), (0, 10) have regions of radius 2, 2 and 5 (half the distance to
+    the nearest other centre). Of n = 200 samples: 2 (= 1 %) in mode 0's region, 1 (0.5 %) in mode 1's, 150 at
+    4.9 from mode 2 (inside 5), 46 just outside every region, 1 NaN: exactly modes 0 and 2 are reached. The same
+    samples have no high-quality sample at all (everything is ≥ 3 std from its centre)."""
+    centres = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 10.0]])
+    stds = np.array([0.1, 0.1, 0.1])
+    assert M.reach_radii(centres, stds) == pytest.approx([2.0, 2.0, 5.0], abs=1e-12)
+    samples = np.concatenate([
+        np.tile([[1.9, 0.0]], (2, 1)),  # mode 0, 1.9 < 2
+        [[4.0, 1.5]],  # mode 1, alone: 0.5 % < 1 %
+        np.tile([[0.0, 14.9]], (150, 1)),  # mode 2, 4.9 < 5
+        np.tile([[2.0, 2.5]], (46, 1)),  # nearest mode 0 or 1, at √(4 + 6.25) = 3.2 > 2: no region
+        [[np.nan, 0.0]],
+    ])
+    assert len(samples) == 200
+    assert M.modes_reached(samples, centres, stds) == 2.0
+    assert M.mode_coverage(samples, centres, stds)["modes"] == 0.0  # the 3σ count sees none of them
+    assert M.modes_reached(samples, centres, stds, share=0.004) == 3.0  # 1 of 200 = 0.5 % ≥ 0.4 %
+    assert M.modes_reached(samples[:0], centres, stds) == 0.0
+    # one mode: the region is 3 std (no other centre bounds it): 2.9 std in, 3.1 std out, 1 of 2 = 50 %
+    one = M.modes_reached(np.array([[2.9], [3.1]]), np.array([[0.0]]), np.array([1.0]), share=0.6)
+    assert (one, M.modes_reached(np.array([[2.9], [3.1]]), np.array([[0.0]]), np.array([1.0]))) == (0.0, 1.0)

@@ -53,6 +53,7 @@ class History:
         self.series: dict[str, Series] = {}
         self.events: list[dict] = []
         self.version = 0  # bumped on every change: views redraw only when it moved
+        self.generation = 0  # bumped by clear(): a new run, whose views start from fresh ranges
         self.first_step = math.inf
         self.last_step = -1
 
@@ -62,6 +63,7 @@ class History:
         self.first_step = math.inf
         self.last_step = -1
         self.version += 1
+        self.generation += 1
 
     def add_rows(self, rows: list[dict]) -> None:
         """Append metrics rows (column → number); missing, empty or non-finite values are skipped."""

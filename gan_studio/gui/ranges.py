@@ -50,10 +50,20 @@ def step_range(current: tuple[float, float] | None, first: float, last: float) -
     return (lo, hi)
 
 
-def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
+def value_range(current: tuple[float, float] | None, lo: float, hi: float,
+                limits: tuple[float, float] | None = None) -> tuple[float, float]:
     """A value axis for data in [lo, hi]: kept while the data stay clear of its edges (EDGE of its span) and
     fill at least SHRINK of it, else redone as the data's span padded by PAD on each side and rounded
-    outwards to a tick step (not below 0 for data that are not negative)."""
+    outwards to a tick step (not below 0 for data that are not negative); ``limits`` (a percentage's (0, 100))
+    cut the result, so a share never reads −0.5 % or 105 %."""
+    if limits is None:
+        return _value_range(current, lo, hi)
+    new = _value_range(current, max(lo, limits[0]), min(hi, limits[1]))
+    new = (max(new[0], limits[0]), min(new[1], limits[1]))
+    return current if current == new else new
+
+
+def _value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return current if current is not None else (0.0, 1.0)
     if current is not None:
@@ -70,3 +80,20 @@ def value_range(current: tuple[float, float] | None, lo: float, hi: float) -> tu
     if lo >= 0 > low:  # data that are never negative (%, counts, JS, norms) get no negative ticks; data at
         low = 0.0 if lo > 0 else -PAD * span  # 0 keep a sliver below, so a line at 0 is not drawn on the frame
     return (low, math.ceil(hi / step) * step)
+
+
+def tick_spacing(span: float, size: float, extent: float, integer: bool = False) -> float:
+    """The smallest 1-2-5 step (a whole number when ``integer``: counts of modes) whose labels, ``extent`` pixels
+    each along the axis (a label's width plus a gap on a step axis, its height plus a gap on a value axis), fit
+    on an axis ``size`` pixels long showing ``span`` data units: labels never run into each other, at any view
+    scale ("5001000 1500" at 200 %)."""
+    if not (span > 0 and size > 0 and math.isfinite(span)):
+        return 1.0
+    raw = span * max(extent, 1.0) / size  # data units one label needs
+    k = math.floor(math.log10(raw))
+    step = 10.0 ** (k + 1)
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10.0**k >= raw * (1 - 1e-12):
+            step = m * 10.0**k
+            break
+    return max(step, 1.0) if integer else step

@@ -26,8 +26,9 @@ def data_kind(dataset: Dataset) -> str:
     return "image" if dataset.is_image else f"{dataset.dim}d"
 
 
-def display_facts(objective: Objective, dataset: Dataset) -> Display:
-    """The ``Display`` of a run: how the active objective's D is drawn, and what kind of data it has."""
+def display_facts(objective: Objective, dataset: Dataset, lipschitz: str = "none") -> Display:
+    """The ``Display`` of a run: how the active objective's D is drawn, whether its score gap estimates W1 (a
+    critic loss, or the active Lipschitz method ``lipschitz`` is not "none"), and what kind of data it has."""
     names = dataset.class_names
     if dataset.centres is not None:
         n_modes = len(dataset.centres)
@@ -35,7 +36,8 @@ def display_facts(objective: Objective, dataset: Dataset) -> Display:
         n_modes = len(names) if names else None
     return Display(d_view=objective.d_view, decision_level=objective.decision_level, d_label=objective.d_label,
                    d_curve_label=objective.d_curve_label, d_reference=objective.d_reference,
-                   kind=data_kind(dataset), n_modes=n_modes, class_names=tuple(names) if names else None)
+                   kind=data_kind(dataset), n_modes=n_modes, class_names=tuple(names) if names else None,
+                   critic_estimates_w1=objective.family == "critic" or lipschitz != "none")
 
 
 def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
@@ -56,7 +58,8 @@ def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
     ds = t.dataset
     frame = Frame(step=t.step_count, dim=ds.dim, loss=t.cfg.loss.name, lipschitz=t.cfg.lipschitz.name,
                   bounds=np.asarray(ds.bounds, dtype=float), real=np.zeros((0, ds.dim)), fake=np.zeros((0, ds.dim)),
-                  status=f"{t.device.type.upper()} · step {t.step_count}", display=display_facts(t.objective, ds))
+                  status=f"{t.device.type.upper()} · step {t.step_count}",
+                  display=display_facts(t.objective, ds, t.cfg.lipschitz.name))
     if ds.is_image:
         # the image probe's fixed grids (64 images each) are what the views draw: small enough for the queue
         metrics = measurer.cache.get("image_metrics")

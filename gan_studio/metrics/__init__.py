@@ -14,7 +14,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gan_studio.metrics.coverage import HQ_STDS, mode_coverage, nearest_mode
+from gan_studio.metrics.coverage import (
+    HQ_STDS,
+    REACHED_SHARE,
+    mode_coverage,
+    modes_reached,
+    nearest_mode,
+    reach_radii,
+)
 from gan_studio.metrics.divergence import (
     default_bins,
     density_masses,
@@ -32,6 +39,7 @@ from gan_studio.metrics.divergence import (
 from gan_studio.metrics.gradients import lipschitz_estimate, mean_norm, top_singular_value
 from gan_studio.metrics.transport import (
     EXACT_OT_MS,
+    FAST_OT_N,
     MAX_EXACT_N,
     critic_w1,
     ecdf,
@@ -44,10 +52,11 @@ from gan_studio.metrics.transport import (
 )
 
 __all__ = [
-    "EXACT_OT_MS", "HQ_STDS", "MAX_EXACT_N", "critic_w1", "default_bins", "density_masses",
+    "EXACT_OT_MS", "FAST_OT_N", "HQ_STDS", "MAX_EXACT_N", "critic_w1", "default_bins", "density_masses",
     "ecdf", "histogram_masses", "js_density_vs_samples", "js_discrete", "js_estimate", "js_from_scores",
     "js_noise_floor", "js_samples", "js_samples_noise_floor", "lipschitz_estimate", "mean_norm", "mode_coverage",
-    "nearest_mode", "optimal_critic_1d", "optimal_d", "point_metrics", "projection_directions", "sample_bounds",
+    "modes_reached", "nearest_mode", "REACHED_SHARE", "reach_radii",
+    "optimal_critic_1d", "optimal_d", "point_metrics", "projection_directions", "sample_bounds",
     "sliced_w1", "top_singular_value", "w1_1d", "w1_exact", "w1_lower_bound",
 ]
 

@@ -119,7 +119,10 @@ class SyntheticTrainer:
             lip = 1.0 + 0.5 * a
             row.update(js=js + 0.01 * r(), js_floor=0.01, w1=w1, w1_floor=0.05, sw1=0.7 * w1,
                        w1_critic=0.8 * w1 * lip, lip=lip, w1_lb=0.8 * w1,
-                       modes=float(round(len(self.kept) * a)), hq=60 * a, rkl=0.3)
+                       modes=float(round(len(self.kept) * a)), hq=60 * a, rkl=0.3,
+                       modes_reached=float(min(len(self.centres), round(len(self.kept) * a) + 1)))
+            if self.dim == 2:
+                row.update(w1_fast=w1 * 1.05 + 0.02 * r(), w1_fast_floor=0.08)
             row.update(gx_real=lip * 0.6, gx_fake=lip * 0.4, gx_interp=lip * 0.5)
             row.update({f"sigma_d_{i}": 1.0 + 0.1 * i * a for i in range(self.cfg.model.depth + 1)})
             if self.cfg.loss.name in CLASSIFIER:
