@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
     render.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
     render.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in pixels")
+    render.add_argument("--scale", type=float, default=1.0, metavar="S",
+                        help="view scale of fonts, markers and lines, as the window's View > Scale (1 = 100 %%, "
+                             "1.5, 2 for a projector)")
+    render.add_argument("--theme", default="light", metavar="light|dark",
+                        help="colour theme (light reads best on a projector)")
 
     sub.add_parser("presets", help="list the shipped presets")
 
@@ -175,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.gui.render import render
 
             size, steps = _size(args.size), _steps(args)
-            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items, progress=True)
+            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items, theme=args.theme,
+                           scale=args.scale, progress=True)
             print(f"wrote {args.out}")
             if error:
                 print(f"gan-studio: training stopped: {error}", file=sys.stderr)

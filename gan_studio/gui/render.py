@@ -35,10 +35,25 @@ def check_png_path(out_png: str | os.PathLike) -> Path:
     return out
 
 
+SCALE_RANGE = (0.5, 4.0)  # view scales the layout was checked at lie in 1–2; beyond this fonts overflow the plots
+
+
+def check_view(theme: str, scale: float) -> None:
+    """A ConfigError naming the option unless ``theme`` is a known theme and ``scale`` a usable view scale."""
+    from gan_studio.gui.theme import THEMES
+
+    if theme not in THEMES:
+        raise ConfigError(f"--theme: expected one of {', '.join(THEMES)}, got '{theme}'")
+    lo, hi = SCALE_RANGE
+    if not lo <= scale <= hi:
+        raise ConfigError(f"--scale: expected a view scale from {lo:g} to {hi:g} (1 = 100 %), got {scale:g}")
+
+
 def draw_packet(packet: Packet, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
                 theme: str = "light", scale: float = 1.0) -> None:
     """Write the studio window showing ``packet`` (its frame, every row and event) as ``out_png``."""
     out = check_png_path(out_png)
+    check_view(theme, scale)
     app = _app()
     from gan_studio.gui.window import StudioWindow
 
@@ -74,6 +89,7 @@ def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tup
     from gan_studio.worker.handle import train_in_child
 
     check_png_path(out_png)  # before minutes of training
+    check_view(theme, scale)
     packet = train_in_child(cfg, steps, at_schedule, trainer_factory, progress)
     draw_packet(packet, out_png, size=size, theme=theme, scale=scale)
     return packet.error

@@ -1,11 +1,14 @@
 """Colours, fonts and sizes: a light theme for projectors, a dark one, and a view scale.
 
 Colours are the Okabe–Ito palette (distinguishable with the common colour-vision deficiencies):
-real data is always blue, generated samples vermillion, D/critic bluish green, G orange.
+real data is always blue, generated samples vermillion, D/critic bluish green, G orange. Lines drawn over the D
+surface (generator density, warped latent grid) use darker shades of purple and orange: a projector washes out
+light colours, and the light ones vanished into the surface's tints from the back of a classroom.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +37,8 @@ class Theme:
     sky: str = OKABE_ITO["sky"]
     marker: str = "#7A4FA0"  # event markers (dark purple, distinct from the data colours)
     error: str = "#C0392B"
+    density: str = "#8E2F78"  # generator density lines and heat over the D surface (a dark Okabe–Ito purple)
+    latent: str = "#9A5B00"  # the warped latent grid, G's own lines (a dark Okabe–Ito orange)
 
     def pen(self, color: str, width: float = 2.0, scale: float = 1.0, dash: bool = False,
             alpha: int = 255) -> QtGui.QPen:
@@ -66,10 +71,11 @@ class Theme:
         return pg.ColorMap([0.0, 0.5, 1.0], [lo, mid, hi])
 
     def density_colormap(self) -> pg.ColorMap:
-        """Transparent → purple, for the generator density drawn over the D surface."""
-        c = QtGui.QColor(self.extra)
+        """Transparent → purple, for the generator density drawn over the D surface: the lowest tenth of the
+        density stays clear, above it the heat starts at a visible alpha (a linear ramp left the tails invisible)."""
+        c = QtGui.QColor(self.density)
         rgb = (c.red(), c.green(), c.blue())
-        return pg.ColorMap([0.0, 1.0], [(*rgb, 0), (*rgb, 170)])
+        return pg.ColorMap([0.0, 0.1, 0.1001, 1.0], [(*rgb, 0), (*rgb, 0), (*rgb, 70), (*rgb, 200)])
 
     def series(self, n: int, kind: str = "d") -> list[str]:
         """``n`` shades for per-layer series: blues/greens for D, oranges for G (light → dark by depth)."""
@@ -84,8 +90,111 @@ class Theme:
 
 LIGHT = Theme("light", bg="#FFFFFF", fg="#1A1A1A", muted="#8C8C8C")
 DARK = Theme("dark", bg="#14171C", fg="#E8E8E8", muted="#7A7F87", real=OKABE_ITO["sky"],
-             marker="#C9A0E8", d="#2BC39A", extra="#E38CC0")
+             marker="#C9A0E8", d="#2BC39A", extra="#E38CC0", density="#F09AD0", latent=OKABE_ITO["yellow"])
 THEMES = {"light": LIGHT, "dark": DARK}
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[tuple[float, str]]:
+    """About ``target`` (at least 3) round values in [lo, hi] as (value, label), labelled with just enough digits
+    to tell neighbours apart: ±0.003 gives −0.003 … 0.003 in steps of 0.001, 0.0104–0.0124 gives 0.0105 … 0.012.
+
+    The colour bar's own ticks came from pyqtgraph's AxisItem, which drops a label that does not fit the bar's
+    fixed width: a clipped critic (values ~0.0113) showed no numbers at all.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [(lo, f"{lo:.3g}")] if math.isfinite(lo) else []
+    def count(step: float) -> int:
+        return math.floor(hi / step + 1e-9) - math.ceil(lo / step - 1e-9) + 1
+
+    top = math.floor(math.log10(hi - lo)) + 1
+    steps = [m * 10.0 ** e for e in range(top, top - 4, -1) for m in (5.0, 2.0, 1.0)]
+    usable = [step for step in steps if count(step) >= 3] or [steps[-1]]
+    step = min(usable, key=lambda st: (abs(count(st) - target), -st))  # closest to target; fewer on a tie
+    first = math.ceil(lo / step - 1e-9)
+    values = [k * step for k in range(first, first + count(step))]
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    largest = max(abs(v) for v in values)
+    out = []
+    for v in values:
+        if abs(v) < step * 1e-6:
+            out.append((0.0, "0"))
+        elif largest >= 1e5 or decimals > 6:  # scientific, with the significant digits the step needs
+            digits = max(1, math.floor(math.log10(largest)) - math.floor(math.log10(step)) + 1)
+            out.append((v, f"{v:.{digits - 1}e}"))
+        else:
+            out.append((v, f"{v:.{decimals}f}"))
+    return out
+
+
+def text_size(texts, qfont: QtGui.QFont) -> tuple[float, float]:
+    """Width of the widest of ``texts`` and the line height, in pixels, in ``qfont``."""
+    metrics = QtGui.QFontMetricsF(qfont)
+    width = max((metrics.horizontalAdvance(t) for t in texts), default=0.0)
+    return width, metrics.height()
+
+
+def _mantissa(value: float) -> float:
+    """1.0 … 9.9: ``value`` without its power of ten, to one decimal."""
+    return round(value / 10.0 ** math.floor(math.log10(value) + 1e-9), 1)
+
+
+class ReadableAxis(pg.AxisItem):
+    """An AxisItem whose tick labels never overlap: pyqtgraph picks the spacing from the axis length alone and
+    always draws the top level, so at 200 % a short x axis printed "200400600". This picks the finest round
+    spacing (1, 2, 5 × 10ᵏ) at which the widest label plus a gap of two "0"s fits between two ticks (one line
+    and a half, vertically) and draws labels at that level only."""
+
+    def __init__(self, orientation: str, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=0)
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        """pyqtgraph drops a label that pokes out of this rectangle, which (with a grid) ends at the plot's top and
+        bottom: on a short plot at 200 % the labels near both ends, often all of them, went missing. A vertical
+        axis may draw half a label's height beyond its ends."""
+        rect = super().boundingRect()
+        if self.orientation in ("left", "right"):
+            half = text_size(["0"], self.style["tickFont"] or QtGui.QFont())[1] / 2 + 1
+            rect = rect.adjusted(0, -half, 0, half)
+        return rect
+
+    def _fits(self, minVal: float, maxVal: float, size: float, spacing: float) -> bool:  # noqa: N803
+        qfont = self.style["tickFont"] or QtGui.QFont()
+        ends = [round(minVal / spacing) * spacing, round(maxVal / spacing) * spacing]  # the longest labels
+        width, height = text_size(self.tickStrings(ends, self.autoSIPrefixScale * self.scale, spacing), qfont)
+        need = width + 2 * text_size(["0"], qfont)[0] if self.orientation in ("top", "bottom") else 1.5 * height
+        return size * spacing / abs(maxVal - minVal) >= need
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self._tickSpacing is not None or not levels or size <= 0 or maxVal == minVal:
+            return levels
+        major = levels[0][0]
+        for _ in range(12):  # coarser until the labels fit
+            if self._fits(minVal, maxVal, size, major):
+                break
+            major = _coarser(major)
+        for _ in range(3):  # finer while they still fit, at most 12 labels
+            finer = _finer(major)
+            if abs(maxVal - minVal) / finer > 12 or not self._fits(minVal, maxVal, size, finer):
+                break
+            major = finer
+        return [(major, 0.0), (major / (4 if _mantissa(major) == 2.0 else 5), 0.0)]
+
+
+def _coarser(step: float) -> float:
+    """The next round step up: 1 → 2 → 5 → 10 (2.5 → 5)."""
+    return step * (2.5 if _mantissa(step) == 2.0 else 2.0)
+
+
+def _finer(step: float) -> float:
+    """The next round step down: 10 → 5 → 2 → 1 (2.5 → 1)."""
+    return step / (2.5 if _mantissa(step) in (2.5, 5.0) else 2.0)
+
+
+def readable_axes() -> dict[str, ReadableAxis]:
+    """``axisItems`` for ``addPlot``: left and bottom axes whose labels do not overlap."""
+    return {"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")}
 
 
 def font(points: float, bold: bool = False) -> QtGui.QFont:
@@ -122,10 +231,11 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
 
 
 def key_html(entries, theme: Theme, scale: float) -> str:
-    """A one-line colour key: ``entries`` are (colour, text, style) with style "line", "dash" or "fill"."""
+    """A one-line colour key: ``entries`` are (colour, text, style) with style "line", "dash", "fill", "dot" or
+    "tick" (a sample drawn as a tick mark)."""
     parts = []
     for color, text, style in entries:
-        glyph = {"line": "━━", "dash": "╍╍", "fill": "▇▇", "dot": "●"}.get(style, "━━")
+        glyph = {"line": "━━", "dash": "╍╍", "fill": "▇▇", "dot": "●", "tick": "┃"}.get(style, "━━")
         parts.append(f'<span style="color:{color}">{glyph}</span>&nbsp;<span style="color:{theme.fg}">{text}</span>')
     return "&nbsp;&nbsp; ".join(parts)
 

@@ -6,11 +6,14 @@ value is refused with a message naming the allowed range and the field goes back
 emits commands; the worker applies them and the next packet's config flows back through ``sync``
 (model → UI), so the widgets always show what the run really uses.
 
-Slightly over 400 lines: one panel whose widgets and their two-way sync belong together.
+Under 500 lines: one panel whose widgets and their two-way sync belong together.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gan_studio import config
@@ -27,6 +30,32 @@ CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
              "r2": ("lipschitz.weight", "γ")}
+
+
+def point_dim(name: str, path: str = "") -> int | None:
+    """1 or 2 for point data (a shipped set, from the "1D:" / "2D:" its description in config.CHOICES starts
+    with; a file, from its first data row), None for images or a file that cannot be read here (the worker
+    checks files properly: this only chooses the latent size to go with them)."""
+    if name != "file":
+        head = CHOICES["data.name"].get(name, "").split(":", 1)[0]
+        return {"1D": 1, "2D": 2}.get(head)
+    try:
+        if path.lower().endswith(".npy"):
+            shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+            return 1 if len(shape) == 1 else int(shape[1])
+        with open(Path(path).expanduser(), encoding="utf-8", errors="replace") as f:
+            rows = [line.strip() for _, line in zip(range(50), f, strict=False) if line.strip()]
+        sep = "," if rows and "," in rows[0] else None
+        for row in rows[:2]:  # the first may be a header
+            fields = row.split(sep)
+            try:
+                [float(x) for x in fields]
+            except ValueError:
+                continue
+            return len(fields)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _fmt(value) -> str:
@@ -378,7 +407,37 @@ class ControlPanel(QtWidgets.QWidget):
                 return
             self._restart_with({"data.name": name, "data.path": path}, f"data set {name}")
             return
-        self._restart_with({"data.name": name}, f"data set {name}")
+        self._restart_on_data({"data.name": name}, f"data set {name}")
+
+    def _restart_on_data(self, changes: dict, what: str) -> None:
+        """Restart on new data, with the latent size that suits it (``latent_for``), saying so when it changes."""
+        latent = self.latent_for(point_dim(changes["data.name"], changes.get("data.path", "")))
+        if latent is not None:
+            changes = {**changes, "model.latent_dim": latent[0]}
+            what += f", with latent_dim = {latent[0]} ({latent[1]})"
+        self._restart_with(changes, what)
+
+    def latent_for(self, dim: int | None) -> tuple[int, str] | None:
+        """The model.latent_dim to restart with on data of dimension ``dim``, and why (None: keep the run's).
+
+        A Latent dim the person typed under Model shape (and did not apply yet) is theirs. Otherwise 1D data gets
+        latent_dim = 1 (the z → x view draws nothing else) unless the run already is on 1D data (a latent size
+        chosen there stays); leaving 1D data with latent_dim = 1 for 2D data goes back to the default 2.
+        """
+        current = self.cfg.model.latent_dim
+        try:
+            typed = self.parse("model.latent_dim", self.fields["model.latent_dim"].text())
+        except ConfigError:
+            typed = current
+        if typed != current:
+            return typed, "as typed under Model shape"
+        was = point_dim(self.cfg.data.name, self.cfg.data.path)
+        if dim == 1 and was != 1 and current != 1:
+            return 1, "the z → x picture needs a 1-dimensional z; Model shape sets another"
+        default = config.Config().model.latent_dim
+        if dim == 2 and was == 1 and current == 1 and default != 1:
+            return default, "the default for 2D data, which draws the warped latent grid"
+        return None
 
     def _choose_file(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Points to learn (N×1 or N×2)", "",
@@ -393,7 +452,7 @@ class ControlPanel(QtWidgets.QWidget):
         if not path.lower().endswith((".csv", ".npy")):
             self.refuse("data.name", f"data.path: '{path}' is not a .csv or .npy file")
             return
-        self._restart_with({"data.name": "file", "data.path": path}, f"data file {path}")
+        self._restart_on_data({"data.name": "file", "data.path": path}, f"data file {path}")
 
     def _load_preset(self) -> None:
         name = self.preset.currentText()

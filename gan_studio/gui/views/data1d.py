@@ -41,14 +41,18 @@ def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
 
 
 class DataView1D(pg.GraphicsLayoutWidget):
-    """Three stacked plots sharing x: densities, D(x), and the z → x mapping."""
+    """Three stacked plots sharing x: densities, D(x), and the z → x mapping.
+
+    Each plot's colour key is in its title row (a legend box inside the plot covered the peaks) and lists only
+    the curves that have data; the three left axes share one width so the x axes line up.
+    """
 
     def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
         super().__init__(parent=parent)
         self.theme, self.scale = theme, scale
-        self.dens = self.addPlot(row=0, col=0)
-        self.dplot = self.addPlot(row=1, col=0)
-        self.mapping = self.addPlot(row=2, col=0)
+        self.dens = self.addPlot(row=0, col=0, axisItems=th.readable_axes())
+        self.dplot = self.addPlot(row=1, col=0, axisItems=th.readable_axes())
+        self.mapping = self.addPlot(row=2, col=0, axisItems=th.readable_axes())
         for p in (self.dens, self.dplot, self.mapping):
             p.setMenuEnabled(False)
         self.ci.layout.setRowStretchFactor(0, 5)
@@ -56,12 +60,10 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(2, 2)
         self.dplot.setXLink(self.dens)
         self.mapping.setXLink(self.dens)
-        self.dens_legend = self.dens.addLegend(offset=(6, 6), verSpacing=-4)
-        self.d_legend = self.dplot.addLegend(offset=(6, 6), verSpacing=-4)
         self.zero = pg.PlotDataItem()
         self.dens.addItem(self.zero)
-        self.p_data = pg.PlotDataItem(name="p_data (exact)")
-        self.p_gen = pg.PlotDataItem(name="p_g (estimate)")
+        self.p_data = pg.PlotDataItem()
+        self.p_gen = pg.PlotDataItem()
         self.dens.addItem(self.p_data)
         self.dens.addItem(self.p_gen)
         self.fill = pg.FillBetweenItem(self.p_data, self.zero)
@@ -71,8 +73,8 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self.fake_rug = pg.ScatterPlotItem(symbol="|", pen=None)
         self.dens.addItem(self.real_rug)
         self.dens.addItem(self.fake_rug)
-        self.d_line = pg.PlotDataItem(name="D(x)")
-        self.d_ref = pg.PlotDataItem(name="optimal D*")
+        self.d_line = pg.PlotDataItem()
+        self.d_ref = pg.PlotDataItem()
         self.dplot.addItem(self.d_line)
         self.dplot.addItem(self.d_ref)
         self.map_lines = pg.PlotCurveItem(connect="pairs")
@@ -81,13 +83,18 @@ class DataView1D(pg.GraphicsLayoutWidget):
         for item in (self.map_lines, self.map_z, self.map_x):
             self.mapping.addItem(item)
         self.mapping.setYRange(-0.15, 1.15, padding=0)
-        self.mapping.getAxis("left").setTicks([[(0, "z"), (1, "x = G(z)")]])
+        self.mapping.getAxis("left").setTicks([[(0, "z"), (1, "G(z)")]])
         self.map_note = pg.TextItem("", anchor=(0.5, 0.5))
         self.mapping.addItem(self.map_note)
+        self.mapping.vb.sigResized.connect(self._place_note)
+        self.latent_dim: int | None = None  # the run's model.latent_dim, when the window says (set_latent_dim)
         self._bounds = None
         self._top = 1.0
-        self._d_label = ""
         self._title = ""
+        # what each title row's key lists, as (colour name, text, style): only curves that have data
+        self.keys: dict[str, list[tuple[str, str, str]]] = {"dens": [], "d": [], "mapping": []}
+        self._method = ""
+        self._note = ""  # why the z → x picture is empty ("" when it is drawn)
         self.frames_drawn = 0
         self.apply_style(theme, scale)
 
@@ -99,11 +106,8 @@ class DataView1D(pg.GraphicsLayoutWidget):
             th.style_plot(p, theme, scale)
         th.set_label(self.dens, "left", "density", theme, scale)
         th.set_label(self.mapping, "bottom", "x (and z on the lower line)", theme, scale)
-        if self._d_label:
-            th.set_label(self.dplot, "left", self._d_label, theme, scale)
-        th.set_title(self.dens, self._title or "Densities", theme, scale)
-        th.set_title(self.dplot, "Discriminator / critic", theme, scale)
-        th.set_title(self.mapping, "Generator mapping z → x", theme, scale)
+        self._align_left_axes()
+        self._set_titles()
         self.p_data.setPen(theme.pen(theme.real, 2.5, scale))
         self.p_gen.setPen(theme.pen(theme.fake, 2.5, scale))
         self.fill.setBrush(theme.brush(theme.real, 45))
@@ -114,15 +118,52 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self.fake_rug.setSize(9 * scale)
         self.d_line.setPen(theme.pen(theme.d, 2.5, scale))
         self.d_ref.setPen(theme.pen(theme.fg, 1.8, scale, dash=True))
-        self.map_lines.setPen(theme.pen(theme.muted, 1.0, scale, alpha=160))
+        self.map_lines.setPen(theme.pen(theme.latent, 1.2, scale, alpha=170))
         self.map_z.setBrush(theme.brush(theme.fg, 200))
         self.map_z.setSize(5 * scale)
         self.map_x.setBrush(theme.brush(theme.fake, 220))
         self.map_x.setSize(6 * scale)
-        self.map_note.setColor(theme.muted)
-        self.map_note.setFont(th.font(10 * scale))
-        for legend in (self.dens_legend, self.d_legend):
-            th.style_legend(legend, theme, scale)
+        self.map_note.setColor(theme.fg)
+        self.map_note.setFont(th.font(11 * scale, bold=True))
+        self._place_note()
+
+    def _align_left_axes(self) -> None:
+        """One width for the three left axes (each sized its own, and the shared x axes did not line up): room
+        for a 6-character number ("-0.002", a clipped critic) and the "density" label."""
+        axes = [p.getAxis("left") for p in (self.dens, self.dplot, self.mapping)]
+        width, height = th.text_size(["G(z)", "-0.000"], axes[0].style["tickFont"])
+        offset = axes[0].style["tickTextOffset"][0] + max(0, axes[0].style["tickLength"])
+        for ax in axes:
+            ax.setWidth(int(width + offset + 1.2 * height + 4))
+
+    def set_latent_dim(self, latent_dim: int | None) -> None:
+        """The run's model.latent_dim (frames do not carry it), for the z → x note."""
+        self.latent_dim = latent_dim
+
+    def _set_titles(self) -> None:
+        t, s = self.theme, self.scale
+        colour = {"real": t.real, "fake": t.fake, "d": t.d, "fg": t.fg, "latent": t.latent}
+        key_lines = {name: th.key_html([(colour[c], text, style) for c, text, style in entries], t, s)
+                     for name, entries in self.keys.items()}
+        if self._method:
+            key_lines["dens"] += f'<br><span style="color:{t.muted}">p_g: {self._method}</span>'
+        th.set_title(self.dens, self._title or "Densities", t, s, key_lines["dens"])
+        th.set_title(self.dplot, "Discriminator / critic", t, s, key_lines["d"])
+        if self._note:  # also in the title row: it stays readable when the plot is too short for the text
+            key_lines["mapping"] = f'<span style="color:{t.fg}">{self._note}</span>'
+        th.set_title(self.mapping, "Generator mapping z → x", t, s, key_lines["mapping"])
+
+    def _place_note(self, *_) -> None:
+        """Centre the z → x note in the plot and wrap it to the plot's width."""
+        rect = self.mapping.vb.viewRect()
+        self.map_note.setPos(rect.center().x(), 0.5)
+        self.map_note.setTextWidth(max(80.0, 0.92 * self.mapping.vb.width()))
+        room = self.mapping.vb.height() >= 3.5 * th.text_size(["z"], th.font(11 * self.scale))[1]
+        self.map_note.setVisible(bool(self._note) and room)  # two lines and a margin, or only the title's
+
+    def _note_text(self) -> str:
+        here = f"latent_dim = {self.latent_dim} here" if self.latent_dim is not None else "set Latent dim to 1"
+        return f"z → x needs a 1-dimensional latent ({here})"
 
     def update_frame(self, frame, probed: bool = True) -> None:
         """Draw a 1D Frame; ``probed=False`` (a sample-only frame) keeps the last curves."""
@@ -132,29 +173,32 @@ class DataView1D(pg.GraphicsLayoutWidget):
         if key != self._bounds:
             self._bounds = key
             self.dens.setXRange(b[0, 0], b[0, 1], padding=0.02)
+        keys = dict(self.keys)
+        method, note = self._method, self._note
         if c is not None and probed:
             xs = np.asarray(c.xs, dtype=float)
+            dens_key = []
             if c.data_density is not None:
                 self.p_data.setData(xs, np.asarray(c.data_density, float))
                 self.zero.setData(xs, np.zeros_like(xs))
+                dens_key.append(("real", "p_data (exact)", "line"))
             else:
                 self.p_data.setData([], [])
                 self.zero.setData([], [])
+            dens_key.append(("fake", "p_g (estimate)", "line"))  # the ticks under the axis: "How to read this"
+            keys["dens"] = dens_key
             self.p_gen.setData(xs, np.asarray(c.gen_density, float))
-            self._rename(self.dens_legend, self.p_gen, f"p_g ({c.gen_density_method})")
+            method = c.gen_density_method
             d, ref, label, ref_label = d_curve(frame)
             self.d_line.setData(xs, d)
+            keys["d"] = [("d", label, "line")]
             if ref is not None:
                 self.d_ref.setData(xs, np.asarray(ref, float))
                 self.d_ref.setVisible(True)
-                self._rename(self.d_legend, self.d_ref, ref_label)
+                keys["d"].append(("fg", ref_label, "dash"))
             else:
                 self.d_ref.setData([], [])
                 self.d_ref.setVisible(False)
-            self._rename(self.d_legend, self.d_line, label)
-            if label != self._d_label:
-                self._d_label = label
-                th.set_label(self.dplot, "left", label, self.theme, self.scale)
             if c.z is not None and c.gz is not None:
                 z = np.asarray(c.z, float).ravel()
                 gz = np.asarray(c.gz, float).ravel()
@@ -167,13 +211,14 @@ class DataView1D(pg.GraphicsLayoutWidget):
                 self.map_lines.setData(seg_x, seg_y)
                 self.map_z.setData(z, np.zeros_like(z))
                 self.map_x.setData(gz, np.ones_like(gz))
-                self.map_note.setText("")
+                note = ""
+                keys["mapping"] = [("fg", "z", "dot"), ("fake", "x = G(z)", "dot")]
             else:
                 self.map_lines.setData([], [])
                 self.map_z.setData([], [])
                 self.map_x.setData([], [])
-                self.map_note.setText("the z → x picture needs model.latent_dim = 1")
-                self.map_note.setPos(float(b[0].mean()), 0.5)
+                note = self._note_text()
+                keys["mapping"] = []
         if c is not None and c.data_density is not None:
             self._top = float(np.nanmax(c.data_density))
         rug_y = -0.04 * self._top
@@ -182,16 +227,14 @@ class DataView1D(pg.GraphicsLayoutWidget):
             move_points(item, np.column_stack([x, np.full(len(x), y)]))
         # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
         title = f"Densities · {frame.loss} + {frame.lipschitz}"
-        if title != self._title:
-            self._title = title
-            th.set_title(self.dens, title, self.theme, self.scale)
+        if (title, keys, method, note) != (self._title, self.keys, self._method, self._note):
+            self._title, self.keys, self._method, self._note = title, keys, method, note
+            self.map_note.setHtml(f'<div style="text-align:center">{note}<br><span style="font-weight:normal">'
+                                  f"Model shape → Latent dim 1 → Restart</span></div>" if note else "")
+            self._set_titles()
+            self._place_note()
         self.frames_drawn += 1
 
-    @staticmethod
-    def _rename(legend: pg.LegendItem, item, name: str) -> None:
-        if item.opts.get("name") == name:
-            return
-        item.opts["name"] = name
-        for sample, label in legend.items:
-            if sample.item is item:
-                label.setText(name)
+    def key_texts(self, plot: str) -> list[str]:
+        """The texts of a title row's colour key ("dens", "d" or "mapping")."""
+        return [text for _, text, _ in self.keys[plot]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
+from scipy.ndimage import gaussian_filter
 from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
@@ -23,6 +24,9 @@ LAYERS: dict[str, str] = {
     "latent": "warped latent grid",
 }
 DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push"}
+DENSITY_LEVELS = (0.1, 0.3, 0.6)  # generator density contour lines, as fractions of its (smoothed) peak
+DENSITY_SMOOTH = 1.5  # grid cells: the Gaussian blur that turns the frame's density histogram into a surface
+BAR_WIDTH = 18  # colour bar strip, pixels at 100 %
 NARROW_AFTER = 30  # frames (~1 s) the samples must stay home before a widened view narrows back
 ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
 
@@ -73,7 +77,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         super().__init__(parent=parent)
         self.theme, self.scale = theme, scale
         self.layers = set(DEFAULT_LAYERS)
-        self.plot: pg.PlotItem = self.addPlot(row=0, col=0)
+        self.plot: pg.PlotItem = self.addPlot(row=0, col=0, axisItems=th.readable_axes())
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
         self.surface = pg.ImageItem(axisOrder="row-major")
@@ -81,6 +85,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.density = pg.ImageItem(axisOrder="row-major")
         self.density.setZValue(-15)
         self.contours = pg.PlotCurveItem(connect="pairs")
+        self.density_lines = pg.PlotCurveItem(connect="pairs")  # the density's level lines: visible from afar
         self.boundary = pg.PlotCurveItem(connect="pairs")
         self.latent = pg.PlotCurveItem(connect="finite")
         self.real = pg.ScatterPlotItem(pen=None)
@@ -89,15 +94,17 @@ class DataView2D(pg.GraphicsLayoutWidget):
         # Layers that change a few times a second at most are kept as pixmaps: the generated samples move on
         # every frame and repaint the whole plot, and re-drawing these under them each time cost the window's
         # process ~1.5 ms a frame (a busy window slows training on 2 cores)
-        for item in (self.surface, self.density, self.contours, self.boundary, self.real):
+        for item in (self.surface, self.density, self.contours, self.density_lines, self.boundary, self.real):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        for z, item in enumerate([self.contours, self.boundary, self.latent, self.real, self.fake, self.push]):
+        for z, item in enumerate([self.contours, self.boundary, self.density_lines, self.latent, self.real, self.fake,
+                                  self.push]):
             item.setZValue(z)
             self.plot.addItem(item)
         self.plot.addItem(self.surface)
         self.plot.addItem(self.density)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.d_colormap(), interactive=False, width=18,
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.d_colormap(), interactive=False, width=BAR_WIDTH,
                                    label="σ(D(x))")
+        self._bar_ticks: list[tuple[float, str]] = []
         self.bar.setImageItem(self.surface, insert_in=self.plot)
         # the legend sits under the plot (inside it, it would hide data), listing only the visible layers
         self.legend = pg.LegendItem(colCount=2, verSpacing=-6, horSpacing=14)
@@ -114,6 +121,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.plot.vb.sigRangeChangedManually.connect(self._taken_over)
         self.frames_drawn = 0
         self.apply_style(theme, scale)
+        self._set_bar_ticks(0.0, 1.0)
         self.set_layers(self.layers)
 
     # -- style and layers -----------------------------------------------------------------------------------
@@ -129,17 +137,22 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.fake.setBrush(theme.brush(theme.fake, 200))
         self.fake.setSize(5.5 * scale)
         self.fake.setSymbol("d")
-        self.contours.setPen(theme.pen(theme.fg, 0.9, scale, alpha=110))
-        self.boundary.setPen(theme.pen(theme.fg, 2.4, scale, alpha=200))
-        self.latent.setPen(theme.pen(theme.muted, 1.0, scale, alpha=170))
-        self.push.setPen(theme.pen(theme.fg, 1.3, scale, alpha=190))
+        # the layers that carry the lesson are drawn to be seen from the back row; D's level lines stay quiet
+        self.contours.setPen(theme.pen(theme.fg, 1.0, scale, alpha=120))
+        self.boundary.setPen(theme.pen(theme.fg, 3.0, scale, alpha=230))
+        self.density_lines.setPen(theme.pen(theme.density, 2.2, scale, alpha=235))
+        self.latent.setPen(theme.pen(theme.latent, 1.8, scale, alpha=220))
+        self.push.setPen(theme.pen(theme.fg, 2.0, scale, alpha=235))
         self.bar.setColorMap(theme.d_colormap())
         self.density.setColorMap(theme.density_colormap())
-        self.bar.axis.setStyle(tickFont=th.font(9 * scale))
+        self.bar.layout.setColumnFixedWidth(1, BAR_WIDTH * scale)
+        self.bar.axis.setStyle(tickFont=th.font(9.5 * scale), tickTextOffset=int(4 * scale))
         self.bar.axis.setTextPen(theme.pen(theme.fg, 1, 1))
         self.bar.axis.setPen(theme.pen(theme.muted, 1, 1))
         self.bar.getAxis("left").setTextPen(theme.pen(theme.fg, 1, 1))
-        self.density_sample.setSymbolBrush(theme.brush(theme.extra, 150))
+        self._fit_bar_axis()
+        self.density_sample.setSymbolBrush(theme.brush(theme.density, 170))
+        self.density_sample.setSymbolPen(theme.pen(theme.density, 2.2, scale))
         self.density_sample.setSymbolSize(11 * scale)
         self._rebuild_legend()
         if self._title:
@@ -155,6 +168,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.contours.setVisible("contours" in self.layers)
         self.boundary.setVisible("contours" in self.layers)
         self.density.setVisible("density" in self.layers)
+        self.density_lines.setVisible("density" in self.layers)
         self.real.setVisible("real" in self.layers)
         self.fake.setVisible("fake" in self.layers)
         self.push.setVisible("push" in self.layers)
@@ -174,6 +188,23 @@ class DataView2D(pg.GraphicsLayoutWidget):
         th.style_legend(self.legend, self.theme, self.scale)
         self.legend.setPen(None)
         self.legend.setBrush(None)
+
+    def _set_bar_ticks(self, lo: float, hi: float) -> None:
+        """Colour bar ticks at round values of the shown range, labelled with the digits they need (a clipped
+        critic spans ±0.003), and the bar's axis widened to fit them."""
+        ticks = th.nice_ticks(lo, hi)
+        if [label for _, label in ticks] == [label for _, label in self._bar_ticks]:
+            return
+        self._bar_ticks = ticks
+        self.bar.axis.setTicks([ticks, []])
+        self._fit_bar_axis()
+
+    def _fit_bar_axis(self) -> None:
+        """The colour bar's axis as wide as its widest label (pyqtgraph fixes it at 45 px and drops labels that do
+        not fit)."""
+        ax = self.bar.axis
+        width, _ = th.text_size([label for _, label in self._bar_ticks] or ["0.00"], ax.style["tickFont"])
+        ax.setWidth(int(width + ax.style["tickTextOffset"][0] + max(0, ax.style["tickLength"]) + 6))
 
     # -- data -----------------------------------------------------------------------------------------------
     def _follow(self, fake: np.ndarray, bounds: np.ndarray) -> None:
@@ -244,6 +275,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self.surface.setRect(rect)
             if self.bar.levels() != (lo, hi):  # setting them re-ticks the colour bar's axis even when equal
                 self.bar.setLevels((lo, hi))
+                self._set_bar_ticks(lo, hi)
             if prob:
                 levels = [0.1, 0.25, 0.75, 0.9]
             else:
@@ -259,10 +291,16 @@ class DataView2D(pg.GraphicsLayoutWidget):
             else:
                 self.boundary.setData([], [])
             if s.gen_density is not None:
-                dens = np.asarray(s.gen_density, dtype=float)
-                top = float(np.nanpercentile(dens, 99.5)) if np.isfinite(dens).any() else 1.0
+                # the frame's density is a histogram (3 % of cells filled for 1,000 collapsed samples): smoothed
+                # over DENSITY_SMOOTH cells it reads as a density, not as dots under the samples (0.2 ms)
+                dens = gaussian_filter(np.nan_to_num(np.asarray(s.gen_density, dtype=float)), DENSITY_SMOOTH)
+                top = float(dens.max()) if dens.size else 1.0
                 self.density.setImage(dens, autoLevels=False, levels=(0.0, max(top, 1e-12)))
                 self.density.setRect(rect)
+                if "density" in self.layers:  # 1–2 ms: only when shown
+                    gx, gy = contour_segments(dens, np.asarray(s.xs), np.asarray(s.ys),
+                                              [f * max(top, 1e-12) for f in DENSITY_LEVELS])
+                    self.density_lines.setData(gx, gy)
             label = shown_as.d_label
             if label != self._bar_label:
                 self._bar_label = label
