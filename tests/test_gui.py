@@ -11,15 +11,16 @@ import time
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtGui
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gan_studio import config
 from gan_studio.gui import ranges
 from gan_studio.gui.history import History, event_label
+from gan_studio.gui.panels.controls import choice, set_choice
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.data2d import arrow_segments
 from gan_studio.testing.synthetic import SyntheticTrainer as SYNTH  # noqa: N814
-from gan_studio.worker.protocol import Apply, Play, Restart, Speed, Step
+from gan_studio.worker.protocol import Apply, Pause, Play, Restart, Speed, Step
 
 
 def last_message(w) -> str:
@@ -174,8 +175,9 @@ def test_data_view_widens_for_wandering_samples_and_comes_back(qtbot):
 def test_window_opens_on_the_default_experiment(make_window):
     w = make_window()
     assert w.data_stack.currentWidget() is w.view2d
-    assert w.controls.combos["loss.name"].currentText() == config.Config().loss.name
-    assert w.controls.combos["data.name"].currentText() == config.Config().data.name
+    assert choice(w.controls.combos["loss.name"]) == config.Config().loss.name
+    assert choice(w.controls.combos["data.name"]) == config.Config().data.name
+    assert w.controls.combos["loss.name"].currentText() == "non-saturating GAN (ns)"  # readable, with the code
     assert float(w.controls.fields["optim.lr_d"].text()) == config.Config().optim.lr_d
     assert not w.playing and w.step == 0
 
@@ -215,7 +217,7 @@ def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_win
     w.send(Step(25))
     qtbot.waitUntil(lambda: w.step == 25, timeout=5000)
     box = w.controls.combos["loss.name"]
-    box.setCurrentText("wgan")
+    set_choice(box, "wgan")
     box.activated.emit(box.currentIndex())  # what a person's choice emits
     qtbot.waitUntil(lambda: any(e["what"] == "loss.name" for e in w.history.events), timeout=5000)
     event = [e for e in w.history.events if e["what"] == "loss.name"][-1]
@@ -226,7 +228,7 @@ def test_switching_the_loss_records_an_event_and_a_marker_on_every_plot(make_win
     assert marker.value() == 25 and marker.label.toPlainText() == "loss: ns → wgan"
     # model → UI: a change that did not come from the combo still shows in it
     w.send(Apply("loss.name", "hinge"))
-    qtbot.waitUntil(lambda: box.currentText() == "hinge", timeout=5000)
+    qtbot.waitUntil(lambda: choice(box) == "hinge", timeout=5000)
 
 
 def test_views_update_in_2d_and_1d(make_window, qtbot):
@@ -312,6 +314,79 @@ def test_keyboard_space_right_and_r(make_window, qtbot):
             if s.key() == QtGui.QKeySequence(key):
                 s.activated.emit()
     assert w.sent[-3:] == [Step(1), Apply("reset"), Play()]
+
+
+def test_keys_work_after_esc_leaves_a_text_field(make_window, qtbot):
+    w = make_window()
+    field = w.controls.fields["optim.lr_d"]
+    field.setFocus()
+    qtbot.keyClicks(field, "x")
+    assert field.text().endswith("x")  # typing in a field types, it does not play
+    n = len(w.sent)
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Space)
+    assert field.text().endswith("x ") and len(w.sent) == n
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Escape)
+    assert QtWidgets.QApplication.focusWidget() is not field
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Space)
+    assert w.sent[n:] == [Step(1), Play()]
+    w.controls.play_button.setFocus()  # a button with the focus: Space still plays / pauses
+    qtbot.keyClick(w.controls.play_button, QtCore.Qt.Key.Key_Space)
+    assert w.sent[n + 2:] == [Pause()]
+
+
+def test_reset_asks_when_the_run_has_steps(make_window, qtbot):
+    w = make_window()
+    w.send(Step(3))
+    qtbot.waitUntil(lambda: w.step == 3, timeout=5000)
+    asked = []
+    w.confirm = lambda text: asked.append(text) or False
+    n = len(w.sent)
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_R)
+    w.controls.command.emit(Apply("reset"))  # the panel's Reset button asks the same way
+    assert w.sent[n:] == [] and len(asked) == 2 and "step 3" in asked[0]
+    w.confirm = lambda text: True
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_R)
+    assert w.sent[n:] == [Apply("reset")]
+
+
+def test_messages_expire_and_long_ones_have_details(make_window, qtbot):
+    w = make_window()
+    w.message_s = 0.05
+    w.show_message("short")
+    assert last_message(w) == "short" and w.details_button.isVisible()
+    qtbot.waitUntil(lambda: last_message(w) == "", timeout=2000)
+    assert not w.details_button.isVisible()
+    w.error_message_s = 0.3
+    long = "could not open the run: " + "x" * 2000
+    w.show_message(long, True)
+    qtbot.wait(150)
+    assert last_message(w) == long  # an error stays longer
+    label = w.status_message
+    assert label.toolTip() == long and label.shown().endswith("…") and len(label.shown()) < len(long)
+    dialog = w.show_details()
+    assert dialog.findChild(QtWidgets.QPlainTextEdit, "message").toPlainText() == long
+    dialog.findChild(QtWidgets.QPushButton, "copy").click()
+    assert QtWidgets.QApplication.clipboard().text() == long
+    dialog.close()
+    qtbot.waitUntil(lambda: last_message(w) == "", timeout=2000)
+
+
+def test_help_lists_every_shortcut_from_the_table(make_window):
+    from gan_studio.gui.help import KEYS
+
+    w = make_window()
+    dialog = w.show_shortcuts()
+    table = dialog.findChild(QtWidgets.QTableWidget, "shortcuts")
+    keys = [table.item(i, 0).text() for i in range(table.rowCount())]
+    menu = [a.shortcut().toString() for a in w.file_menu.actions() if not a.shortcut().isEmpty()]
+    assert keys == [QtGui.QKeySequence(k.keys).toString() for k in KEYS] + menu
+    assert {s.key().toString() for s in w.shortcuts} == {QtGui.QKeySequence(k.keys).toString() for k in KEYS
+                                                        if k.slot}
+    assert [a.text() for a in w.help_menu.actions()] == ["&Keyboard shortcuts", "&What the panels show"]
+    dialog.close()
+    panels = w.show_panels().findChild(QtWidgets.QLabel, "panels").text()
+    assert all(name in panels for name in ("Data space", "Time series", "Controls"))
 
 
 def test_closing_ends_the_worker_within_two_seconds(make_window, qtbot):

@@ -29,7 +29,7 @@ def main(cfg: Config | None = None, at_schedule=None, run: str | None = None) ->
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     window = StudioWindow(cfg or Config(), at_schedule=at_schedule or (), open_first=run)
-    window.show()
+    window.showMaximized()
     if run:
         window.show_message(f"opening the run in {run}…", False)
     # Ctrl-C in the terminal closes the window cleanly. Python runs a signal handler only when it next runs

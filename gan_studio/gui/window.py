@@ -9,10 +9,15 @@ File menu: the worker records every run into a run folder as it goes; "Save run�
 write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it to continue a saved run
 (the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
 (Ctrl+E) saves the window as a PNG. The dialogs only pick paths: ``save_run``, ``open_run`` and
-``export_picture`` do the work (tests call them directly).
+``export_picture`` do the work (tests call them directly). Opening a run, R / Reset and a data or model
+change ask first (``confirm``) when the current run has steps.
 
-Slightly over 400 lines: one window class whose slots share its state; its views, controls, history,
-ranges and packet bridge are modules of their own.
+Keys (``help.KEYS``, also listed by Help → Keyboard shortcuts): they act wherever the focus is in the
+window, except in a text field, which types them; Esc leaves the field. Status messages clear after
+``message_s`` (errors ``error_message_s``); a long one is elided, and Details… shows it whole.
+
+Over 400 lines: one window class whose slots share its state; its views, controls, history, ranges,
+packet bridge and help texts are modules of their own.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gan_studio import config, runs
 from gan_studio.config import Config
+from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.history import History
-from gan_studio.gui.panels.controls import SCALES, ControlPanel, shortcut
+from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.samples import SampleGrid
@@ -40,6 +46,7 @@ MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, 
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
 SERIES_PER_PAINT = 1  # time-series plots redrawn per paint while frames come fast (all six took 30–70 ms;
 # one per frame still updates each ~5 times a second); paused or slow motion: all at once
+SERIES_ROW_PX = 190  # the least height of a row of time-series plots at 100 % (title, key, plot, step axis)
 FAST_PAINT_S = 0.1  # paints closer than this count as "frames come fast"
 
 
@@ -48,8 +55,17 @@ def default_worker(cfg: Config, at_schedule=(), open_first: str | None = None) -
     return WorkerHandle(cfg, at_schedule, open_first=open_first)
 
 
+def is_text_field(w: QtWidgets.QWidget | None) -> bool:
+    """A widget that types what is pressed: a line edit, a spin box, an editable combo box."""
+    return isinstance(w, QtWidgets.QLineEdit | QtWidgets.QAbstractSpinBox) or (
+        isinstance(w, QtWidgets.QComboBox) and w.isEditable())
+
+
 class StudioWindow(QtWidgets.QMainWindow):
     """The main window; see the module docstring."""
+
+    message_s = 8.0  # a status message clears after this many seconds
+    error_message_s = 20.0  # an error message after this many
 
     def __init__(self, cfg: Config, at_schedule=(), worker_factory=default_worker, autostart: bool = True,
                  theme: str = "light", scale: float = 1.0, open_first: str | None = None):
@@ -91,19 +107,34 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.explain.setObjectName("explain")
         self.explain.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.explain.setContentsMargins(8, 4, 8, 4)
-        data_tab = QtWidgets.QWidget()
-        box = QtWidgets.QVBoxLayout(data_tab)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(self.data_stack, 1)
-        box.addWidget(self.explain)
+        # "How to read this" scrolls in its own strip under the plots, which the person can resize: at 200 %
+        # on a 1280×720 projector its wrapped text took most of the tab and crushed the 1D view's plots
+        explain_scroll = QtWidgets.QScrollArea()
+        explain_scroll.setWidget(self.explain)
+        explain_scroll.setWidgetResizable(True)
+        explain_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        explain_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        data_tab = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        data_tab.addWidget(self.data_stack)
+        data_tab.addWidget(explain_scroll)
+        data_tab.setStretchFactor(0, 5)
+        data_tab.setStretchFactor(1, 1)
+        data_tab.setCollapsible(0, False)
+        self.data_split = data_tab
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(data_tab, "Data space")
         self.images = None  # ImageViews, created on the first frame with images
         self.series = TimeSeriesView(self.theme, scale)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self.tabs)
-        splitter.addWidget(self.series)
+        # the six plots keep a readable height and scroll when the window is small for its scale (200 % on a
+        # 1280×720 projector squeezed each plot to a few pixels between its title and its step axis)
+        series_scroll = QtWidgets.QScrollArea()
+        series_scroll.setWidget(self.series)
+        series_scroll.setWidgetResizable(True)
+        series_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        series_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        splitter.addWidget(series_scroll)
         splitter.setStretchFactor(0, 10)
         splitter.setStretchFactor(1, 11)
         self.splitter = splitter
@@ -113,7 +144,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.dock = QtWidgets.QDockWidget("Controls")
         self.dock.setObjectName("controls")
         self.dock.setWidget(scroll)
@@ -122,22 +153,30 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
         self.status_state = QtWidgets.QLabel("starting the trainer…")
-        self.status_message = QtWidgets.QLabel("")
+        self.status_message = hp.MessageLabel()
         self.status_message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QtWidgets.QPushButton("Details…")
+        self.details_button.setToolTip("the whole message, to read or copy")
+        self.details_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
         self.statusBar().addWidget(self.status_state)
         self.statusBar().addWidget(self.status_message, 1)
+        self.statusBar().addPermanentWidget(self.details_button)
+        self.message_timer = QtCore.QTimer(self)  # single shot: clears the message (restarted by a newer one)
+        self.message_timer.setSingleShot(True)
+        self.message_timer.timeout.connect(self.clear_message)
+        self.dialog: QtWidgets.QDialog | None = None  # the Help or Details dialog last opened
 
-        self.controls.command.connect(self.send)
+        self.controls.command.connect(self.command_from_controls)
         self.controls.restart.connect(self.request_restart)
         self.controls.message.connect(self.show_message)
         self.controls.layers_changed.connect(self.view2d.set_layers)
         self.controls.view_changed.connect(self.set_view)
-        self.shortcuts = [
-            shortcut(self, QtCore.Qt.Key.Key_Space, self.controls.toggle_play),
-            shortcut(self, QtCore.Qt.Key.Key_Right, lambda: self.send(Step(1))),
-            shortcut(self, QtCore.Qt.Key.Key_R, lambda: self.send(Apply("reset"))),
-            shortcut(self, QtCore.Qt.Key.Key_F, self.toggle_fullscreen),
-        ]
+        self.shortcuts = [self._shortcut(k) for k in hp.KEYS if k.slot]
+        for edit in self.findChildren(QtWidgets.QWidget):  # Esc leaves a text field (see leave_text_field)
+            if is_text_field(edit):
+                edit.installEventFilter(self)
         self._build_menu()
         self.timer = QtCore.QTimer(self)  # single shot: the next paint, started by request_paint
         self.timer.setSingleShot(True)
@@ -172,6 +211,79 @@ class StudioWindow(QtWidgets.QMainWindow):
         menu.addSeparator()
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
         self.file_menu = menu
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self.help_menu.addAction("&What the panels show", self.show_panels)
+
+    # -- keys -----------------------------------------------------------------------------------------------
+    def _shortcut(self, key: hp.Key) -> QtGui.QShortcut:
+        """A key from ``help.KEYS`` that works wherever the focus is in this window, except in a text field
+        (which takes the key first: it types; Esc leaves it)."""
+        s = QtGui.QShortcut(QtGui.QKeySequence(key.keys), self)
+        s.setContext(QtCore.Qt.ShortcutContext.ApplicationShortcut)  # not only when the window is "active"
+        slot = getattr(self, key.slot)
+        s.activated.connect(lambda: self._keys_here() and slot())
+        return s
+
+    def _keys_here(self) -> bool:
+        """Whether a window key should act now: the focus is in this window (or nowhere) and not typing."""
+        focus = QtWidgets.QApplication.focusWidget()
+        return focus is None or (focus.window() is self and not is_text_field(focus))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        """Esc in a text field of this window: leave the field (the window's keys work again)."""
+        if (event.type() == QtCore.QEvent.Type.KeyPress and event.key() == QtCore.Qt.Key.Key_Escape
+                and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier):
+            self.leave_text_field(obj)
+            return True
+        return super().eventFilter(obj, event)
+
+    def leave_text_field(self, field: QtWidgets.QWidget) -> None:
+        """Take the focus out of ``field`` (a popup of an editable combo closes first)."""
+        if isinstance(field, QtWidgets.QComboBox) and field.view().isVisible():
+            field.hidePopup()
+        field.clearFocus()
+        self.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+
+    def toggle_play(self) -> None:
+        """Space: play / pause."""
+        self.controls.toggle_play()
+
+    def step_once(self) -> None:
+        """→: one training step."""
+        self.send(Step(1))
+
+    def reset_run(self) -> None:
+        """R: new random networks, step 0; asks first when the run has steps."""
+        if self.step > 0 and not self.confirm(f"Reset discards the current run (step {self.step:,}) and its "
+                                              "curves and starts again from new random networks. Reset?"):
+            return
+        self.send(Apply("reset"))
+
+    def command_from_controls(self, cmd: Command) -> None:
+        """The control panel's commands; its Reset asks first like R."""
+        if cmd == Apply("reset"):
+            self.reset_run()
+        else:
+            self.send(cmd)
+
+    # -- help -----------------------------------------------------------------------------------------------
+    def _open_dialog(self, dialog: QtWidgets.QDialog) -> QtWidgets.QDialog:
+        self.dialog = dialog
+        dialog.open()  # window-modal, without a nested event loop
+        return dialog
+
+    def show_shortcuts(self) -> QtWidgets.QDialog:
+        """Help → Keyboard shortcuts (the window's keys, then the File menu's)."""
+        return self._open_dialog(hp.shortcuts_dialog(self, (self.file_menu,)))
+
+    def show_panels(self) -> QtWidgets.QDialog:
+        """Help → What the panels show."""
+        return self._open_dialog(hp.panels_dialog(self))
+
+    def show_details(self) -> QtWidgets.QDialog:
+        """The status bar's Details…: the current message in full, to select or copy."""
+        return self._open_dialog(hp.details_dialog(self, self.status_message.text()))
 
     # -- worker ---------------------------------------------------------------------------------------------
     def start_worker(self) -> None:
@@ -190,8 +302,8 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.worker.send(cmd)
 
     def confirm(self, text: str) -> bool:
-        """Ask before something destructive (a restart); tests replace this."""
-        answer = QtWidgets.QMessageBox.question(self, "Restart the run?", text)
+        """Ask before something destructive (a restart, a reset, opening a run); tests replace this."""
+        answer = QtWidgets.QMessageBox.question(self, "Discard the current run?", text)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def request_restart(self, cfg: Config, what: str) -> None:
@@ -241,6 +353,9 @@ class StudioWindow(QtWidgets.QMainWindow):
             _, last = runs.check_run_folder(path)
         except config.ConfigError as err:
             self.show_message(f"could not open the run: {err}; the current run goes on", True)
+            return False
+        if self.step > 0 and not self.confirm(f"Opening {path} replaces the current run (step {self.step:,}) "
+                                              "and its curves. Open?"):
             return False
         self.last_folder = str(Path(path).parent)
         self.send(Open(str(path)))
@@ -314,6 +429,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.controls.sync(packet.cfg, packet.playing, packet.devices)
         if packet.cfg:
             self.cfg = self.controls.cfg
+            self.view1d.set_latent_dim(self.cfg.model.latent_dim)
         if packet.cfg != self.series_context:
             self.series_context = packet.cfg
             self.series.set_context(packet.cfg)
@@ -401,11 +517,19 @@ class StudioWindow(QtWidgets.QMainWindow):
         return (n - 1) / max(self.paint_times[-1] - first, 1e-9) if n >= 2 else 0.0
 
     def show_message(self, text: str, error: bool = False) -> None:
-        """A line in the status bar; errors in red."""
+        """A line in the status bar (elided when long: the tooltip and Details… have it all); errors in red.
+        It clears after ``message_s`` seconds (an error after ``error_message_s``)."""
         color = self.theme.error if error else self.theme.fg
         self.status_message.setStyleSheet(f"color: {color}; font-weight: {'bold' if error else 'normal'};")
         self.status_message.setText(text)
-        self.status_message.setToolTip(text)
+        self.details_button.setVisible(bool(text))
+        self.message_timer.start(int(1000 * (self.error_message_s if error else self.message_s)))
+
+    def clear_message(self) -> None:
+        """The message's time is up."""
+        self.message_timer.stop()
+        self.status_message.setText("")
+        self.details_button.hide()
 
     # -- view settings --------------------------------------------------------------------------------------
     def set_view(self, theme: str, scale: float) -> None:
@@ -423,14 +547,29 @@ class StudioWindow(QtWidgets.QMainWindow):
             box.blockSignals(True)
             box.setCurrentText(text)
             box.blockSignals(False)
+        self.series.setMinimumHeight(int(SERIES_ROW_PX * 3 * scale))
         QtCore.QTimer.singleShot(0, self._fit_dock)  # after the new font reached the controls
         self._fit_dock()
         self.request_paint()
 
+    DOCK_SHARE = 0.3  # the controls take at most this share of the window's width (they scroll beyond it)
+
     def _fit_dock(self) -> None:
+        """Give the controls their natural width, at most DOCK_SHARE of the window: at 200 % on 1280×720 their
+        natural width left the plots a few dozen pixels."""
         self.controls.adjustSize()
         bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
-        self.dock.setMinimumWidth(self.controls.minimumSizeHint().width() + bar + 6)
+        natural = self.controls.minimumSizeHint().width() + bar + 6
+        self.dock.setMinimumWidth(min(natural, int(self.DOCK_SHARE * max(self.width(), 1))))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        """Keep the controls within their share of the new width."""
+        super().resizeEvent(event)
+        self._fit_dock()
+
+    def toggle_controls(self) -> None:
+        """C: show or hide the controls (the plots take their room)."""
+        self.dock.setVisible(not self.dock.isVisible())
 
     def toggle_fullscreen(self) -> None:
         """F: full screen on and off."""
