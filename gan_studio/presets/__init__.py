@@ -1,11 +1,16 @@
-"""Shipped experiments: TOML config files in this folder, each with a top-level ``description``."""
+"""Shipped experiments: TOML config files in this folder, each with a top-level ``description``, and the starting
+states some of them begin from (``train.start``): weights saved with ``Trainer.weights()`` in ``starts/NAME.npz``."""
 
 from __future__ import annotations
 
 import tomllib
 from importlib import resources
 
+import numpy as np
+
+from gan_studio import config as C
 from gan_studio.config import Config, ConfigError, from_dict
+from gan_studio.runs import load_weights
 
 DEFAULT_PRESET = "ring8-collapse"
 
@@ -34,3 +39,13 @@ def load_preset(name: str) -> Config:
     if name not in names:
         raise ConfigError(f"unknown preset '{name}'; presets: {', '.join(names)}")
     return from_dict(_read(name)[1], f"preset {name}")
+
+
+def start_weights(start: str) -> dict[str, np.ndarray]:
+    """The arrays a ``train.start`` value names: a shipped starting state, or a weights.npz path; a missing or
+    unreadable file is a ConfigError naming it (whether the arrays fit the nets is ``Trainer.load_weights``'s check)."""
+    if C.is_start_path(start):
+        return load_weights(start)
+    C.parse_value("train.start", start)  # an unknown name: the message lists the shipped ones
+    with resources.as_file(C.STARTS / f"{start}.npz") as path:
+        return load_weights(path)
