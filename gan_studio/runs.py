@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -33,7 +34,10 @@ import numpy as np
 
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
+from gan_studio.schedule import parse_event
 
+MAX_STEP = 2**53  # the largest step a run folder may name (a float holds every whole number up to it exactly)
+MAX_WEIGHT_DIMS = 4  # conv weights: out × in × h × w
 RUN_FILES = ("config.toml", "events.jsonl", "metrics.csv", "samples.npy", "weights.npz")
 
 
@@ -73,10 +77,15 @@ def prune_recordings(root: Path, keep: int = KEEP_RECORDINGS, recent_s: float = 
     return deleted
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader sees either the old file or the whole new one."""
+def atomic_write_bytes(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a reader sees either the old file or the whole new one (with ``sync``,
+    flushed to the disk before the rename, so a power cut leaves one of the two as well)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        if sync:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -89,28 +98,46 @@ def format_cell(value) -> str:
     return str(value)
 
 
+def csv_line(cells: list[str]) -> bytes:
+    """One metrics.csv line as bytes (the csv module's quoting, ``\n`` line ends)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue().encode("utf-8")
+
+
 class RunWriter:
-    """Writes a run folder as the run goes: metrics and events are appended and flushed row by row.
+    """Writes a run folder as the run goes: the header, every metrics row and every event reach the file (flushed)
+    the moment they are written, so a process that dies loses nothing written so far; files are synced to the
+    disk at saves and at ``close``.
+
+    The final row (``final_row``) replaces a row of the same step, so the last row written is remembered (its
+    cells and where its line starts) and rewritten in place when that happens.
 
     ``continue_from``: a run folder whose events and metrics rows this run carries on (an opened run):
-    they are copied first, streaming, and its last row is held like a row of this run.
+    they are copied first, streaming.
     """
 
     def __init__(self, folder: str | Path, cfg: Config, columns: list[str], continue_from: str | Path | None = None):
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.folder / "config.toml", C.dumps(cfg).encode())
+            self._metrics = open(self.folder / "metrics.csv", "wb")
+            self._events = open(self.folder / "events.jsonl", "w", encoding="utf-8")
         except OSError as err:
-            raise ConfigError(f"--out: cannot create run folder '{self.folder}': {err.strerror or err}") from None
-        atomic_write_bytes(self.folder / "config.toml", C.dumps(cfg).encode())
+            raise ConfigError(f"--out: cannot write a run folder at '{self.folder}': {err.strerror or err}; "
+                              "choose a folder you can write to") from None
         self.columns = columns
-        self._metrics = open(self.folder / "metrics.csv", "w", newline="", encoding="utf-8")
-        self._csv = csv.writer(self._metrics, lineterminator="\n")
-        self._csv.writerow(columns)
-        self._events = open(self.folder / "events.jsonl", "w", encoding="utf-8")
-        self._pending: list | None = None  # the newest row, held back so the final row can replace it
+        self._last: tuple[int, list[str]] | None = None  # (offset of its line, cells) of the last row written
+        self._write_line(csv_line(columns))
         if continue_from is not None:
             self._copy_history(Path(continue_from))
+
+    def _write_line(self, line: bytes) -> int:
+        offset = self._metrics.tell()
+        self._metrics.write(line)
+        self._metrics.flush()
+        return offset
 
     def _copy_history(self, old: Path) -> None:
         """Copy an old run's rows (cells as written, matched by column name) and events."""
@@ -119,12 +146,10 @@ class RunWriter:
             header = next(reader, [])
             for values in reader:
                 cells = dict(zip(header, values, strict=False))
-                self._flush_pending()
-                self._pending = [cells.get(c, "") for c in self.columns]
+                self._write_row([cells.get(c, "") for c in self.columns])
         if (old / "events.jsonl").exists():
             for event in read_events(old / "events.jsonl"):
                 self.event(event)
-        self._metrics.flush()
 
     def _cells(self, row: dict) -> list[str]:
         unknown = set(row) - set(self.columns)
@@ -132,38 +157,33 @@ class RunWriter:
             raise ValueError(f"metrics row has columns not in the header: {sorted(unknown)}")
         return [format_cell(row.get(c)) for c in self.columns]
 
-    def row(self, row: dict) -> None:
-        """Append one metrics row (keys not in the header are an error: the header is fixed)."""
-        cells = self._cells(row)
-        self._flush_pending()
-        self._pending = cells
+    def _write_row(self, cells: list[str]) -> None:
+        self._last = (self._write_line(csv_line(cells)), cells)
 
-    def _closing(self, row: dict) -> list[list[str]]:
-        """The rows ``final_row(row)`` leaves after the flushed ones: it replaces a held row of the same
-        step, keeping that row's values where the final row has none (e.g. the losses of an opened run)."""
+    def row(self, row: dict) -> None:
+        """Append one metrics row (keys not in the header are an error: the header is fixed); flushed at once."""
+        self._write_row(self._cells(row))
+
+    def _closing(self, row: dict) -> tuple[int | None, list[str]]:
+        """What ``final_row(row)`` writes: (the offset of the line it replaces or None, its cells). It replaces
+        the last row when that has the same step, keeping that row's values where the final row has none
+        (e.g. the losses of an opened run)."""
         cells = self._cells(row)
-        if self._pending is None:
-            return [cells]
-        if self._pending[0] == cells[0]:
-            return [[new if new != "" else old for new, old in zip(cells, self._pending, strict=True)]]
-        return [self._pending, cells]
+        if self._last is not None and self._last[1][0] == cells[0]:
+            offset, old = self._last
+            return offset, [new if new != "" else was for new, was in zip(cells, old, strict=True)]
+        return None, cells
 
     def final_row(self, row: dict) -> None:
-        """The run's last row, carrying every metric; replaces a held row of the same step."""
-        *done, last = self._closing(row)
-        for cells in done:
-            self._csv.writerow(cells)
-        self._metrics.flush()
-        self._pending = last
-
-    def _flush_pending(self) -> None:
-        if self._pending is not None:
-            self._csv.writerow(self._pending)
-            self._metrics.flush()
-            self._pending = None
+        """The run's last row, carrying every metric; replaces the last row if it has the same step."""
+        offset, cells = self._closing(row)
+        if offset is not None:
+            self._metrics.truncate(offset)
+            self._metrics.seek(offset)
+        self._write_row(cells)
 
     def event(self, event: dict) -> None:
-        """Append one event."""
+        """Append one event; flushed at once."""
         self._events.write(json.dumps(event, ensure_ascii=False) + "\n")
         self._events.flush()
 
@@ -175,13 +195,22 @@ class RunWriter:
         """Save named weight arrays (``G/...``, ``D/...``) as a plain .npz."""
         write_weights(self.folder, tensors)
 
+    def sync(self) -> None:
+        """Flush the metrics and events files and sync them to the disk."""
+        for f in (self._metrics, self._events):
+            if not f.closed:
+                f.flush()
+                os.fsync(f.fileno())
+
     def close(self) -> None:
-        """Write the held row and close the files."""
+        """Sync and close the files."""
         if self._metrics.closed:
             return
-        self._flush_pending()
-        self._metrics.close()
-        self._events.close()
+        try:
+            self.sync()
+        finally:
+            self._metrics.close()
+            self._events.close()
 
     def save_to(self, dest: str | Path, final_row: dict, samples: np.ndarray, weights: dict[str, np.ndarray]) -> Path:
         """Write a complete run folder at ``dest`` without ending this one: the config, events and rows
@@ -189,6 +218,11 @@ class RunWriter:
 
         The same files, byte for byte, as a ``gan-studio run`` ending at this step. Copies stream (no
         history in memory). Refuses the recording folder itself and a folder holding other files.
+
+        Atomic: the files are written and synced in a temporary folder next to ``dest``, which is renamed to
+        ``dest`` at the end (an existing ``dest``, empty or a run folder, is moved aside first and removed after),
+        so ``dest`` is never a half-written run. Where no folder can be made next to ``dest`` (a folder the
+        person may write into, in a parent they may not), each file is written atomically in ``dest`` instead.
         """
         dest = Path(dest)
         if dest.exists() and dest.resolve() == self.folder.resolve():
@@ -198,21 +232,50 @@ class RunWriter:
             if others:
                 raise ConfigError(f"'{dest}' already holds other files ({', '.join(others[:3])}"
                                   f"{', …' if len(others) > 3 else ''}); choose an empty folder or a run folder")
-        closing = self._closing(final_row)
-        dest.mkdir(parents=True, exist_ok=True)
-        self._metrics.flush()
-        self._events.flush()
-        atomic_write_bytes(dest / "config.toml", (self.folder / "config.toml").read_bytes())
-        for name in ("events.jsonl", "metrics.csv"):
-            tmp = dest / (name + ".tmp")
-            shutil.copyfile(self.folder / name, tmp)
-            if name == "metrics.csv":
-                with open(tmp, "a", newline="", encoding="utf-8") as f:
-                    csv.writer(f, lineterminator="\n").writerows(closing)
-            os.replace(tmp, dest / name)
-        write_samples(dest, samples)
-        write_weights(dest, weights)
+        elif dest.exists():
+            raise ConfigError(f"'{dest}' is a file; choose a folder")
+        self.sync()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.saving-", dir=dest.parent))
+        except OSError:
+            work = None
+        target = work if work is not None else dest
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            self._write_copy(target, final_row, samples, weights)
+            if work is not None:
+                aside = None
+                if dest.exists():
+                    aside = dest.with_name(f".{dest.name}.replaced-{os.getpid()}")
+                    os.replace(dest, aside)
+                os.replace(work, dest)
+                work = None
+                if aside is not None:
+                    shutil.rmtree(aside, ignore_errors=True)
+        finally:
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
         return dest
+
+    def _write_copy(self, target: Path, final_row: dict, samples: np.ndarray, weights: dict[str, np.ndarray]) -> None:
+        """The run's files in ``target``, each written atomically and synced."""
+        offset, cells = self._closing(final_row)
+        atomic_write_bytes(target / "config.toml", (self.folder / "config.toml").read_bytes())
+        for name in ("events.jsonl", "metrics.csv"):
+            tmp = target / (name + ".tmp")
+            shutil.copyfile(self.folder / name, tmp)
+            with open(tmp, "r+b") as f:
+                if name == "metrics.csv":
+                    if offset is not None:
+                        f.truncate(offset)
+                    f.seek(0, os.SEEK_END)
+                    f.write(csv_line(cells))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target / name)
+        write_samples(target, samples)
+        write_weights(target, weights)
 
 
 def write_samples(folder: Path, samples: np.ndarray) -> None:
@@ -222,25 +285,83 @@ def write_samples(folder: Path, samples: np.ndarray) -> None:
     atomic_write_bytes(Path(folder) / "samples.npy", buf.getvalue())
 
 
-def write_weights(folder: Path, tensors: dict[str, np.ndarray]) -> None:
+def write_weights(folder: Path, tensors: dict[str, np.ndarray], sync: bool = True) -> None:
     """``weights.npz``: named arrays (``G/...``, ``D/...``), no pickle."""
     buf = io.BytesIO()
     np.savez(buf, **tensors)
-    atomic_write_bytes(Path(folder) / "weights.npz", buf.getvalue())
+    atomic_write_bytes(Path(folder) / "weights.npz", buf.getvalue(), sync)
+
+
+CHECKPOINT = "checkpoint.json"  # in a recording: {"step": S}, the step of its weights.npz (a logged step)
+
+
+def write_checkpoint(folder: Path, step: int, tensors: dict[str, np.ndarray]) -> None:
+    """A recording's weights at logged step ``step`` (weights.npz, then checkpoint.json naming the step), so a
+    worker that dies can be restarted from there (``resume_folder``). Not synced: a checkpoint is a safety net
+    written every few seconds, and a lost one costs only those seconds."""
+    write_weights(folder, tensors, sync=False)
+    atomic_write_bytes(Path(folder) / CHECKPOINT, json.dumps({"step": int(step)}).encode(), sync=False)
+
+
+def resume_folder(recording: str | Path) -> tuple[Path, int] | None:
+    """A run folder to reopen a recording whose worker died: ``<recording>-resumed-<n>`` beside it, with the
+    config, the metrics rows and events up to the checkpoint's step and the checkpoint's weights. None when the
+    recording has no checkpoint yet; a ConfigError when it cannot be read or written."""
+    recording = Path(recording)
+    if not (recording / CHECKPOINT).is_file() or not (recording / "weights.npz").is_file():
+        return None
+    try:
+        step = json.loads((recording / CHECKPOINT).read_text(encoding="utf-8"))["step"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"{recording / CHECKPOINT}: unreadable ({err})") from None
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+        raise ConfigError(f"{recording / CHECKPOINT}: 'step' must be a whole number, got {step!r}")
+    n = 1
+    while (dest := recording.with_name(f"{recording.name}-resumed-{n}")).exists():
+        n += 1
+    work = dest.with_name(dest.name + ".tmp")
+    try:
+        work.mkdir(parents=True)
+        shutil.copyfile(recording / "config.toml", work / "config.toml")
+        shutil.copyfile(recording / "weights.npz", work / "weights.npz")
+        with open(recording / "metrics.csv", newline="", encoding="utf-8") as f, \
+                open(work / "metrics.csv", "wb") as out:
+            reader = csv.reader(f)
+            out.write(csv_line(next(reader)))
+            for values in reader:
+                if values and values[0] and float(values[0]) <= step:
+                    out.write(csv_line(values))
+        events = read_events(recording / "events.jsonl") if (recording / "events.jsonl").exists() else []
+        (work / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events
+                                                   if e["step"] <= step), encoding="utf-8")
+        os.replace(work, dest)
+    except (OSError, ValueError, StopIteration, csv.Error) as err:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ConfigError(f"cannot make a folder to resume '{recording}' from: {err}") from None
+    return dest, step
 
 
 def read_events(path: str | Path) -> list[dict]:
-    """Events of a run folder's ``events.jsonl``; an unreadable file or a malformed line is a ConfigError naming it."""
+    """Events of a run folder's ``events.jsonl``; an unreadable file or a malformed line is a ConfigError naming it.
+
+    Each event must have a whole-number ``step`` from 0 to ``MAX_STEP`` and a ``what`` that is a text; whether
+    the change itself is allowed is ``schedule.parse_event``'s check (``check_run_folder`` makes it)."""
     events = []
     for i, line in enumerate(C.read_text(path, "events file").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             event = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"{path}:{i}: not a JSON event: {err.msg}") from None
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise ConfigError(f"{path}:{i}: not a JSON event: {getattr(err, 'msg', 'nested too deeply')}") from None
         if not isinstance(event, dict) or "step" not in event or "what" not in event:
             raise ConfigError(f"{path}:{i}: an event needs 'step' and 'what'")
+        step, what = event["step"], event["what"]
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+            raise ConfigError(f"{path}:{i}: 'step' must be a whole number from 0 to {MAX_STEP:,}, got "
+                              f"{json.dumps(step)[:40]}")
+        if not isinstance(what, str) or not what:
+            raise ConfigError(f"{path}:{i}: 'what' must be a setting or an action as text, got {json.dumps(what)[:40]}")
         events.append(event)
     return events
 
@@ -263,6 +384,9 @@ def iter_metrics(path: str | Path) -> Iterator[dict]:
             header = next(reader, None)
             if not header or header[0] != "step":
                 raise ConfigError(f"{name}: not a metrics file (the first column must be 'step')")
+            if len(set(header)) != len(header):
+                raise ConfigError(f"{name}: the header names a column twice")
+            previous = 0.0
             for values in reader:
                 if len(values) != len(header):
                     raise ConfigError(f"{name}:{reader.line_num}: {len(values)} cells, the header has {len(header)}")
@@ -270,8 +394,14 @@ def iter_metrics(path: str | Path) -> Iterator[dict]:
                     row = {k: (float(v) if v != "" else None) for k, v in zip(header, values, strict=True)}
                 except ValueError as err:
                     raise ConfigError(f"{name}:{reader.line_num}: {err}") from None
-                if row["step"] is None or row["step"] != int(row["step"]) or row["step"] < 0:
-                    raise ConfigError(f"{name}:{reader.line_num}: step must be a whole number ≥ 0")
+                step = row["step"]
+                if step is None or not math.isfinite(step) or step != int(step) or not 0 <= step <= MAX_STEP:
+                    raise ConfigError(f"{name}:{reader.line_num}: step must be a whole number from 0 to "
+                                      f"{MAX_STEP:,}, got {values[0]!r}")
+                if step < previous:
+                    raise ConfigError(f"{name}:{reader.line_num}: step {int(step)} comes after step {int(previous)}; "
+                                      "steps must not decrease")
+                previous = step
                 yield row
     except UnicodeDecodeError:
         raise ConfigError(f"{name}: not UTF-8 text") from None
@@ -284,8 +414,9 @@ def iter_metrics(path: str | Path) -> Iterator[dict]:
 def check_run_folder(folder: str | Path) -> tuple[Config, int]:
     """The start config and last step of a saved run folder, or a ConfigError naming the file and the problem.
 
-    Checks what can be checked without torch: config.toml loads, metrics.csv is well formed, events.jsonl
-    (if present) is well formed, weights.npz exists. Whether the weights fit the config is the trainer's
+    Checks what can be checked without torch: config.toml loads, metrics.csv is well formed (whole, finite,
+    non-decreasing steps), events.jsonl (if present) holds changes ``--at`` would accept, weights.npz holds
+    finite numeric arrays. Whether the weights fit the config is the trainer's
     check (``Trainer.load_weights``).
     """
     folder = Path(folder)
@@ -296,22 +427,45 @@ def check_run_folder(folder: str | Path) -> tuple[Config, int]:
         names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
         raise ConfigError(f"'{folder}' is not a run folder: {names} {'is' if len(missing) == 1 else 'are'} missing")
     cfg = C.load(folder / "config.toml")
+    load_weights(folder / "weights.npz")  # readable, numeric and finite; whether they fit is the trainer's check
     last = 0
     for row in iter_metrics(folder / "metrics.csv"):
         last = int(row["step"])
     if (folder / "events.jsonl").exists():
-        read_events(folder / "events.jsonl")
+        for i, event in enumerate(read_events(folder / "events.jsonl"), start=1):
+            try:
+                parse_event(event)
+            except ConfigError as err:
+                raise ConfigError(f"{folder / 'events.jsonl'}: event {i}: {err}") from None
     return cfg, last
 
 
 def load_weights(path: str | Path) -> dict[str, np.ndarray]:
-    """Named arrays from ``weights.npz`` (no pickle, so no code runs)."""
+    """Named arrays from ``weights.npz`` (no pickle, so no code runs), each checked before it is trusted: a name
+    ``G/...`` or ``D/...``, a plain numeric dtype, at most ``MAX_WEIGHT_DIMS`` dimensions, finite values. Arrays
+    come back contiguous in the machine's byte order (what torch takes without copying surprises)."""
     try:
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):
             raise ValueError("a single array, not a .npz of named arrays")
         with data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
-        reason = "not a .npz file" if "pickle" in str(err) else str(err)  # not numpy's advice to unpickle
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError) as err:
+        reason = "not a .npz file" if "pickle" in str(err) else str(err) or type(err).__name__
         raise ConfigError(f"cannot read weights '{path}': not a readable .npz of arrays ({reason})") from None
+    out = {}
+    for key, value in arrays.items():
+        where = f"weights '{path}': {key}"
+        if not key.startswith(("G/", "D/")):
+            raise ConfigError(f"{where}: names must start with G/ or D/")
+        if value.dtype.kind not in "fiub" or value.dtype.fields is not None:
+            raise ConfigError(f"{where}: has dtype {value.dtype}; weights are numbers (float32)")
+        if value.ndim > MAX_WEIGHT_DIMS:
+            raise ConfigError(f"{where}: has {value.ndim} dimensions; weights have at most {MAX_WEIGHT_DIMS}")
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ConfigError(f"{where}: holds NaN or Inf values")
+        out[key] = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
+    if not out:
+        raise ConfigError(f"weights '{path}': holds no arrays")
+    return out

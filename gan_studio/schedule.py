@@ -51,17 +51,34 @@ class Schedule:
 
 
 def parse_change(step: int | str, text: str) -> tuple[int, str, object]:
-    """Parse one ``--at STEP KEY=VALUE`` (or ``--at STEP ACTION[=VALUE]``) into ``(step, what, value)``."""
+    """Parse one ``--at STEP KEY=VALUE`` (or ``--at STEP ACTION[=VALUE]``) into ``(step, what, value)``.
+
+    Everything is checked here, before training starts: the step, the key, the value, and an action's value
+    (``reseed=S`` takes a seed; ``step_d``, ``step_g`` and ``reset`` take none)."""
+    if isinstance(step, bool) or not isinstance(step, (int, str)):
+        raise ConfigError(f"--at: STEP must be a whole number, got {step!r}")
     try:
         at = int(step)
-    except (TypeError, ValueError):
+    except ValueError:
         raise ConfigError(f"--at: STEP must be a whole number, got {step!r}") from None
-    if at < 0:
-        raise ConfigError(f"--at: STEP must be ≥ 0, got {at}")
+    if not 0 <= at <= C.INT64_MAX:
+        raise ConfigError(f"--at: STEP must be a whole number from 0 to {C.INT64_MAX}, got {at}")
+    if not isinstance(text, str):
+        raise ConfigError(f"--at {at}: expected KEY=VALUE or an action ({', '.join(ACTIONS)}), got {text!r}")
     what, sep, value = text.partition("=")
     what = what.strip()
     if what in ACTIONS:
-        return at, what, (value.strip() if sep else None)
+        if what != "reseed":
+            if sep:
+                raise ConfigError(f"--at {at} {text}: the action {what} takes no value; write --at {at} {what}")
+            return at, what, None
+        if not sep:
+            return at, what, None  # the current seed + 1
+        try:
+            return at, what, C.parse_value("train.seed", value.strip())
+        except ConfigError as err:
+            raise ConfigError(f"--at {at} {text}: reseed takes a seed: {str(err).removeprefix('train.seed: ')}") \
+                from None
     if what not in LIVE_KEYS:
         if what in C.all_keys():
             raise ConfigError(f"--at {at} {text}: '{what}' cannot change during a run; live changes: "
@@ -69,4 +86,16 @@ def parse_change(step: int | str, text: str) -> tuple[int, str, object]:
         C.parse_assignment(text)  # raises a message naming the unknown key
     if not sep:
         raise ConfigError(f"--at {at}: expected KEY=VALUE or an action ({', '.join(ACTIONS)}), got {text!r}")
-    return (at, *C.parse_assignment(text))
+    try:
+        return (at, *C.parse_assignment(text))
+    except ConfigError as err:
+        raise ConfigError(f"--at {at}: {err}") from None
+
+
+def parse_event(event: dict) -> tuple[int, str, object]:
+    """An event of a run folder's ``events.jsonl`` (``{step, what, old, new}``) as a change to replay, checked as
+    ``--at`` is. ``new`` of ``step_d``, ``step_g`` and ``reset`` is a record (a reset's seed), not a value."""
+    what, new = event.get("what"), event.get("new")
+    if what in ACTIONS and what != "reseed" or new is None:
+        return parse_change(event.get("step"), what)
+    return parse_change(event.get("step"), f"{what}={new}")

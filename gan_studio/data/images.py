@@ -31,6 +31,7 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 SHAPE_CLASSES = ["circle", "square", "triangle", "cross", "diamond"]
 SHAPES_COUNT = 3000  # images in the shapes set (600 per class)
 FOLDER_MAX_FILES = 20000  # folder sets read at most this many files (sorted order); more is reported in warnings
+MIN_IMAGES = 2  # the fewest images a loaded set may hold: one image has no covariance (Fréchet distance)
 IDX_IMAGES_MAGIC = 0x00000803  # unsigned byte, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801  # unsigned byte, 1 dimension
 
@@ -233,7 +234,9 @@ def read_idx(path: str | Path, expected_magic: int) -> np.ndarray:
     if len(data) < header:
         raise ConfigError(f"IDX file '{path}' is truncated inside its header")
     dims = struct.unpack(f">{ndim}i", data[4:header])
-    expected = int(np.prod(dims))
+    if any(d < 1 for d in dims):
+        raise ConfigError(f"IDX file '{path}': header gives sizes {' × '.join(map(str, dims))}; every size must be ≥ 1")
+    expected = math.prod(dims)
     if len(data) - header != expected:
         raise ConfigError(f"IDX file '{path}': header says {' × '.join(map(str, dims))} = {expected:,} values, "
                           f"file holds {len(data) - header:,}")
@@ -268,8 +271,9 @@ def load_idx_dataset(name: str, path: str, image_size: int) -> ImageDataset:
     if len(images) != len(labels):
         raise ConfigError(f"IDX files disagree: '{img_path.name}' holds {len(images):,} images, "
                           f"'{lab_path.name}' {len(labels):,} labels")
-    if len(images) == 0:
-        raise ConfigError(f"IDX file '{img_path}' holds no images")
+    if len(images) < MIN_IMAGES:
+        raise ConfigError(f"IDX file '{img_path}' holds {len(images)} image(s); an image set needs at least "
+                          f"{MIN_IMAGES} (the Fréchet distance needs a covariance)")
     if labels.max() > 9:
         raise ConfigError(f"IDX labels file '{lab_path}': labels must be 0–9, found {int(labels.max())}")
     h, w = images.shape[1:]
@@ -330,6 +334,9 @@ def load_folder(path: str, image_size: int, grey: bool) -> ImageDataset:
     if not images:
         raise ConfigError(f"data.path: none of the {len(files):,} files in '{folder}' could be read as an image "
                           "(PNG/JPEG expected)")
+    if len(images) < MIN_IMAGES:
+        raise ConfigError(f"data.path: folder '{folder}' holds {len(images)} readable image; an image set needs at "
+                          f"least {MIN_IMAGES} (the Fréchet distance needs a covariance)")
     if skipped:
         shown = "; ".join(skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
         warnings.append(f"skipped {len(skipped):,} of {len(files):,} files that are not readable images ({shown})")

@@ -17,6 +17,7 @@ from gan_studio.config import ConfigError, read_text
 from gan_studio.data.base import Dataset
 
 ALLOWED_SUFFIXES = (".csv", ".npy")
+MAX_ABS = 1e15  # the largest |value| a point may have: squared distances stay finite in float32 (1e30 < 3.4e38)
 PAD = 0.1  # bounds padding, as a fraction of the data range, on each side (1.0 absolute for a constant column)
 
 
@@ -139,3 +140,9 @@ def _check(points: np.ndarray, path: str, line_of_row: list[int] | None) -> None
                           f"the first is in {where}")
     if len(points) < 2:
         raise ConfigError(f"data file '{path}': needs at least 2 rows of points, got {len(points)}")
+    big = np.abs(points) > MAX_ABS
+    if big.any():  # training is in float32 and measurements square distances: beyond this they overflow
+        row = int(np.argmax(big.any(1)))
+        where = f"row {row + 1}" + (f" (line {line_of_row[row]})" if line_of_row else "")
+        raise ConfigError(f"data file '{path}': values must lie within ±{MAX_ABS:g}; {where} holds "
+                          f"{points[row][big[row]][0]:g}")

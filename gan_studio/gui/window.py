@@ -66,6 +66,8 @@ class StudioWindow(QtWidgets.QMainWindow):
 
     message_s = 8.0  # a status message clears after this many seconds
     error_message_s = 20.0  # an error message after this many
+    health_ms = 250  # how often the window checks that its worker process is alive
+    max_restarts_per_minute = 3  # a worker that keeps dying is not restarted for ever
 
     def __init__(self, cfg: Config, at_schedule=(), worker_factory=default_worker, autostart: bool = True,
                  theme: str = "light", scale: float = 1.0, open_first: str | None = None):
@@ -178,6 +180,11 @@ class StudioWindow(QtWidgets.QMainWindow):
             if is_text_field(edit):
                 edit.installEventFilter(self)
         self._build_menu()
+        self.restarts: list[float] = []  # when the worker was restarted after it died (monotonic seconds)
+        self.health = QtCore.QTimer(self)  # notices a worker that died (killed, crashed) within health_ms
+        self.health.setInterval(self.health_ms)
+        self.health.timeout.connect(self.check_worker)
+        self.health.start()
         self.timer = QtCore.QTimer(self)  # single shot: the next paint, started by request_paint
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.paint)
@@ -295,6 +302,44 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.bridge.packet.connect(self.on_packet)
         self.bridge.start()
 
+    def check_worker(self) -> None:
+        """The health timer (every ``health_ms``): a worker that ended without being asked to is noticed here."""
+        if self.worker is not None and not self._closed and self.worker.died:
+            self.worker_died()
+
+    def worker_died(self) -> None:
+        """Say that the worker ended, then start another from the last checkpoint of its record (opened as File >
+        Open run opens a folder, the curves up to there kept), or from the current settings if it had none."""
+        how = self.worker.how_it_ended()
+        if self.bridge is not None:
+            self.bridge.stop()
+        self.worker.stop(timeout=0.1)  # already dead: closes the queues
+        self.worker, self.bridge, self.playing = None, None, False
+        self.generation = None  # the new worker counts generations from 1 again: its first packet is a new run
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < 60.0] + [now]
+        if len(self.restarts) > self.max_restarts_per_minute:
+            self.status_state.setText("  stopped: the training process keeps ending  ")
+            self.show_message(f"the training process ended ({how}) {len(self.restarts)} times within a minute; "
+                              f"not restarting it again (its record: {self.recording or 'none'}); restart the window",
+                              True)
+            return
+        try:
+            resume = runs.resume_folder(self.recording) if self.recording else None
+        except config.ConfigError as err:
+            resume, why = None, f" ({err})"
+        else:
+            why = "" if self.recording else " (it was not recording)"
+        self.open_first = str(resume[0]) if resume else None
+        self.status_state.setText("  the training process ended · restarting…  ")
+        self.start_worker()
+        if resume:
+            self.show_message(f"the training process ended ({how}); restarted it from its record at step "
+                              f"{resume[1]:,} (paused; the optimizer starts fresh)", True)
+        else:
+            self.show_message(f"the training process ended ({how}); restarted it from the current settings at "
+                              f"step 0: its record had no weights to resume from{why}", True)
+
     def send(self, cmd: Command) -> None:
         """Send one command to the worker (applied in order, between steps)."""
         self.sent.append(cmd)
@@ -393,6 +438,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.health.stop()
         self.timer.stop()
         if self.bridge is not None:
             self.bridge.stop()

@@ -63,6 +63,8 @@ def w1_exact(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) != len(b) or len(a) > MAX_EXACT_N or len(a) == 0:
         raise ValueError(f"exact OT needs equal-size samples with 1 ≤ n ≤ {MAX_EXACT_N}, got {len(a)} and {len(b)}")
     cost = cdist(a, b, metric="euclidean")
+    if not np.isfinite(cost).all():  # NaN samples, or distances overflowing: no assignment exists, W1 unknown
+        return float("nan")
     rows, cols = linear_sum_assignment(cost)
     return float(cost[rows, cols].mean())
 

@@ -4,8 +4,10 @@ Every run the worker starts is written as it goes into a run folder (``runs.RunW
 ``runs.recordings_root()``, named ``<timestamp>-<pid>-<generation>``: metrics rows and events are appended and
 flushed, so memory stays flat and a dead window does not take the record with it. ``save`` copies that record
 plus a final full metrics row, samples and weights of the current state to a folder: the same files as
-``gan-studio run`` ending at this step. ``open_run_folder`` builds a trainer on a folder's config.toml, replays
-its events' setting changes and loads weights.npz; the optimizers start fresh.
+``gan-studio run`` ending at this step. Every ``CHECKPOINT_S`` seconds the record also gets the weights of its
+last logged step (``runs.write_checkpoint``): the window restarts a worker that died from there.
+``open_run_folder`` builds a trainer on a folder's config.toml, replays its events' setting changes and loads
+weights.npz; the optimizers start fresh.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from gan_studio import config, runs
 from gan_studio.schedule import LIVE_KEYS
 
+CHECKPOINT_S = 2.0  # seconds between the record's weight checkpoints (~1 ms each for the default nets)
+
 
 class Recording:
     """The run folder of the current run; a write error ends recording with a message, never the run.
@@ -30,6 +34,7 @@ class Recording:
         self.root = Path(root)
         self.messages = messages
         self.writer: runs.RunWriter | None = None
+        self.checkpointed = time.monotonic()  # when the weights were last written into the record
 
     @property
     def folder(self) -> str:
@@ -64,6 +69,15 @@ class Recording:
     def row(self, row: dict) -> None:
         """Append a metrics row."""
         self._write(lambda writer: writer.row(row))
+
+    def checkpoint(self, step: int, weights, force: bool = False) -> None:
+        """After the row of logged step ``step``: the weights (``weights()`` is called only when one is due), at
+        most every ``CHECKPOINT_S`` seconds (``force``: now), so a worker that dies restarts a few seconds back."""
+        now = time.monotonic()
+        if self.writer is None or (now - self.checkpointed < CHECKPOINT_S and not force):
+            return
+        self.checkpointed = now
+        self._write(lambda writer: runs.write_checkpoint(writer.folder, step, weights()))
 
     def event(self, event: dict) -> None:
         """Append an event."""

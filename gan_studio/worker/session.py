@@ -93,8 +93,11 @@ class _RunnerRecorder:
         self.session = session
 
     def row(self, row: dict) -> None:
-        """A logged step's row: to the record (the window gets it from ``train_step``)."""
+        """A logged step's row: to the record (the window gets it from ``train_step``), and now and then the
+        weights of that step (before the changes due at it run), to restart from should this process die."""
         self.session.recording.row(row)
+        trainer = self.session.trainer
+        self.session.recording.checkpoint(int(row["step"]), trainer.weights)
 
     def event(self, event: dict) -> None:
         """An event of the runner (live or scheduled): see ``Session.on_event``."""
@@ -193,6 +196,8 @@ class Session:
         self.rate.clear()
         self.devices = available_devices()
         self.start_recording(start_cfg, opened or None)
+        if opened:  # an opened run can be resumed from the start: its weights are those of its last row
+            self.recording.checkpoint(resumed_at, trainer.weights, force=True)
         if self.freeze:
             gc.collect()  # the old trainer goes here too
             gc.freeze()  # full collections of torch's ~300k objects caused 70–160 ms hiccups (DESIGN.md)
