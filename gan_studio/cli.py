@@ -13,8 +13,37 @@ import sys
 from gan_studio import __version__
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
+from gan_studio.export.tensorboard import PICTURE_EVERY
+from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES
 
 EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line naming the option and its form, then a hint for ``--help`` (not the
+    whole usage)."""
+
+    def _form(self, name: str) -> str:
+        for action in self._actions:
+            if name in action.option_strings or name in (action.dest, action.metavar):
+                metavar = action.metavar or (action.dest.upper() if action.nargs != 0 else None)
+                if action.choices and not action.metavar:
+                    metavar = "{" + ",".join(map(str, action.choices)) + "}"
+                if isinstance(metavar, tuple):
+                    metavar = " ".join(metavar)
+                return f"{name} {metavar}" if metavar and action.option_strings else name
+        return name
+
+    def error(self, message: str):
+        """Print ``gan-studio CMD: error: ...`` with the allowed form of the option, a ``--help`` hint; exit 2."""
+        names = []
+        if message.startswith("argument "):
+            names = [message.removeprefix("argument ").split(":", 1)[0].split("/")[0]]
+        elif "arguments are required:" in message:
+            names = [n.strip() for n in message.split(":", 1)[1].split(",")]
+        forms = [self._form(n) for n in names if self._form(n) != n]
+        allowed = f"; the form: {', '.join(forms)}" if forms else ""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{allowed}\n{self.prog}: see `{self.prog} --help`\n")
 
 
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:
@@ -34,7 +63,7 @@ def _add_experiment_args(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
-    parser = argparse.ArgumentParser(prog="gan-studio", description="Watch a GAN learn. With no command, opens "
+    parser = _Parser(prog="gan-studio", description="Watch a GAN learn. With no command, opens "
                                      "the studio window on the default experiment.")
     parser.add_argument("--version", action="version", version=f"gan-studio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -52,11 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=1, metavar="N",
                      help="CPU threads for torch (default 1: small nets run fastest on one, and 2 threads on "
                           "a busy 2-core machine oversubscribe it)")
+    run.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files to DIR: every metrics "
+                     "row as scalars (panel/column), events as text, the data view as an image")
+    run.add_argument("--tensorboard-pictures", type=int, default=PICTURE_EVERY, metavar="N",
+                     help=f"logged rows between data-view pictures in TensorBoard (default {PICTURE_EVERY}; one "
+                          "more at the end)")
 
-    render = sub.add_parser("render", help="train headless and save the whole window as a PNG")
+    render = sub.add_parser("render", help="train headless and save the whole window as a PNG (and/or a video)")
     _add_experiment_args(render)
     render.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
-    render.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    render.add_argument("--out", metavar="FILE.png", help="PNG file to write (the window at the end)")
+    render.add_argument("--video", metavar="FILE.mp4|FILE.gif",
+                        help="also write an animation of the run: the window drawn every steps/frames steps")
+    render.add_argument("--frames", type=int, default=DEFAULT_FRAMES, metavar="N",
+                        help=f"video frames over the run (default {DEFAULT_FRAMES}; at most one per step)")
+    render.add_argument("--fps", type=float, default=DEFAULT_FPS, metavar="F",
+                        help=f"video frames per second (default {DEFAULT_FPS:g})")
+    render.add_argument("--video-view", default="data", metavar="data|window",
+                        help="what the video shows: the data view (default) or the whole window")
     render.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in pixels")
     render.add_argument("--scale", type=float, default=1.0, metavar="S",
                         help="view scale of fonts, markers and lines, as the window's View > Scale (1 = 100 %%, "
@@ -93,15 +135,17 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
 def resolve_schedule(args: argparse.Namespace):
     """The --at changes (and those of --events) as a Schedule, each checked before training starts."""
-    from gan_studio.schedule import Schedule, parse_change
+    from gan_studio.schedule import Schedule, parse_change, parse_event
 
     items = []
     if args.events:
         from gan_studio.runs import read_events
 
-        for e in read_events(args.events):
-            text = e["what"] if e.get("new") is None else f"{e['what']}={e['new']}"
-            items.append(parse_change(e["step"], text))
+        for i, event in enumerate(read_events(args.events), start=1):
+            try:
+                items.append(parse_event(event))
+            except ConfigError as err:
+                raise ConfigError(f"--events {args.events}: event {i}: {err}") from None
     items += [parse_change(step, text) for step, text in args.at]
     return Schedule(items)
 
@@ -175,14 +219,28 @@ def main(argv: list[str] | None = None) -> int:
             if args.threads < 1:
                 raise ConfigError(f"--threads: must be ≥ 1, got {args.threads}")
             resolve_device(cfg.train.device)  # a missing GPU is reported before anything is written
-            return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet, threads=args.threads)
+            if args.tensorboard_pictures < 1:
+                raise ConfigError(f"--tensorboard-pictures: must be ≥ 1, got {args.tensorboard_pictures}")
+            return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet, threads=args.threads,
+                                tensorboard=args.tensorboard, picture_every=args.tensorboard_pictures)
         if command == "render":
-            from gan_studio.gui.render import render
-
             size, steps = _size(args.size), _steps(args)
-            error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items, theme=args.theme,
-                           scale=args.scale, progress=True)
-            print(f"wrote {args.out}")
+            if args.out is None and args.video is None:
+                raise ConfigError("render: give --out FILE.png, --video FILE.mp4|FILE.gif, or both")
+            if args.video is None:
+                from gan_studio.gui.render import render
+
+                error = render(cfg, steps, args.out, size=size, at_schedule=schedule.items, theme=args.theme,
+                               scale=args.scale, progress=True)
+            else:
+                from gan_studio.gui.render import render_video
+
+                error = render_video(cfg, steps, args.video, frames=args.frames, fps=args.fps, view=args.video_view,
+                                     out_png=args.out, size=size, at_schedule=schedule.items, theme=args.theme,
+                                     scale=args.scale, progress=True)
+            for written in (args.video, args.out):
+                if written:
+                    print(f"wrote {written}")
             if error:
                 print(f"gan-studio: training stopped: {error}", file=sys.stderr)
                 return 3

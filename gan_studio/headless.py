@@ -8,6 +8,8 @@ import torch
 
 from gan_studio.config import Config
 from gan_studio.engine import NonFiniteError, Trainer
+from gan_studio.export.tensorboard import PICTURE_EVERY, TensorBoardRecorder
+from gan_studio.measure.frame import data_kind
 from gan_studio.progress import Progress
 from gan_studio.runner import Runner
 from gan_studio.runs import RunWriter
@@ -15,18 +17,23 @@ from gan_studio.schedule import Schedule
 
 
 def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress: bool = True,
-                 threads: int = 1) -> int:
+                 threads: int = 1, tensorboard: str | None = None, picture_every: int = PICTURE_EVERY) -> int:
     """Train ``steps`` steps through the Runner, applying ``schedule``; write the run folder. Returns the exit code.
 
     On a non-finite value the run stops, the last finite weights and everything measured so far are
-    saved, and the message goes to stderr (exit code 3).
+    saved, and the message goes to stderr (exit code 3). ``tensorboard``: a folder that also gets every row,
+    event and, every ``picture_every`` logged rows and at the end, the data view (``export.tensorboard``).
     """
     torch.set_num_threads(threads)
     trainer = Trainer(cfg)
     for warning in trainer.dataset.warnings:  # e.g. files of an image folder that could not be read
         print(f"gan-studio: note: data: {warning}", file=sys.stderr)
     writer = RunWriter(out, cfg, trainer.columns())
-    runner = Runner(trainer, schedule, writer)
+    board = None
+    if tensorboard is not None:
+        board = TensorBoardRecorder(tensorboard, writer, data_kind(trainer.dataset),
+                                    lambda: trainer.frame(probe=False), picture_every)
+    runner = Runner(trainer, schedule, board or writer)
     bar = Progress(steps, enabled=progress)
     code = 0
     last: dict = {}
@@ -46,8 +53,12 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
         writer.final_row(final)
         writer.samples(samples)
         writer.weights(weights)
+        if board is not None:
+            board.final(final, trainer.frame(probe=False))
     finally:
         writer.close()
+        if board is not None:
+            board.close()
     bar.update(trainer.step_count, last, force=True)
     bar.done()
     return code

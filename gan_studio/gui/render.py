@@ -1,7 +1,8 @@
-"""``gan-studio render``: draw a trained run's final Packet in the full studio window (offscreen) as a PNG.
+"""``gan-studio render``: draw a trained run's final Packet in the full studio window (offscreen) as a PNG, and
+``render --video``: draw a Packet every few steps and stream the window (or its data view) to a video or GIF.
 
-Training happens elsewhere (``worker.render_job``, in a child process, through the same Runner as
-``gan-studio run``); this module only draws the frame, rows and events it is handed. It never imports torch.
+Training happens elsewhere (``worker.oneshot``, in a child process, through the same Runner as ``gan-studio
+run``); this module only draws the frames, rows and events it is handed. It never imports torch.
 """
 
 from __future__ import annotations
@@ -49,35 +50,72 @@ def check_view(theme: str, scale: float) -> None:
         raise ConfigError(f"--scale: expected a view scale from {lo:g} to {hi:g} (1 = 100 %), got {scale:g}")
 
 
+VIEWS = ("data", "window")  # what a video shows: the data view, or the whole window
+
+
+class OffscreenWindow:
+    """The studio window drawn offscreen at a fixed size, fed Packets one after another (its history grows as
+    the window's does while playing); ``grab`` returns what it shows as an (H, W, 3) uint8 array."""
+
+    def __init__(self, cfg_dict: dict, size: tuple[int, int] = (1600, 1000), theme: str = "light",
+                 scale: float = 1.0):
+        check_view(theme, scale)
+        self.app = _app()
+        from gan_studio.gui.window import StudioWindow
+
+        self.window = StudioWindow(config.from_dict(cfg_dict, "render"), autostart=False, theme=theme, scale=scale)
+        self.window.resize(*size)
+        self.window.show()
+        self.app.processEvents()
+
+    def show(self, packet: Packet, settle: int = 1, message: bool = False) -> None:
+        """Draw ``packet``; ``settle`` rounds of event processing let layouts follow (3 for a first or last
+        picture); ``message``: say in the status bar how the run was rendered."""
+        self.window.on_packet(packet)
+        self.window.paint()
+        if message and not packet.error:
+            self.window.show_message(f"rendered headless: {packet.step:,} steps at {packet.steps_per_s:,.0f} "
+                                     "steps/s", False)
+        for _ in range(settle):
+            self.app.processEvents()
+
+    def pixmap(self, view: str = "window"):
+        """The QPixmap of the whole window, or of the data view (``view`` = "data")."""
+        return (self.window.data_stack if view == "data" else self.window).grab()
+
+    def grab(self, view: str = "window"):
+        """What ``view`` shows now as an (H, W, 3) uint8 NumPy array."""
+        import numpy as np
+        from PyQt6 import QtGui
+
+        image = self.pixmap(view).toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+        height, width, stride = image.height(), image.width(), image.bytesPerLine()
+        data = np.frombuffer(image.constBits().asarray(stride * height), np.uint8)
+        return data.reshape(height, stride)[:, :width * 3].reshape(height, width, 3).copy()
+
+    def save_png(self, out_png: str | os.PathLike) -> None:
+        """Write the whole window as a PNG; a ConfigError if it cannot be written."""
+        if not self.pixmap().save(str(out_png), "PNG"):
+            raise ConfigError(f"--out: could not write '{out_png}'")
+
+    def close(self) -> None:
+        """End the window (and its timers)."""
+        self.window.shutdown()
+        self.window.close()
+        self.window.deleteLater()
+        self.app.processEvents()
+
+
 def draw_packet(packet: Packet, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
                 theme: str = "light", scale: float = 1.0) -> None:
     """Write the studio window showing ``packet`` (its frame, every row and event) as ``out_png``."""
     out = check_png_path(out_png)
-    check_view(theme, scale)
-    app = _app()
-    from gan_studio.gui.window import StudioWindow
-
-    cfg = config.from_dict(packet.cfg, "render")
-    window = StudioWindow(cfg, autostart=False, theme=theme, scale=scale)
+    window = OffscreenWindow(packet.cfg, size, theme, scale)
     try:
-        window.resize(*size)
-        window.show()
-        app.processEvents()
-        window.on_packet(packet)
-        window.paint()
-        if not packet.error:
-            window.show_message(f"rendered headless: {packet.step:,} steps at {packet.steps_per_s:,.0f} steps/s",
-                                False)
-        for _ in range(3):  # let layouts settle at the final size
-            app.processEvents()
-        pixmap = window.grab()
-        if not pixmap.save(str(out), "PNG"):
-            raise ConfigError(f"--out: could not write '{out}'")
+        window.show(packet, settle=3, message=True)  # let layouts settle at the final size
+        window.save_png(out)
     finally:
-        window.shutdown()
         window.close()
-        window.deleteLater()
-        app.processEvents()
 
 
 def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tuple[int, int] = (1600, 1000),
@@ -93,3 +131,40 @@ def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tup
     packet = train_in_child(cfg, steps, at_schedule, trainer_factory, progress)
     draw_packet(packet, out_png, size=size, theme=theme, scale=scale)
     return packet.error
+
+
+def render_video(cfg: config.Config, steps: int, video: str | os.PathLike, frames: int = 150, fps: float = 30.0,
+                 view: str = "data", out_png: str | os.PathLike | None = None, size: tuple[int, int] = (1600, 1000),
+                 at_schedule=(), theme: str = "light", scale: float = 1.0, trainer_factory=None,
+                 progress: bool = False) -> str:
+    """Train ``steps`` steps in a child process and write ``video`` (.mp4 or .gif): the window (``view`` =
+    "window") or its data view ("data") drawn at ``frames`` evenly spaced steps from 0 to ``steps``, streamed to
+    the file as they arrive. ``out_png``: also write the whole window at the end, as ``render`` does. Returns the
+    training error message ("" when training finished normally; the video then ends at the last good state)."""
+    from gan_studio.export.video import VideoWriter, check_frames, check_video_path, frame_steps
+    from gan_studio.worker.handle import stream_from_child
+
+    check_video_path(video)  # before minutes of training
+    check_frames(frames, fps)
+    check_view(theme, scale)
+    if view not in VIEWS:
+        raise ConfigError(f"--video-view: expected one of {', '.join(VIEWS)}, got '{view}'")
+    if out_png is not None:
+        check_png_path(out_png)
+    window: OffscreenWindow | None = None
+    packet: Packet | None = None
+    try:
+        with VideoWriter(video, fps) as writer:
+            for packet in stream_from_child(cfg, steps, frame_steps(steps, frames), at_schedule, trainer_factory,
+                                            progress):
+                if window is None:
+                    window = OffscreenWindow(packet.cfg, size, theme, scale)
+                window.show(packet, settle=3 if writer.count == 0 else 1)
+                writer.append(window.grab(view))
+        if out_png is not None and window is not None and packet is not None:
+            window.show(packet, settle=3, message=True)
+            window.save_png(out_png)
+    finally:
+        if window is not None:
+            window.close()
+    return packet.error if packet is not None else ""

@@ -12,6 +12,7 @@ import queue
 import signal
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from gan_studio import config
@@ -68,6 +69,23 @@ class WorkerHandle:
     def alive(self) -> bool:
         """Whether the worker process is running."""
         return self.started and self.process.is_alive()
+
+    @property
+    def died(self) -> bool:
+        """Whether the worker was started and has ended without being stopped (killed, crashed)."""
+        return self.started and not self.process.is_alive()
+
+    def how_it_ended(self) -> str:
+        """How the process ended, in words ("killed by signal SIGKILL", "exit status 1")."""
+        code = self.process.exitcode
+        if code is None:
+            return "still running"
+        if code < 0:
+            try:
+                return f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit status {code}"
 
     def send(self, cmd: Command) -> None:
         """Queue a command; commands are applied in order between steps."""
@@ -135,3 +153,49 @@ def train_in_child(cfg: config.Config, steps: int, at_schedule=(), trainer_facto
         job = pool.submit(_train_packet, config.to_dict(cfg), steps, list(Schedule(at_schedule).items),
                           trainer_factory, progress)
         return job.result()
+
+
+STREAM_QUEUE = 4  # packets in flight between the training child and the drawing parent: bounds memory
+
+
+def _stream_packets(*args) -> None:
+    """Runs in the child: the training side (and with it the engine) is imported there only."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business: it ends this process
+    from gan_studio.worker.oneshot import stream_packets
+
+    stream_packets(*args)
+
+
+def stream_from_child(cfg: config.Config, steps: int, frame_steps: list[int], at_schedule=(), trainer_factory=None,
+                      progress: bool = False) -> Iterator[Packet]:
+    """Train ``steps`` steps in a spawned process and yield a Packet at each step of ``frame_steps`` (the last
+    carries the final row; ``oneshot.stream_packets``). Each packet holds only the rows and events since the one
+    before, and at most ``STREAM_QUEUE`` wait to be drawn. A ConfigError in the child is re-raised here; leaving
+    the loop early ends the child."""
+    ctx = mp.get_context("spawn")
+    packets = ctx.Queue(maxsize=STREAM_QUEUE)
+    process = ctx.Process(target=_stream_packets, name="gan-studio-render", daemon=True,
+                          args=(packets, config.to_dict(cfg), steps, sorted(frame_steps),
+                                list(Schedule(at_schedule).items), trainer_factory, progress))
+    process.start()
+    try:
+        while True:
+            try:
+                item = packets.get(timeout=0.5)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise RuntimeError(f"the training process ended (exit code {process.exitcode}) before "
+                                       "finishing") from None
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        process.join(STOP_TIMEOUT_S)
+    finally:
+        if process.is_alive():
+            process.terminate()
+            process.join(STOP_TIMEOUT_S)
+        packets.cancel_join_thread()
+        packets.close()

@@ -1,0 +1,112 @@
+"""Video and GIF files written frame by frame (``gan-studio render --video``): frames stream to ffmpeg, none is kept.
+
+ffmpeg comes with the ``imageio-ffmpeg`` wheel (no system package): ``pip install gan-studio[video]``. An MP4 is
+H.264 in yuv420p (plays everywhere; sides cropped to even pixel counts, as yuv420p needs); a GIF gets a palette of
+its own per frame (ffmpeg's palettegen/paletteuse, one frame at a time, so memory stays bounded), looping.
+
+Every frame must have the first frame's size: a smaller or larger one is padded with white or cropped, so a
+widget that changes size by a pixel mid-run does not end the video. No Qt and no torch here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from gan_studio.config import ConfigError
+
+DEFAULT_FRAMES = 150  # 5 s at 30 fps: enough to watch a run unfold, a GIF of a data view stays a few MB
+DEFAULT_FPS = 30.0
+FRAMES_RANGE = (1, 3000)
+SUFFIXES = (".mp4", ".gif")
+# One palette per frame: plots are a few flat colours, a shared palette for a whole run would band the surface.
+GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
+
+
+def check_video_path(path: str | os.PathLike) -> Path:
+    """The path if it names a .mp4 or .gif in an existing folder; else a ConfigError saying what is allowed."""
+    out = Path(path)
+    if out.suffix.lower() not in SUFFIXES:
+        raise ConfigError(f"--video: expected a .mp4 or .gif file name, got '{out}'")
+    if not out.parent.exists():
+        raise ConfigError(f"--video: folder '{out.parent}' does not exist")
+    return out
+
+
+def check_frames(frames: int, fps: float) -> None:
+    """A ConfigError naming the option unless ``frames`` and ``fps`` are usable."""
+    lo, hi = FRAMES_RANGE
+    if not lo <= frames <= hi:
+        raise ConfigError(f"--frames: expected {lo} to {hi}, got {frames}")
+    if not 1 <= fps <= 120:
+        raise ConfigError(f"--fps: expected 1 to 120 frames per second, got {fps:g}")
+
+
+def frame_steps(steps: int, frames: int) -> list[int]:
+    """The step counts at which to take ``frames`` video frames over a run of ``steps`` steps: evenly spaced,
+    ending at ``steps``, whole and distinct (fewer than ``frames`` when the run has fewer steps); step 0 (the
+    untrained nets) comes first when there is room."""
+    if steps <= 0:
+        return [0]
+    n = min(frames, steps + 1)
+    return sorted({int(round(v)) for v in np.linspace(0, steps, n)})
+
+
+def fit(picture: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``picture`` cropped or padded with white (bottom and right) to ``height`` × ``width``."""
+    out = np.full((height, width, 3), 255, np.uint8)
+    h, w = min(height, picture.shape[0]), min(width, picture.shape[1])
+    out[:h, :w] = picture[:h, :w, :3]
+    return out
+
+
+class VideoWriter:
+    """Appends (H, W, 3) uint8 frames to an .mp4 or .gif through ffmpeg, one at a time; use as a context manager."""
+
+    def __init__(self, path: str | os.PathLike, fps: float = DEFAULT_FPS):
+        self.path = check_video_path(path)
+        self.fps = float(fps)
+        self.gif = self.path.suffix.lower() == ".gif"
+        self.size: tuple[int, int] | None = None  # (height, width), fixed by the first frame
+        self.count = 0
+        self._pipe = None
+
+    def _open(self, height: int, width: int) -> None:
+        try:
+            import imageio_ffmpeg
+        except ImportError:
+            raise ConfigError("--video: the imageio-ffmpeg package is not installed; "
+                              "pip install 'gan-studio[video]'") from None
+        if self.gif:
+            options = dict(codec="gif", pix_fmt_out="pal8", output_params=["-vf", GIF_FILTER, "-loop", "0"])
+        else:
+            options = dict(codec="libx264", pix_fmt_out="yuv420p", quality=7)
+        self._pipe = imageio_ffmpeg.write_frames(str(self.path), (width, height), fps=self.fps, macro_block_size=1,
+                                                 ffmpeg_log_level="error", **options)
+        self._pipe.send(None)  # start ffmpeg
+
+    def append(self, picture: np.ndarray) -> None:
+        """Add one frame (the first one fixes the video's size; later ones are fitted to it)."""
+        picture = np.asarray(picture, np.uint8)
+        if self.size is None:
+            height, width = picture.shape[:2]
+            if not self.gif:
+                height, width = height - height % 2, width - width % 2  # yuv420p: even sides
+            self.size = (height, width)
+            self._open(height, width)
+        self._pipe.send(np.ascontiguousarray(fit(picture, *self.size)))
+        self.count += 1
+
+    def close(self) -> None:
+        """Finish the file (ffmpeg writes its trailer)."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
