@@ -53,7 +53,8 @@ class Column:
 _GRAD = ("L2 norm of the parameter gradients, whole net and per weight layer `i` (input layer = 0), after backward, "
          "before the optimizer step")
 _LOSS = "the active loss (D's without the penalty), last update of the step"
-_D_MEAN = "mean raw score on the training batch (higher = more real)"
+_D_MEAN = ("mean raw score on the training batch (higher = more real); for a features head the mean witness, for "
+           "an autoencoder D (EBGAN, BEGAN, MAGAN) the mean energy (lower = more real); empty for GMMN (no D)")
 _JS = ("JS(p_data ‖ p_g) in nats: exact data density (where known) against a histogram of `metrics.n_samples` "
        "generated samples (100 bins in 1D, 50×50 in 2D, plus one cell for everything outside the plot, so no sample "
        "is dropped); the floor is the same estimator on a data sample of the same size")
@@ -75,7 +76,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("step", "step", "steps", None, "completed steps"),
     Column("loss_d", "L_D", "", "losses", _LOSS, colour="d"),
     Column("loss_g", "L_G", "", "losses", _LOSS, colour="g"),
-    Column("penalty", "penalty", "", None, "the Lipschitz penalty added to D's loss (0 for none, clip, sn)"),
+    Column("penalty", "penalty", "", None,
+           "the Lipschitz penalty added to D's loss (0 for none, clip, sn); on the witness for a features head"),
     Column("d_real", "real", "", "dmean", _D_MEAN, colour="real"),
     Column("d_fake", "generated", "", "dmean", _D_MEAN, colour="fake"),
     Column("grad_norm_d", "D, whole net", "", "grads", _GRAD, colour="d"),
@@ -130,10 +132,56 @@ COLUMNS: tuple[Column, ...] = (
     Column("gx_interp", "‖∇ₓD‖ interpolated", "", None, _GX),
     Column("sigma_d_<i>", "σ of D layer <i>", "", None,
            "top singular value of D's weight layer `i` (the effective weight under spectral norm)", layers="D"),
+    # The objective zoo's own estimates (on fresh batches, like js_d and fdiv_d) and running state. Every run has
+    # every objective's columns, since a run may switch to any objective; cells of inactive objectives stay empty.
+    Column("rel_gap", "relativistic gap", "", None, "relativistic losses (`rsgan`, `rasgan`, `ralsgan`, `rahinge`): "
+           "E s_r − E s_f on fresh batches, how much more real D scores the data than the generated samples (score "
+           "units; 0 = undecided); not a divergence; the same number as `w1_critic`, which the W1 panel draws",
+           late=True),
+    Column("tv_d", "EBGAN TV bound", "", "js", "`ebgan`, `ebgan-pt`: 1 − L_D/m on fresh batches, a lower bound of the "
+           "total variation ½∫|p_data − p_g| ∈ [0, 1], tight at the optimal D (Zhao et al. 2017, Theorem 1)",
+           colour="sky", style="dash", right=True, late=True),
+    Column("mmd2", "MMD²", "", "w1", "`gmmn`: unbiased MMD²_u between fresh generated and data batches, Gaussian "
+           "mixture σ ∈ {2, 5, 10, 20, 40, 80} (may be < 0 when p_g ≈ p_data)", colour="sky", right=True,
+           more=True, late=True),
+    Column("mmd2_d", "MMD² of D's features", "", "w1", "`mmdgan`: unbiased MMD²_u of D's features of fresh batches, "
+           "Gaussian mixture σ ∈ {1, 2, 4, 8, 16}; D maximises it (the learned-kernel MMD)", colour="sky",
+           right=True, more=True, late=True),
+    Column("energy_distance_d", "energy distance of D's features", "", "w1", "`cramer`: energy distance "
+           "U-statistic 2E‖h_r − h_f‖ − E‖h_r − h_r′‖ − E‖h_f − h_f′‖ of D's features h on fresh batches",
+           colour="sky", right=True, more=True, late=True),
+    Column("mcgan_mean", "McGAN mean gap", "", "w1", "`mcgan-mean`: ‖μ_φ(real) − μ_φ(generated)‖₂ of D's features "
+           "on fresh batches; a lower bound of the IPM (a max over φ)", colour="sky", right=True, more=True, late=True),
+    Column("mcgan_cov", "McGAN covariance gap", "", "w1", "`mcgan-cov`: sum of the 16 largest singular values of "
+           "E φφᵀ(real) − E φφᵀ(generated) on fresh batches; a lower bound of the IPM", colour="sky", right=True,
+           more=True, late=True),
+    Column("fisher_ipm", "Fisher IPM", "", "js", "`fisher`: Ê/√Ω̂ on fresh batches (Ê = E f_r − E f_f, Ω̂ = "
+           "½(E f_r² + E f_f²)), ≤ the Fisher IPM 2·√χ²(p_data ‖ (p_data + p_g)/2), equal at the optimal critic",
+           colour="sky", right=True, late=True),
+    Column("began_k", "BEGAN k_t", "", None, "`began`: the equilibrium variable k_t ∈ [0, 1] after the step's "
+           "last D update, k ← clip(k + λ_k(γ E e_r − E e_f), 0, 1)", late=True),
+    Column("began_m_global", "BEGAN M_global", "", None, "`began`: convergence measure E e_r + |γ E e_r − E e_f| "
+           "on the D batch", late=True),
+    Column("energy_real", "energy, real", "", None, "energy objectives: mean reconstruction energy of the D batch "
+           "(lower = more real), real and generated", late=True),
+    Column("energy_fake", "energy, generated", "", None, "energy objectives: mean reconstruction energy of the D "
+           "batch (lower = more real), real and generated", late=True),
+    Column("margin", "MAGAN margin", "", None, "`magan`: the adaptive margin m (only decreases)", late=True),
+    Column("magan_window_real", "MAGAN window mean, real", "", None, "`magan`: running means of the real and "
+           "generated energies and the count of D steps in the current window", late=True),
+    Column("magan_window_fake", "MAGAN window mean, generated", "", None, "`magan`: running means of the real and "
+           "generated energies and the count of D steps in the current window", late=True),
+    Column("magan_window_n", "MAGAN window steps", "", None, "`magan`: running means of the real and "
+           "generated energies and the count of D steps in the current window", late=True),
+    Column("fisher_lambda", "Fisher λ", "", None, "`fisher`: the Lagrange multiplier λ ← λ − ρ(1 − Ω̂)", late=True),
+    Column("fisher_omega", "Fisher Ω", "", None, "`fisher`: the critic's second moment Ω̂ = ½(E f_r² + E f_f²) on "
+           "the D batch (the constraint is Ω = 1)", late=True),
 )
 
 TRAINING = ("step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "grad_d_<i>",
-            "grad_g_<i>")  # filled by the engine's step; every other column by the measurement
+            "grad_g_<i>", "began_k", "began_m_global", "energy_real", "energy_fake", "margin", "magan_window_real",
+            "magan_window_fake", "magan_window_n", "fisher_lambda",
+            "fisher_omega")  # filled by the engine's step (objective state included); every other column by measurement
 
 
 def expand(column: Column, n_d: int, n_g: int) -> list[str]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,20 @@ CHOICES: dict[str, dict[str, str]] = {
         "fgan-pearson": "f-GAN, Pearson χ²(p_data ‖ p_g)",
         "fgan-hellinger": "f-GAN, squared Hellinger ∫(√p − √q)² (no ½)",
         "fgan-js": "f-GAN, Jensen–Shannon: the bound estimates 2·JS(p_data ‖ p_g) ∈ [0, log 4]",
+        "rsgan": "relativistic: D judges whether real data are more real than generated, paired",
+        "rasgan": "relativistic average: each sample against the other batch's mean score",
+        "ralsgan": "relativistic average, least-squares targets ±1",
+        "rahinge": "relativistic average, hinge margins ±1",
+        "ebgan": "energy-based: D is an autoencoder, energy = reconstruction error, margin m",
+        "ebgan-pt": "energy-based with the pull-away term against mode collapse",
+        "began": "boundary equilibrium: autoencoder D balanced by k_t ∈ [0, 1]",
+        "magan": "margin adaptation: EBGAN whose margin shrinks with the real energy",
+        "gmmn": "no D: G minimises the kernel MMD² to the data",
+        "mmdgan": "MMD² on D's learned features (with a witness gradient penalty)",
+        "cramer": "energy distance of D's features, two generated batches",
+        "mcgan-mean": "McGAN: match the feature means",
+        "mcgan-cov": "McGAN: match the feature second moments (Ky Fan norm)",
+        "fisher": "Fisher GAN: critic with second moment constrained to 1 (augmented Lagrangian)",
     },
     "lipschitz.name": {
         "none": "no constraint",
@@ -76,6 +92,7 @@ CHOICES: dict[str, dict[str, str]] = {
         "r1": "R1: (γ/2)·E‖∇D(x_real)‖²",
         "r2": "R2: (γ/2)·E‖∇D(x_fake)‖²",
         "sn": "spectral normalization of every D weight",
+        "dragan": "DRAGAN: λ·E(‖∇D(x̃)‖ − 1)² on perturbed real data x̃",
     },
     "optim.name": {
         "sgd": "plain SGD",
@@ -104,6 +121,20 @@ OBJECTIVE_TITLES: dict[str, str] = {
     "fgan-pearson": "f-GAN, Pearson χ²",
     "fgan-hellinger": "f-GAN, squared Hellinger",
     "fgan-js": "f-GAN, Jensen–Shannon",
+    "rsgan": "relativistic standard GAN",
+    "rasgan": "relativistic average GAN",
+    "ralsgan": "relativistic average least-squares GAN",
+    "rahinge": "relativistic average hinge GAN",
+    "ebgan": "energy-based GAN",
+    "ebgan-pt": "energy-based GAN with pull-away term",
+    "began": "boundary equilibrium GAN",
+    "magan": "margin adaptation GAN",
+    "gmmn": "generative moment matching network",
+    "mmdgan": "MMD GAN",
+    "cramer": "Cramér GAN",
+    "mcgan-mean": "McGAN, mean feature matching",
+    "mcgan-cov": "McGAN, covariance feature matching",
+    "fisher": "Fisher GAN",
 }
 
 # Readable names of the choices a person picks in the window ("non-saturating GAN (ns)"); a value without one
@@ -121,6 +152,7 @@ TITLES: dict[str, dict[str, str]] = {
     "lipschitz.name": {
         "none": "no constraint", "clip": "weight clipping", "gp": "gradient penalty (WGAN-GP)",
         "r1": "R1 penalty on real data", "r2": "R2 penalty on generated data", "sn": "spectral normalization",
+        "dragan": "DRAGAN penalty near the data",
     },
     "optim.name": {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"},
     "model.latent": {"gaussian": "Gaussian z", "uniform": "uniform z"},
@@ -135,10 +167,31 @@ def choice_label(key: str, value: str) -> str:
 
 
 def _opt(default: Any, help: str, *, lo: float | None = None, hi: float | None = None,
-         lo_open: bool = False, choices: str | None = None) -> Any:
-    """A dataclass field with its help text and the range or choice list it must satisfy."""
+         lo_open: bool = False, choices: str | None = None, check: Callable[[str, Any], None] | None = None) -> Any:
+    """A dataclass field with its help text and the range, choice list or check it must satisfy."""
     return field(default=default, metadata={"help": help, "lo": lo, "hi": hi,
-                                            "lo_open": lo_open, "choices": choices})
+                                            "lo_open": lo_open, "choices": choices, "check": check})
+
+
+# Shipped starting states for train.start: weights.npz files (Trainer.weights()) in the presets package's
+# starts/ folder. Read as package data, so config.py imports nothing of presets/.
+STARTS = resources.files(__package__).joinpath("presets", "starts")
+
+
+def start_names() -> list[str]:
+    """Names of the shipped starting states (``train.start``), sorted."""
+    return sorted(f.name.removesuffix(".npz") for f in STARTS.iterdir() if f.name.endswith(".npz"))
+
+
+def is_start_path(value: str) -> bool:
+    """Whether a ``train.start`` value is a path to a weights file rather than a shipped starting state's name."""
+    return value.endswith(".npz") or "/" in value or "\\" in value
+
+
+def _check_start(key: str, value: str) -> None:
+    if value and not is_start_path(value) and value not in start_names():
+        raise ConfigError(f"{key}: unknown starting state {value!r}; allowed: '' (from scratch), "
+                          f"{', '.join(start_names())}, or a path to a weights .npz file")
 
 
 @dataclass(frozen=True)
@@ -168,7 +221,7 @@ class LossConfig:
 class LipschitzConfig:
     name: str = _opt("none", "Lipschitz method for D", choices="lipschitz.name")
     clip: float = _opt(0.01, "c for clip: parameters are clamped to [−c, c]", lo=0.0, lo_open=True)
-    weight: float = _opt(10.0, "λ for gp, γ for r1 / r2", lo=0.0)
+    weight: float = _opt(10.0, "λ for gp and dragan, γ for r1 / r2", lo=0.0)
     one_sided: bool = _opt(False, "gp penalises only ‖∇D‖ > 1")
 
 
@@ -189,6 +242,10 @@ class TrainConfig:
     log_every: int = _opt(10, "write a metrics row every N steps", lo=1)
     seed: int = _opt(0, "one seed drives init, data and latent draws", lo=0)
     device: str = _opt("auto", "where to train", choices="train.device")
+    # Presets whose phenomenon comes late start just before it, so a class sees it at once (GAN Lab does the same).
+    start: str = _opt("", "weights the nets start from, at build and at every reset (the step count stays 0): "
+                          "'' from scratch, a shipped starting state's name, or a path to a weights.npz",
+                      check=_check_start)
 
 
 @dataclass(frozen=True)
@@ -236,6 +293,9 @@ def help_for(key: str) -> str:
     return _field(key)[1].metadata["help"]
 
 
+INT64_MAX = 2**63 - 1  # the largest whole number any key takes (seeds, steps: torch and NumPy use int64)
+
+
 def parse_value(key: str, value: Any) -> Any:
     """Convert ``value`` (a string from the command line, or a TOML value) to the type of ``key`` and check it."""
     _, f = _field(key)
@@ -254,6 +314,8 @@ def parse_value(key: str, value: Any) -> Any:
             out = int(value)
         except ValueError:
             raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+        if not -INT64_MAX - 1 <= out <= INT64_MAX:  # torch and NumPy take 64-bit integers ("Overflow ... long long")
+            raise ConfigError(f"{key}: {out} is out of range; whole numbers must be ≤ {INT64_MAX}")
     elif kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
@@ -273,6 +335,8 @@ def parse_value(key: str, value: Any) -> Any:
 
 def _check(key: str, f: dataclasses.Field, value: Any) -> None:
     meta = f.metadata
+    if meta.get("check"):
+        meta["check"](key, value)
     if meta.get("choices"):
         allowed = CHOICES[meta["choices"]]
         if value not in allowed:

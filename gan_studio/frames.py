@@ -26,6 +26,7 @@ class Display:
     kind: str = "2d"  # the data: "1d", "2d" or "image"
     n_modes: int | None = None  # mixture modes, or classes of a labelled image set; None when the data has none
     class_names: tuple[str, ...] | None = None  # labelled image sets
+    about: str = ""  # 2–4 sentences about the active objective for a student (``Objective.about``)
     critic_estimates_w1: bool = False  # E D(r) − E D(f) estimates W1: a critic loss, or a Lipschitz method bounds
     # D's slope (clip, gp, sn, ...); for the other losses with no constraint it is not a W1 estimate and is not drawn
 

@@ -9,6 +9,9 @@ gp     ``penalty``: λ·E[(‖∇ₓD(x̂)‖₂ − 1)²], x̂ = εx_r + (1 −
        torch.Generator, the norm taken per sample over all non-batch dims; ``one_sided``: λ·E[max(0, ‖∇‖ − 1)²]
 r1     ``penalty``: (γ/2)·E_real[‖∇ₓD(x)‖²]
 r2     ``penalty``: (γ/2)·E_fake[‖∇ₓD(x)‖²]
+dragan ``penalty``: λ·E[(‖∇ₓD(x̃)‖₂ − 1)²] near the data (Kodali et al. 2017, reference code): per element
+       δ = 0.5·std(x_r)·u, u ~ U(0, 1) (std over the whole real batch), per sample α ~ U(0, 1),
+       x̃ = x_r + α·δ; the norm per sample; default λ = 10
 sn     ``attach``: spectral normalisation of every weight layer (``nets.weight_layers``), one power iteration per
        forward in training mode, ``u`` kept between steps; ``detach`` restores the raw weights
 =====  =====================================================================================================
@@ -17,6 +20,9 @@ Attach / detach keep the *same* ``nn.Parameter`` objects (spectral norm moves ``
 ``layer.parametrizations.weight.original`` and back), so an optimizer built on ``D.parameters()`` keeps tracking
 exactly those parameters and keeps its state (e.g. Adam moments). Note: while parametrised (and after detach)
 ``D.parameters()`` may list a layer's bias before its weight; compare parameter *sets* (by ``id``), not order.
+
+Penalties differentiate a scalar per sample. For a D whose head is not a score (a feature vector), the engine
+passes ``ScoreView(D, score_fn)``: D followed by the objective's witness, so every penalty acts on the witness.
 
 Penalties are built with ``torch.autograd.grad(..., create_graph=True)`` so they can be added to L_D and
 back-propagated into D's parameters. No ``.item()`` or per-sample Python loops on the training path.
@@ -57,6 +63,21 @@ def input_gradient_norms(D: nn.Module, x: Tensor) -> Tensor:
     with eval_mode(D), torch.enable_grad():
         grad = _input_gradients(D, x, create_graph=False)
     return grad.flatten(1).norm(dim=1).detach()
+
+
+class ScoreView(nn.Module):
+    """D seen as a scalar function: ``forward(x) = score_fn(D(x))``, shape (n,). ``D`` is a submodule, so the view
+    has D's parameters and weight layers, and ``eval_mode`` reaches D. ``score_fn`` is e.g. the objective's witness
+    with its reference outputs bound (``Objective.scores``)."""
+
+    def __init__(self, D: nn.Module, score_fn):
+        super().__init__()
+        self.D = D
+        self.score_fn = score_fn
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(n,) scalar scores of the points x."""
+        return self.score_fn(self.D(x))
 
 
 class LipschitzMethod:
@@ -134,6 +155,37 @@ class GradientPenalty(LipschitzMethod):
         if self.one_sided:
             excess = torch.relu(excess)
         return self.weight * excess.square().mean()
+
+
+class Dragan(LipschitzMethod):
+    """``dragan``: λ·E[(‖∇ₓD(x̃)‖₂ − 1)²] at perturbed real points (Kodali, Abernethy, Hays & Kira 2017).
+
+    As in the paper's reference code: δ = 0.5·std(x_r)·u with u ~ U(0, 1) drawn per element and std the standard
+    deviation of the whole real batch (one number), then x̃ = x_r + α·δ with α ~ U(0, 1) drawn per sample (the code
+    penalises points on the segment from x_r to x_r + δ). The norm is taken per sample.
+    """
+
+    name = "dragan"
+
+    def __init__(self, weight: float = 10.0):
+        self.weight = float(weight)
+        self.description = f"{self.weight:g}·E (‖∇D(x̃)‖ − 1)², x̃ = x_r + α·0.5·std(x_r)·U(0,1), α per sample"
+
+    @staticmethod
+    def perturb(x_real: Tensor, generator: torch.Generator | None) -> Tensor:
+        """x̃ = x_r + α·δ: δ = 0.5·std(x_r)·u (u per element), α per sample, both U(0, 1) from ``generator``."""
+        x = x_real.detach()
+        gen_device = generator.device if generator is not None else torch.device("cpu")
+        u = torch.rand(x.shape, generator=generator, device=gen_device, dtype=x.dtype).to(x.device)
+        alpha_shape = (x.shape[0],) + (1,) * (x.dim() - 1)
+        alpha = torch.rand(alpha_shape, generator=generator, device=gen_device, dtype=x.dtype).to(x.device)
+        return x + alpha * (0.5 * x.std() * u)
+
+    def penalty(self, D: nn.Module, x_real: Tensor, x_fake: Tensor,
+                generator: torch.Generator | None) -> Tensor:
+        """λ·mean over samples of (‖∇ₓD(x̃_i)‖ − 1)²."""
+        grad = _input_gradients(D, self.perturb(x_real, generator), create_graph=True)
+        return self.weight * (grad.flatten(1).norm(dim=1) - 1.0).square().mean()
 
 
 class R1(LipschitzMethod):
@@ -221,6 +273,7 @@ METHODS = {
     "r1": lambda cfg: R1(cfg.weight),
     "r2": lambda cfg: R2(cfg.weight),
     "sn": lambda cfg: SpectralNorm(),
+    "dragan": lambda cfg: Dragan(cfg.weight),
 }
 
 

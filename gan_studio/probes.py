@@ -251,16 +251,17 @@ def push_directions(D: nn.Module, g_loss: Callable[[torch.Tensor], torch.Tensor]
                     fake: torch.Tensor | np.ndarray) -> np.ndarray:
     """(n, dim) −∇ₓ ℓ_G(D(x)) at each generated point: where the generator loss pushes each sample.
 
-    ``g_loss`` maps scores to the batch MEAN of per-sample terms ℓ_G(s_i) (every objective's g_loss, its state
-    bound), and D scores each point independently (no batch norm in D), so the gradient of n·g_loss(D(x)) with
-    respect to x_i is ∇ℓ_G(D(x_i)): one backward pass gives every per-sample direction. Parameter .grad is not
-    touched.
+    ``g_loss`` maps D's outputs (the caller reshapes a score head's) to the batch MEAN of per-sample terms ℓ_G(s_i)
+    (every objective's g_loss, its state bound), and D scores each point independently (no batch norm in D), so
+    the gradient of n·g_loss(D(x)) with respect to x_i is ∇ℓ_G(D(x_i)): one backward pass gives every per-sample
+    direction (for the kernel and relativistic losses, whose terms couple samples, it is still the direction G's
+    loss moves x_i). Parameter .grad is not touched.
     """
     dev = _device(D, None)
     fake = torch.as_tensor(fake) if not isinstance(fake, torch.Tensor) else fake
     x = fake.detach().to(dev, torch.float32).clone().requires_grad_(True)
     with eval_mode(D), torch.enable_grad():
-        lg = g_loss(D(x).reshape(-1))
+        lg = g_loss(D(x))
         (grad,) = torch.autograd.grad(lg, x)
     return (-grad * x.shape[0]).reshape(x.shape[0], -1).double().cpu().numpy()
 

@@ -26,9 +26,12 @@ IMAGE_HEADER = ("step,loss_d,loss_g,penalty,d_real,d_fake,grad_norm_d,grad_norm_
 
 def test_run_columns_keep_the_recorded_headers():
     """Columns added later (``Column.late``) are written after the recorded ones, which keep their positions."""
-    assert ",".join(columns.run_columns("2d", 4, 4)) == POINT_HEADER + ",w1_fast,w1_fast_floor,modes_reached"
-    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER + ",modes_reached"
-    assert ",".join(columns.run_columns("image", 4, 4)) == IMAGE_HEADER
+    zoo = (",rel_gap,tv_d,mmd2,mmd2_d,energy_distance_d,mcgan_mean,mcgan_cov,fisher_ipm,began_k,began_m_global,"
+           "energy_real,energy_fake,margin,magan_window_real,magan_window_fake,magan_window_n,fisher_lambda,"
+           "fisher_omega")  # the objective zoo's estimates and state (issue #11): every run has them
+    assert ",".join(columns.run_columns("2d", 4, 4)) == POINT_HEADER + ",w1_fast,w1_fast_floor,modes_reached" + zoo
+    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER + ",modes_reached" + zoo
+    assert ",".join(columns.run_columns("image", 4, 4)) == IMAGE_HEADER + zoo
 
 
 @pytest.mark.parametrize("data", ["ring8", "bimodal1d", "digits"])
@@ -96,5 +99,7 @@ def test_at_most_three_lines_a_panel_by_default():
         for panel in ("losses", "dmean", "js", "w1", "grads", "modes"):
             shown = {c.name for c in columns.panel_columns(panel) if c.applies_to(kind) and not c.more
                      and c.style != "floor" and columns.lookup(c.name, kind) is c}
-            exclusive = {"js_d", "fdiv_d"}  # one objective fills one of them (classifier or f-GAN)
+            # one objective fills one of them: its own estimate (classifier, f-GAN, EBGAN, Fisher, ...)
+            exclusive = {"js_d", "fdiv_d", "tv_d", "fisher_ipm", "mmd2", "mmd2_d", "energy_distance_d", "mcgan_mean",
+                         "mcgan_cov"}
             assert len(shown) - max(0, len(shown & exclusive) - 1) <= 3, (kind, panel, shown)

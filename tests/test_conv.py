@@ -159,7 +159,7 @@ def test_few_steps_with_every_lipschitz_method(lipschitz, loss):
         total.backward()
         opt_d.step()
         method.after_step(D)
-        loss_g = objective.g_loss(D(G(torch.randn(16, 8, generator=gen))), NO_STATE)
+        loss_g = objective.g_loss(None, D(G(torch.randn(16, 8, generator=gen))), NO_STATE)
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()

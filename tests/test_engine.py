@@ -65,7 +65,7 @@ def test_every_loss_after_every_lipschitz_swap_stays_finite(lipschitz):
     d_params = {id(p) for p in trainer.D.parameters()}
     trainer.step(), trainer.step()
     trainer.apply("lipschitz.name", lipschitz)
-    for loss in C.CHOICES["loss.name"]:
+    for loss in list(C.CHOICES["loss.name"])[:10]:  # the score-head objectives share one D (zoo: test_zoo_engine)
         trainer.apply("loss.name", loss)
         for _ in range(2):
             row = trainer.step()

@@ -14,10 +14,9 @@ from scipy.stats import norm
 from gan_studio.metrics.kernel import cramer_1d, energy_distance, gaussian_mixture_gram, mmd2_unbiased
 from gan_studio.nets.heads import AutoencoderD, FeaturesD, SamplesD, reconstruction_energy
 from gan_studio.objectives import energy, fisher, kernel, relativistic
-from gan_studio.objectives.base import ALL_LIPSCHITZ
-from gan_studio.objectives.extended import ObjectiveSpec, Reconstruction
+from gan_studio.objectives.base import ALL_LIPSCHITZ, Objective, Reconstruction
 
-SPECS: tuple[ObjectiveSpec, ...] = (*kernel.KERNEL_OBJECTIVES, *fisher.FISHER_OBJECTIVES,
+SPECS: tuple[Objective, ...] = (*kernel.KERNEL_OBJECTIVES, *fisher.FISHER_OBJECTIVES,
                                     *energy.ENERGY_OBJECTIVES, *relativistic.RELATIVISTIC_OBJECTIVES)
 MODULES = (kernel, fisher, energy, relativistic)
 
@@ -392,7 +391,7 @@ def test_relativistic_sign_convention():
 # --- every spec: finite scalar losses with gradients on outputs of its head's shape --------------------------------
 
 
-def _outputs(spec: ObjectiveSpec, n: int, gen: torch.Generator, shift: float = 0.0):
+def _outputs(spec: Objective, n: int, gen: torch.Generator, shift: float = 0.0):
     def one():
         if spec.head == "score":
             return (torch.randn(n, generator=gen) + shift).requires_grad_(True)
@@ -415,7 +414,7 @@ def _leaves(out):
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_every_spec_gives_finite_scalar_losses_with_gradients(spec):
     gen = torch.Generator().manual_seed(8)
-    out_r = _outputs(ObjectiveSpec(**{**spec.__dict__, "fake_batches": 1}), 16, gen, shift=0.5)
+    out_r = _outputs(Objective(**{**spec.__dict__, "fake_batches": 1}), 16, gen, shift=0.5)
     out_f = _outputs(spec, 16, gen)
     state = spec.init_state()
     assert set(state) == set(spec.state_columns)
@@ -446,9 +445,8 @@ def test_every_spec_gives_finite_scalar_losses_with_gradients(spec):
 def test_specs_are_consistent():
     names = [s.name for s in SPECS]
     assert len(set(names)) == len(names)
-    titles = {k: v for module in MODULES for k, v in module.TITLES.items()}
     defaults = {k: v for module in MODULES for k, v in module.DEFAULTS.items()}
-    assert set(titles) == set(defaults) == set(names)
+    assert set(defaults) == set(names)
     for spec in SPECS:
         assert spec.lipschitz and set(spec.lipschitz) <= set(ALL_LIPSCHITZ)
         assert list(spec.lipschitz) == [m for m in ALL_LIPSCHITZ if m in spec.lipschitz]  # config order
@@ -456,7 +454,8 @@ def test_specs_are_consistent():
         assert spec.d_reference is None
         assert spec.fake_batches == (2 if spec.name == "cramer" else 1)
         assert (spec.d_view == "energy") == (spec.head == "reconstruction")
-        assert (spec.d_view == "none") == (spec.head == "none")
+        assert spec.d_view != "none"  # GMMN draws the MMD witness of the samples
+        assert (spec.witness is not None) == (spec.head in ("features", "none"))
     needs_real = {s.name for s in SPECS if s.g_needs_real}
     assert needs_real == {"gmmn", "mmdgan", "cramer", "mcgan-mean", "mcgan-cov", "fisher", "rsgan", "rasgan",
                           "ralsgan", "rahinge"}

@@ -64,9 +64,9 @@ class Blob2D(Dataset):
         return stats.multivariate_normal(np.zeros(2), np.eye(2)).pdf(np.asarray(x).reshape(-1, 2))
 
 
-# generator losses as push_directions gets them: scores -> batch mean
-NS = partial(get_objective("ns").g_loss, state=NO_STATE)
-WGAN = partial(get_objective("wgan").g_loss, state=NO_STATE)
+# generator losses as push_directions gets them: D's outputs (scores) -> batch mean
+NS = partial(get_objective("ns").g_loss, None, state=NO_STATE)
+WGAN = partial(get_objective("wgan").g_loss, None, state=NO_STATE)
 
 
 def sn_mlp(seed=0):

@@ -4,8 +4,6 @@ them (``frames.Display``), so no view needs a loss or data-set name.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import torch
 
@@ -35,7 +33,7 @@ def display_facts(objective: Objective, dataset: Dataset, lipschitz: str = "none
     else:
         n_modes = len(names) if names else None
     return Display(d_view=objective.d_view, decision_level=objective.decision_level, d_label=objective.d_label,
-                   d_curve_label=objective.d_curve_label, d_reference=objective.d_reference,
+                   d_curve_label=objective.d_curve_label, d_reference=objective.d_reference, about=objective.about,
                    kind=data_kind(dataset), n_modes=n_modes, class_names=tuple(names) if names else None,
                    critic_estimates_w1=objective.family == "critic" or lipschitz != "none")
 
@@ -72,23 +70,45 @@ def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
     with eval_mode(t.G), torch.no_grad():
         fake_t = t.G(z)
     frame.fake = fake = fake_t.cpu().numpy()
-    g_loss = partial(t.objective.g_loss, state=t.objective_state)
-    frame.push = probes.push_directions(t.D, g_loss, fake_t[:PUSH_POINTS])
+    frame.push = probes.push_directions(t.D, _push_loss(t, frame.real, fake_t), fake_t[:PUSH_POINTS])
     if not probe:
         return frame
+    view = measurer.score_view(torch.as_tensor(frame.real, dtype=torch.float32, device=t.device), fake_t, fake_t)
     if ds.dim == 2:
         # the surface follows a generator that wandered off the data (as the view does), up to 2× the bounds
         bounds = probes.probe_bounds(ds.bounds, fake)
         key = (grid, tuple(bounds.ravel()))  # the data density on the last probed grid, kept for the next frame
         if measurer.cache.get("data_density", (None,))[0] != key:
             measurer.cache["data_density"] = (key, probes.data_density_on_grid(ds, bounds, grid))
-        frame.surface = probes.surface_2d(ds, t.D, fake, resolution=grid, bounds=bounds,
+        frame.surface = probes.surface_2d(ds, view, fake, resolution=grid, bounds=bounds,
                                           data_density=measurer.cache["data_density"][1])
         frame.latent_grid = probes.latent_grid(t.G, t.cfg.model.latent_dim, t.cfg.model.latent, LATENT_LINES,
                                                t.device)
     else:
         gen = measurer.generate(t.cfg.metrics.n_samples, measurer.stream("curves_1d")).cpu().numpy()
-        frame.curves = probes.curves_1d(ds, t.D, gen, resolution=max(grid, 200), G=t.G,
+        frame.curves = probes.curves_1d(ds, view, gen, resolution=max(grid, 200), G=t.G,
                                         latent_dim=t.cfg.model.latent_dim, latent_kind=t.cfg.model.latent,
                                         data_samples=frame.real)
     return frame
+
+
+def _push_loss(t, real: np.ndarray, fake_t: torch.Tensor):
+    """G's loss as a function of D's outputs on the pushed points (``probes.push_directions``), the objective's
+    state bound; D's outputs on the display's real points (``g_needs_real``) and on the other generated points
+    (``fake_batches = 2``) held fixed."""
+    objective, state, D = t.objective, t.objective_state, t.D
+    out_r = out_f2 = None
+    if objective.g_needs_real or objective.fake_batches == 2:
+        with eval_mode(D), torch.no_grad():
+            if objective.g_needs_real:
+                out_r = D(torch.as_tensor(real[:PUSH_POINTS], dtype=torch.float32, device=t.device))
+            if objective.fake_batches == 2:
+                out_f2 = D(fake_t[-PUSH_POINTS:])
+    if objective.head == "score":
+        out_r = None if out_r is None else out_r.reshape(-1)
+
+    def loss(out_x):
+        out_f = out_x.reshape(-1) if objective.head == "score" else out_x
+        return objective.g_loss(out_r, out_f if out_f2 is None else (out_f, out_f2), state)
+
+    return loss

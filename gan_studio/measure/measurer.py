@@ -22,10 +22,13 @@ from gan_studio import columns, metrics
 from gan_studio.config import Config
 from gan_studio.data.base import Dataset
 from gan_studio.frames import Frame
+from gan_studio.lipschitz import ScoreView
 from gan_studio.measure import frame, streams
 from gan_studio.measure.gradients import gradient_diagnostics
 from gan_studio.nets import eval_mode, sample_latent, weight_layers
 from gan_studio.objectives.base import Objective, State
+
+WITNESS_POINTS = 512  # reference real / generated points of a witness (grid × refs kernel matrices stay small)
 
 GRADIENT_POINTS = 512  # points each of real / fake / interpolated for ‖∇ₓD‖
 SW1_PROJECTIONS = 32  # sliced W1 directions: a cheap trend (128 cost 12 ms a measurement, 32 cost 2 ms)
@@ -44,6 +47,7 @@ class MeasuredTrainer(Protocol):
     objective_state: State
     device: torch.device
     step_count: int
+    header_d_layers: int  # D's weight layers when the run started (the grad_d_<i> / sigma_d_<i> columns)
 
 
 class Measurer:
@@ -78,13 +82,28 @@ class Measurer:
 
     # ------------------------------------------------------------------------------------------ cadence
     def columns(self) -> list[str]:
-        """Every metrics.csv column of this run, in order: the registry's for this data and these nets, with the
-        objective's state columns (``Objective.state_columns``) after the training columns."""
+        """Every metrics.csv column of this run, in order: the registry's for this data and these nets. The
+        registry lists every objective's estimate and state columns (a run may switch to any objective; cells of
+        objectives not active stay empty)."""
         t = self.trainer
-        names = columns.run_columns(frame.data_kind(t.dataset), len(weight_layers(t.D)), len(weight_layers(t.G)))
-        n_training = len(columns.run_columns(frame.data_kind(t.dataset), len(weight_layers(t.D)),
-                                             len(weight_layers(t.G)), training_only=True))
-        return names[:n_training] + list(t.objective.state_columns) + names[n_training:]
+        return columns.run_columns(frame.data_kind(t.dataset), t.header_d_layers, len(weight_layers(t.G)))
+
+    # ------------------------------------------------------------------------------------------ D as a score
+    def score_view(self, x_real: torch.Tensor, x_fake: torch.Tensor, x_fake2: torch.Tensor | None = None
+                   ) -> torch.nn.Module:
+        """D as a scalar function of x, in the units drawn (``Objective.scores``): D itself for a score head; for
+        other heads D followed by the witness (reference outputs on the first ``WITNESS_POINTS`` of ``x_real`` and
+        ``x_fake``, and ``x_fake2`` for two-batch objectives) or by the energy."""
+        t = self.trainer
+        objective, D = t.objective, t.D
+        if objective.head == "score":
+            return D
+        n = WITNESS_POINTS
+        with eval_mode(D), torch.no_grad():
+            out_r, out_f = D(x_real[:n]), D(x_fake[:n])
+            if objective.fake_batches == 2:
+                out_f = (out_f, D((x_fake if x_fake2 is None else x_fake2)[-n:]))
+        return ScoreView(D, lambda out_x: objective.scores(out_x, out_r, out_f))
 
     def _reached(self, name: str, every: int, step: int) -> bool:
         """Whether a multiple of ``every`` lies after the step this measurement last ran and at or before ``step``."""
@@ -171,13 +190,16 @@ class Measurer:
         if cheap:
             x_real = torch.as_tensor(real, device=t.device)
             pause()
-            row.update(self._score_columns(x_real, fake_t))
+            fake2 = self.generate(len(fake_t), rng) if t.objective.fake_batches == 2 else None
+            row.update(self._score_columns(x_real, fake_t, fake2))
             pause()
             g = GRADIENT_POINTS
-            row.update(gradient_diagnostics(t.D, x_real[:g], fake_t[:g], rng, resolution=LIP_GRID,
+            view = self.score_view(x_real, fake_t, fake2)
+            row.update(gradient_diagnostics(view, x_real[:g], fake_t[:g], rng, resolution=LIP_GRID,
                                             bounds=None if ds.is_image else ds.bounds))
             lip = row.get("lip")
-            row["w1_lb"] = metrics.w1_lower_bound(row["w1_critic"], lip) if lip else None
+            critic = row.get("w1_critic")
+            row["w1_lb"] = metrics.w1_lower_bound(critic, lip) if lip and critic is not None else None
         return row
 
     def _transport(self, real: np.ndarray, real2: np.ndarray, fake: np.ndarray, n: int, column: str) -> dict:
@@ -189,16 +211,29 @@ class Measurer:
             self.cache[floor] = metrics.w1_exact(real[:m], real2[:m])
         return {column: metrics.w1_exact(real[:m], fake[:m]), floor[0]: self.cache[floor]}
 
-    def _score_columns(self, x_real: torch.Tensor, x_fake: torch.Tensor) -> dict:
-        """Columns from D's scores on fresh batches: the critic estimate, and the objective's own estimate
-        (``js_d`` for classifiers, ``fdiv_d`` for f-GANs)."""
-        D = self.trainer.D
+    def _score_columns(self, x_real: torch.Tensor, x_fake: torch.Tensor, x_fake2: torch.Tensor | None = None
+                       ) -> dict:
+        """Columns from D's outputs on fresh batches: the critic estimate E s_r − E s_f (scores or witness values;
+        not for an energy, whose sign is the other way), and the objective's own estimate (``estimate.compute`` on
+        this head's outputs: ``js_d``, ``fdiv_d``, ``rel_gap``, ``tv_d``, ``mmd2`` ...)."""
+        objective, D = self.trainer.objective, self.trainer.D
         with eval_mode(D), torch.no_grad():
-            s_r, s_f = D(x_real).reshape(-1), D(x_fake).reshape(-1)
-        row = {"w1_critic": metrics.critic_w1(s_r.cpu().numpy(), s_f.cpu().numpy())}
-        estimate = self.trainer.objective.estimate
-        if estimate is not None:
-            row[estimate.column] = estimate.compute(s_r, s_f)
+            out_r, out_f = D(x_real), D(x_fake)
+            if objective.fake_batches == 2:
+                out_f = (out_f, D(x_fake2))
+            if objective.head == "score":
+                out_r, out_f = out_r.reshape(-1), out_f.reshape(-1)
+            row = {}
+            if objective.head != "reconstruction":
+                n = WITNESS_POINTS  # a witness's reference batches; the score head ignores them
+                ref_r = out_r[:n]
+                ref_f = tuple(o[:n] for o in out_f) if objective.fake_batches == 2 else out_f[:n]
+                s_r = objective.scores(out_r, ref_r, ref_f)
+                s_f = objective.scores(objective.first_fake(out_f), ref_r, ref_f)
+                row["w1_critic"] = metrics.critic_w1(s_r.cpu().numpy(), s_f.cpu().numpy())
+            estimate = objective.estimate
+            if estimate is not None:
+                row[estimate.column] = estimate.compute(out_r, out_f)
         return row
 
     # ------------------------------------------------------------------------------------------ images

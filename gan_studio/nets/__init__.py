@@ -61,8 +61,21 @@ def build_generator(cfg_model, data_shape: tuple[int, ...]) -> nn.Module:
     return build_mlp_generator(cfg_model, tuple(data_shape))
 
 
-def build_discriminator(cfg_model, data_shape: tuple[int, ...]) -> nn.Module:
-    """D(x: (n, *data_shape)) -> (n,) raw score (higher = more real), family chosen by ``cfg_model.arch``."""
+def build_discriminator(cfg_model, data_shape: tuple[int, ...], head: str = "score", energy: str = "l2"
+                        ) -> nn.Module:
+    """D for an objective's ``head``: ``score`` D(x) -> (n,) raw score (higher = more real), family chosen by
+    ``cfg_model.arch``; ``features``, ``reconstruction`` (with reconstruction error ``energy``) and ``none``: the
+    MLPs of ``nets.heads``."""
+    if head != "score":
+        from gan_studio.nets import heads
+
+        if head == "features":
+            return heads.build_features_discriminator(cfg_model, tuple(data_shape))
+        if head == "reconstruction":
+            return heads.build_autoencoder_discriminator(cfg_model, tuple(data_shape), energy)
+        if head == "none":
+            return heads.SamplesD(tuple(data_shape))
+        raise ValueError(f"unknown discriminator head {head!r}; allowed: score, features, reconstruction, none")
     if resolve_arch(cfg_model.arch, data_shape) == "conv":
         from gan_studio.nets.conv import build_conv_discriminator
 

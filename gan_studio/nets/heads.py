@@ -27,7 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_studio.nets.mlp import make_activation
-from gan_studio.objectives.extended import Reconstruction
+from gan_studio.objectives.base import Reconstruction
 
 ENERGIES = ("l2", "l1", "mse")
 

@@ -5,10 +5,29 @@ Sign convention (the one used everywhere in GAN Studio): ``D(x)`` returns a raw,
 probability it is ``σ(s)`` (sigmoid). Every objective in this package is written against this single convention.
 
 Each loss is a pure function returning a scalar, the batch mean: ``d_loss(out_r, out_f, state)`` is minimised
-by D and ``g_loss(out_f, state)`` by G, where ``out_*`` is what D's head outputs on real / generated samples
-(for a ``"score"`` head the (n,) raw scores ``s_r``, ``s_f``) and ``state`` the objective's running state
-(``NO_STATE`` for objectives without one; their losses ignore it). The formula tables live in the family
-modules: ``classifier`` (minimax, ns), ``least_squares`` (lsgan), ``critic`` (wgan, hinge), ``fgan``.
+by D and ``g_loss(out_r, out_f, state)`` by G, where ``out_*`` is what D's head outputs on real / generated samples
+and ``state`` the objective's running state (``NO_STATE`` for objectives without one; their losses ignore it).
+``g_loss`` receives ``out_r = None`` unless the objective sets ``g_needs_real`` (then the engine runs D on one more
+real batch per G step). With ``fake_batches = 2`` (Cramér GAN) ``out_f`` is the pair ``(D(G(z)), D(G(z')))``
+everywhere (losses, state update, estimate, witness). The formula tables live in the family modules:
+``classifier`` (minimax, ns), ``least_squares`` (lsgan), ``critic`` (wgan, hinge), ``fgan``, ``relativistic``,
+``energy`` (EBGAN, BEGAN, MAGAN), ``kernel`` (GMMN, MMD GAN, Cramér, McGAN), ``fisher``.
+
+What ``out`` is follows from ``head`` (a *score* is higher = more real):
+
+==============  ====================================================================================
+head            D's output on a batch of n samples
+==============  ====================================================================================
+score           (n,) raw scores
+features        (n, k) feature vectors (the IPM / kernel objectives); ``witness`` gives a scalar per sample
+reconstruction  ``Reconstruction(energy (n,), code (n, c))``: per-sample reconstruction error, LOWER =
+                more real, and the encoder's embedding (EBGAN's pull-away term)
+none            the samples themselves, flattened to (n, d): there is no D (GMMN); ``witness`` as features
+==============  ====================================================================================
+
+``Objective.scores(out_x, out_r, out_f)`` turns any head's output into one number per sample, in the units the
+views draw: the score, the witness (features / none), or the energy (reconstruction). The engine logs its means as
+``d_real`` / ``d_fake``; gradient penalties and the D surface use it (``lipschitz.ScoreView``).
 """
 
 from __future__ import annotations
@@ -16,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from torch import Tensor
 
@@ -41,6 +60,32 @@ NO_STATE: State = MappingProxyType({})
 
 ALL_LIPSCHITZ: tuple[str, ...] = tuple(CHOICES["lipschitz.name"])
 """Every Lipschitz method (``lipschitz.name``), in config order."""
+
+
+class Reconstruction(NamedTuple):
+    """What an autoencoder D returns: ``energy`` (n,) per-sample reconstruction error (lower = more real) and
+    ``code`` (n, c), the encoder's embedding (for EBGAN's pull-away term)."""
+
+    energy: Tensor
+    code: Tensor
+
+
+Out = Tensor | Reconstruction | tuple
+"""D's output on one batch (see the module table); a ``fake_batches = 2`` objective's ``out_f`` is a pair of them."""
+
+Witness = Callable[[Tensor, Out, Out], Tensor]
+"""For a ``features`` (or ``none``) head: ``witness(out_x, out_r, out_f) -> (n,)`` scalar scores of the points whose
+D outputs are ``out_x``, higher = more real, given D's outputs on a reference real and generated batch. It is what
+the 1D/2D views draw (``d_view = "score"``) and what a gradient penalty (``gp``, ``r1``, ``r2``, ``dragan``)
+differentiates for a head that has no scalar score of its own."""
+
+
+def lipschitz_subset(*names: str) -> tuple[str, ...]:
+    """``names`` in config order (``lipschitz.name``); ValueError for a name that is not a method."""
+    unknown = set(names) - set(ALL_LIPSCHITZ)
+    if unknown:
+        raise ValueError(f"unknown Lipschitz methods {sorted(unknown)}; allowed: {', '.join(ALL_LIPSCHITZ)}")
+    return tuple(m for m in ALL_LIPSCHITZ if m in names)
 
 
 def no_state() -> State:
@@ -72,15 +117,16 @@ class Objective:
     """A named GAN objective: D's head, the two losses, its state, its estimate, and how the views draw D.
 
     The engine calls ``d_loss`` / ``g_loss`` on every update and ``update_state`` after every D update, and
-    logs the state under ``state_columns``. A mid-run switch is allowed between objectives with the same
-    ``head`` whose ``lipschitz`` lists the active Lipschitz method; anything else needs a restart.
+    logs the state under ``state_columns``. A mid-run switch to an objective whose ``lipschitz`` lists the active
+    Lipschitz method is allowed: live between objectives with the same ``head``; to another head the engine keeps
+    G and builds a fresh D of that head (and its optimizer).
     """
 
     name: str  # the registered name (config key loss.name)
-    family: str  # the module that defines it: "classifier", "least_squares", "critic", "fgan"
+    family: str  # the module that defines it: "classifier", "least_squares", "critic", "fgan", "relativistic", ...
     head: Head
-    d_loss: Callable[[Tensor, Tensor, State], Tensor]  # (out_r, out_f, state) -> mean loss D minimises
-    g_loss: Callable[[Tensor, State], Tensor]  # (out_f, state) -> mean loss G minimises
+    d_loss: Callable[[Out, Out, State], Tensor]  # (out_r, out_f, state) -> mean loss D minimises
+    g_loss: Callable[[Out | None, Out, State], Tensor]  # (out_r or None, out_f, state) -> mean loss G minimises
     estimate: Estimate | None  # what D's outputs estimate (None: nothing beyond the generic columns)
     # Display facts (copied into every Frame; views never branch on the objective's name):
     d_view: DView  # how to draw D
@@ -88,7 +134,25 @@ class Objective:
     d_label: str  # the label of D's values (2D colour bar)
     d_curve_label: str  # the legend of the 1D view's D curve
     d_reference: DReference | None  # the 1D view's dashed reference curve, None: none
+    about: str  # 2–4 sentences for a student: the formula in words, what it estimates, the paper
     lipschitz: tuple[str, ...] = ALL_LIPSCHITZ  # the Lipschitz methods that apply
     init_state: Callable[[], State] = no_state  # the state at the start of a run, after a reset or a switch
     update_state: Callable[[State, Tensor, Tensor], State] = keep_state  # (state, out_r, out_f) after a D step
     state_columns: tuple[str, ...] = ()  # metrics.csv columns of the state (its keys)
+    g_needs_real: bool = False  # G's loss needs D(x_real) too: one more D forward pass on a real batch per G step
+    fake_batches: int = 1  # independent generated batches per update; 2: out_f = (D(G(z)), D(G(z')))
+    witness: Witness | None = None  # features / none heads: the scalar per sample (``Witness``)
+
+    def first_fake(self, out_f: Out) -> Out:
+        """The first generated batch's outputs: ``out_f`` itself, or its first element when ``fake_batches = 2``."""
+        return out_f[0] if self.fake_batches == 2 else out_f
+
+    def scores(self, out_x: Out, out_r: Out, out_f: Out) -> Tensor:
+        """(n,) what D says of the points whose outputs are ``out_x``, in the units drawn (``d_view``): the raw
+        score (score head), the reconstruction energy (lower = more real), or the witness given D's outputs on a
+        reference real and generated batch (features / none)."""
+        if self.head == "score":
+            return out_x.reshape(-1)
+        if self.head == "reconstruction":
+            return out_x.energy
+        return self.witness(out_x, out_r, out_f)

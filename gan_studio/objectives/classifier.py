@@ -46,12 +46,19 @@ JS_D = Estimate("JS(p_data ‖ p_g) in nats", "js_d",
                 "a lower bound in expectation otherwise", js_estimate)
 
 
-def _classifier(name: str, g_loss) -> Objective:
+def _classifier(name: str, g_loss, about: str) -> Objective:
     """A classifier objective: D as minimax, drawn as P(real) = σ(D) with its boundary at ½."""
-    return Objective(name, "classifier", "score", minimax_d, g_loss, JS_D,
+    return Objective(name, "classifier", "score", minimax_d, lambda out_r, out_f, state: g_loss(out_f, state), JS_D,
                      d_view="probability", decision_level=0.5, d_label="σ(D(x)) = P(real)",
-                     d_curve_label="σ(D(x)) = P(real)", d_reference="optimal_d")
+                     d_curve_label="σ(D(x)) = P(real)", d_reference="optimal_d", about=about)
 
 
-MINIMAX = _classifier("minimax", minimax_g)
-NS = _classifier("ns", ns_g)
+MINIMAX = _classifier("minimax", minimax_g,
+                      "D is a logistic classifier of real against generated samples; G minimises log(1 − D(G(z))), "
+                      "the other side of D's own loss. With the optimal D the game minimises JS(p_data ‖ p_g) "
+                      "(Goodfellow et al. 2014). Its gradient vanishes when D confidently rejects the samples: "
+                      "the saturating loss.")
+NS = _classifier("ns", ns_g,
+                 "D is the same logistic classifier; G instead maximises log D(G(z)), so its gradient is strong "
+                 "exactly when D rejects the samples (the non-saturating trick of Goodfellow et al. 2014). D's "
+                 "loss still estimates JS(p_data ‖ p_g), shown as the D-implied JS.")

@@ -44,9 +44,15 @@ def w1_estimate(s_r: Tensor, s_f: Tensor) -> float:
 W1_CRITIC = Estimate("W1(p_data, p_g)", "w1_critic",
                      "E s_r − E s_f ≤ lip·W1; W1 itself only for the optimal 1-Lipschitz critic", w1_estimate)
 
-WGAN = Objective("wgan", "critic", "score", wgan_d, critic_g, W1_CRITIC,
+WGAN = Objective("wgan", "critic", "score", wgan_d, lambda out_r, out_f, state: critic_g(out_f, state), W1_CRITIC,
                  d_view="score", decision_level=None, d_label="critic score D(x)",
-                 d_curve_label="critic D(x) − E_data D", d_reference="optimal_critic")
-HINGE = Objective("hinge", "critic", "score", hinge_d, critic_g, None,
+                 d_curve_label="critic D(x) − E_data D", d_reference="optimal_critic",
+                 about="The critic D maximises the gap E D(real) − E D(generated); G raises its samples' scores. "
+                       "If D is 1-Lipschitz the largest gap is the Wasserstein-1 distance (Kantorovich–Rubinstein), "
+                       "so pair it with a Lipschitz method: clip, gp, dragan or sn (Arjovsky et al. 2017).")
+HINGE = Objective("hinge", "critic", "score", hinge_d, lambda out_r, out_f, state: critic_g(out_f, state), None,
                   d_view="score", decision_level=0.0, d_label="critic score D(x)",
-                  d_curve_label="raw score D(x)", d_reference=None)
+                  d_curve_label="raw score D(x)", d_reference=None,
+                  about="D pushes real scores above +1 and generated ones below −1 and stops caring beyond those "
+                        "margins; G raises its samples' scores. The margin makes D a support-vector-like "
+                        "classifier with its boundary at 0 (Lim & Ye 2017; Miyato et al. 2018, with spectral norm).")

@@ -44,8 +44,7 @@ import math
 import torch.nn.functional as F
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, State
-from gan_studio.objectives.extended import ObjectiveSpec, Reconstruction, lipschitz_subset
+from gan_studio.objectives.base import Estimate, Objective, Reconstruction, State, lipschitz_subset
 
 EBGAN_MARGIN = 1.0
 EBGAN_PT_WEIGHT = 0.1  # Zhao et al. 2017, §2.4
@@ -56,12 +55,6 @@ MAGAN_WINDOW = 500  # D steps standing in for the paper's epoch
 ENERGY: dict[str, str] = {"ebgan": "l2", "ebgan-pt": "l2", "began": "l1", "magan": "mse"}
 """The reconstruction error each objective's autoencoder D must compute (``nets.heads.reconstruction_energy``)."""
 
-TITLES: dict[str, str] = {
-    "ebgan": "energy-based GAN",
-    "ebgan-pt": "energy-based GAN with pull-away term",
-    "began": "boundary equilibrium GAN",
-    "magan": "margin adaptation GAN",
-}
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "ebgan": {"lipschitz.name": "none", "optim.name": "adam", "optim.lr_d": 1e-3, "optim.lr_g": 1e-3,
@@ -107,7 +100,7 @@ def _log_energies(state: State, out_r: Reconstruction, out_f: Reconstruction) ->
 # --- EBGAN --------------------------------------------------------------------------------------------------------
 
 
-def make_ebgan(margin: float = EBGAN_MARGIN, pt_weight: float = 0.0) -> ObjectiveSpec:
+def make_ebgan(margin: float = EBGAN_MARGIN, pt_weight: float = 0.0) -> Objective:
     """EBGAN with margin ``margin``; ``pt_weight`` > 0 adds the pull-away term to L_G (the ``ebgan-pt`` spec)."""
 
     def d_loss(out_r: Reconstruction, out_f: Reconstruction, state: State) -> Tensor:
@@ -124,11 +117,18 @@ def make_ebgan(margin: float = EBGAN_MARGIN, pt_weight: float = 0.0) -> Objectiv
     g_loss.__doc__ = f"E e_f + {pt_weight:g}·PT(code_f)." if pt_weight else "E e_f."
     est = Estimate("TV(p_data, p_g) = ½∫|p_data − p_g|", "tv_d",
                    "1 − L_D/m on fresh batches: a lower bound in expectation, tight at the optimal D", tv_estimate)
-    return ObjectiveSpec("ebgan-pt" if pt_weight else "ebgan", "energy", "reconstruction", d_loss, g_loss, est,
-                         d_view="energy", decision_level=0.5 * margin, d_label="energy e(x) (lower = more real)",
-                         d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
-                         init_state=_no_energies, update_state=_log_energies,
-                         state_columns=("energy_real", "energy_fake"))
+    about = ("D is an autoencoder whose reconstruction error e(x) is an energy, low for real data: D lowers e on "
+             f"real samples and raises it on generated ones up to a margin m = {margin:g}; G lowers its samples' "
+             "energy (Zhao, Mathieu & LeCun 2017). At the optimal D, 1 − L_D/m is the total variation, shown as tv_d.")
+    if pt_weight:
+        about += (f" The pull-away term ({pt_weight:g}·mean squared cosine between the codes of generated samples) "
+                  "pushes G's samples apart to fight mode collapse.")
+    return Objective("ebgan-pt" if pt_weight else "ebgan", "energy", "reconstruction", d_loss, g_loss, est,
+                     d_view="energy", decision_level=0.5 * margin, d_label="energy e(x) (lower = more real)",
+                     d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
+                     about=about,
+                     init_state=_no_energies, update_state=_log_energies,
+                     state_columns=("energy_real", "energy_fake"))
 
 
 # --- BEGAN --------------------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def began_m_global(e_r: float, e_f: float, gamma: float = BEGAN_GAMMA) -> float:
     return e_r + abs(gamma * e_r - e_f)
 
 
-def make_began(gamma: float = BEGAN_GAMMA, lambda_k: float = BEGAN_LAMBDA_K) -> ObjectiveSpec:
+def make_began(gamma: float = BEGAN_GAMMA, lambda_k: float = BEGAN_LAMBDA_K) -> Objective:
     """BEGAN with diversity ratio ``gamma`` and gain ``lambda_k``."""
 
     def init_state() -> State:
@@ -166,11 +166,15 @@ def make_began(gamma: float = BEGAN_GAMMA, lambda_k: float = BEGAN_LAMBDA_K) -> 
     d_loss.__doc__ = "E e_r − k_t·E e_f, k_t from the state."
     g_loss.__doc__ = "E e_f."
     update_state.__doc__ = f"k ← clip(k + {lambda_k:g}·({gamma:g}·E e_r − E e_f), 0, 1); M_global; the energies."
-    return ObjectiveSpec("began", "energy", "reconstruction", d_loss, g_loss, None,
-                         d_view="energy", decision_level=None, d_label="energy e(x) (lower = more real)",
-                         d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
-                         init_state=init_state, update_state=update_state,
-                         state_columns=("began_k", "began_m_global", "energy_real", "energy_fake"))
+    return Objective("began", "energy", "reconstruction", d_loss, g_loss, None,
+                     d_view="energy", decision_level=None, d_label="energy e(x) (lower = more real)",
+                     d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
+                     about="D is an autoencoder (energy = mean absolute reconstruction error); it lowers the real "
+                           "energy and raises the generated one weighted by k_t, a control variable that keeps "
+                           f"E e(generated) ≈ γ·E e(real), γ = {gamma:g} (Berthelot, Schumm & Metz 2017). k_t "
+                           "stays in [0, 1]; M_global = E e_r + |γ E e_r − E e_f| falls as training converges.",
+                     init_state=init_state, update_state=update_state,
+                     state_columns=("began_k", "began_m_global", "energy_real", "energy_fake"))
 
 
 # --- MAGAN --------------------------------------------------------------------------------------------------------
@@ -181,7 +185,7 @@ def magan_margin_step(margin: float, window_real: float, window_fake: float) -> 
     return window_real if window_real < margin and window_real < window_fake else margin
 
 
-def make_magan(window: int = MAGAN_WINDOW) -> ObjectiveSpec:
+def make_magan(window: int = MAGAN_WINDOW) -> Objective:
     """MAGAN with the margin revisited every ``window`` D steps."""
 
     def init_state() -> State:
@@ -213,11 +217,15 @@ def make_magan(window: int = MAGAN_WINDOW) -> ObjectiveSpec:
     d_loss.__doc__ = "E e_r + E [m_t − e_f]⁺, m_t from the state (this batch's E e_r before the first update)."
     g_loss.__doc__ = "E e_f."
     update_state.__doc__ = f"Running window means of e_r, e_f; every {window} D steps the margin rule."
-    return ObjectiveSpec("magan", "energy", "reconstruction", d_loss, g_loss, None,
-                         d_view="energy", decision_level=None, d_label="energy e(x) (lower = more real)",
-                         d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
-                         init_state=init_state, update_state=update_state,
-                         state_columns=("margin", "magan_window_real", "magan_window_fake", "magan_window_n",
+    return Objective("magan", "energy", "reconstruction", d_loss, g_loss, None,
+                     d_view="energy", decision_level=None, d_label="energy e(x) (lower = more real)",
+                     d_curve_label="reconstruction energy e(x)", d_reference=None, lipschitz=_ENERGY_LIPSCHITZ,
+                     about="EBGAN with a margin that adapts: D is an autoencoder (energy = mean squared error) "
+                           "with the hinge E e_r + E[m − e_f]⁺. After every window of D steps the margin m drops to "
+                           "the mean real energy if that is below both m and the mean generated energy, so D's "
+                           "target sharpens as G improves (Wang, Cully, Chang & Demiris 2017).",
+                     init_state=init_state, update_state=update_state,
+                     state_columns=("margin", "magan_window_real", "magan_window_fake", "magan_window_n",
                                         "energy_real", "energy_fake"))
 
 
@@ -226,4 +234,4 @@ EBGAN_PT = make_ebgan(pt_weight=EBGAN_PT_WEIGHT)
 BEGAN = make_began()
 MAGAN = make_magan()
 
-ENERGY_OBJECTIVES: tuple[ObjectiveSpec, ...] = (EBGAN, EBGAN_PT, BEGAN, MAGAN)
+ENERGY_OBJECTIVES: tuple[Objective, ...] = (EBGAN, EBGAN_PT, BEGAN, MAGAN)

@@ -109,7 +109,7 @@ def _fgan(fd: FDivergence) -> Objective:
     def d_loss(s_r: Tensor, s_f: Tensor, state: State) -> Tensor:
         return fd.conjugate(s_f).mean() - fd.activation(s_r).mean()
 
-    def g_loss(s_f: Tensor, state: State) -> Tensor:
+    def g_loss(s_r: Tensor | None, s_f: Tensor, state: State) -> Tensor:
         return -fd.conjugate(s_f).mean()
 
     def estimate(s_r: Tensor, s_f: Tensor) -> float:
@@ -122,7 +122,11 @@ def _fgan(fd: FDivergence) -> Objective:
                       "expectation, tight at the optimal critic v*", estimate)
     return Objective(f"fgan-{fd.kind}", "fgan", "score", d_loss, g_loss, fdiv_d,
                      d_view="score", decision_level=None, d_label="raw score D(x)",
-                     d_curve_label="raw score D(x)", d_reference=None)
+                     d_curve_label="raw score D(x)", d_reference=None,
+                     about=f"D is a variational critic v: it maximises E g(v(real)) − E f*(g(v(generated))), a lower "
+                           f"bound of the f-divergence {fd.divergence} that is tight at the optimal critic; G "
+                           f"minimises it (Nowozin, Cseke & Tomioka 2016). The bound on fresh batches is shown as "
+                           f"the f-GAN bound.")
 
 
 FGANS: tuple[Objective, ...] = tuple(_fgan(fd) for fd in F_DIVERGENCES.values())

@@ -42,18 +42,15 @@ import math
 
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, State
-from gan_studio.objectives.extended import ObjectiveSpec, lipschitz_subset
+from gan_studio.objectives.base import Estimate, Objective, State, lipschitz_subset
 
 FISHER_RHO = 1e-6  # Mroueh & Sercu 2017, §6 (images)
 RWGAN_CLAMP: tuple[float, float] = (-0.01, 0.01)  # (c_lo, c_hi); UNVERIFIED — see the module docstring
 
-TITLES: dict[str, str] = {"fisher": "Fisher GAN", "rwgan": "relaxed Wasserstein GAN"}
-
 DEFAULTS: dict[str, dict[str, object]] = {
     "fisher": {"lipschitz.name": "none", "optim.name": "adam", "optim.lr_d": 2e-4, "optim.lr_g": 2e-4,
                "optim.beta1": 0.5, "optim.beta2": 0.999, "train.d_steps": 2},
-    # lipschitz.clip_range does not exist yet: the asymmetric box the engine's clip must learn to take.
+    # lipschitz.clip_range does not exist: RWGAN (not registered) would need an asymmetric clip box.
     "rwgan": {"lipschitz.name": "clip", "lipschitz.clip_range": RWGAN_CLAMP, "optim.name": "rmsprop",
               "optim.lr_d": 5e-5, "optim.lr_g": 5e-5, "train.d_steps": 5},
 }
@@ -83,7 +80,7 @@ def fisher_ipm_estimate(s_r: Tensor, s_f: Tensor) -> float:
     return float(ipm(s_r, s_f) / omega(s_r, s_f).sqrt())
 
 
-def make_fisher(rho: float = FISHER_RHO) -> ObjectiveSpec:
+def make_fisher(rho: float = FISHER_RHO) -> Objective:
     """Fisher GAN with quadratic penalty weight and multiplier step ``rho``."""
 
     def init_state() -> State:
@@ -106,11 +103,15 @@ def make_fisher(rho: float = FISHER_RHO) -> ObjectiveSpec:
                    "Ê/√Ω̂ on fresh batches: ≤ d_F of the batches, equal at the optimal critic", fisher_ipm_estimate)
     # g_needs_real: the G step does not differentiate E s_r, but the engine must supply it to keep the loss the
     # paper's Ê (and the uniform signature); it costs one D forward pass on a real batch per G step.
-    return ObjectiveSpec("fisher", "fisher", "score", d_loss, g_loss, est,
-                         d_view="score", decision_level=0.0, d_label="Fisher critic f(x)",
-                         d_curve_label="Fisher critic f(x)", d_reference=None, lipschitz=lipschitz_subset("none"),
-                         init_state=init_state, update_state=update_state,
-                         state_columns=("fisher_lambda", "fisher_omega"), g_needs_real=True)
+    return Objective("fisher", "fisher", "score", d_loss, g_loss, est,
+                     d_view="score", decision_level=0.0, d_label="Fisher critic f(x)",
+                     d_curve_label="Fisher critic f(x)", d_reference=None, lipschitz=lipschitz_subset("none"),
+                     init_state=init_state, update_state=update_state,
+                     state_columns=("fisher_lambda", "fisher_omega"), g_needs_real=True,
+                     about="The critic maximises E f(real) − E f(generated) under the constraint that f's second "
+                           "moment Ω over real and generated samples is 1, enforced by an augmented Lagrangian "
+                           "whose multiplier λ is logged. At the optimum the gap is the Fisher IPM, "
+                           "2·√χ²(p_data ‖ (p_data + p_g)/2) (Mroueh & Sercu 2017).")
 
 
 # --- RWGAN --------------------------------------------------------------------------------------------------------
@@ -136,12 +137,14 @@ def _rw_estimate(s_r: Tensor, s_f: Tensor) -> float:
 
 
 FISHER = make_fisher()
-RWGAN = ObjectiveSpec(
+RWGAN = Objective(
     "rwgan", "fisher", "score", rwgan_d, rwgan_g,
     Estimate("RW_KL(p_data, p_g) (dual value)", "rw_critic",
              "E s_r − E s_f on fresh batches; a lower bound only for a feasible critic", _rw_estimate),
     d_view="score", decision_level=None, d_label="critic score D(x)", d_curve_label="critic D(x) − E_data D",
-    d_reference=None, lipschitz=lipschitz_subset("clip"))
+    d_reference=None, lipschitz=lipschitz_subset("clip"),
+    about="A WGAN-style critic for the relaxed Wasserstein distance with a KL Bregman cost (Guo et al. 2017). "
+          "Not registered: its asymmetric weight-clipping box could not be verified against the paper.")
 
-FISHER_OBJECTIVES: tuple[ObjectiveSpec, ...] = (FISHER, RWGAN)
+FISHER_OBJECTIVES: tuple[Objective, ...] = (FISHER, RWGAN)
 

@@ -49,8 +49,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, State
-from gan_studio.objectives.extended import ObjectiveSpec, Witness, lipschitz_subset
+from gan_studio.objectives.base import Estimate, Objective, State, Witness, lipschitz_subset
 
 Kernel = Callable[[Tensor], Tensor]
 """Maps squared distances ‖a − b‖² (any shape) to kernel values elementwise."""
@@ -64,13 +63,6 @@ MCGAN_CLIP = 0.01  # Mroueh, Sercu & Goel 2017
 MCGAN_Q = 2.0
 MCGAN_K = 16
 
-TITLES: dict[str, str] = {
-    "gmmn": "generative moment matching network",
-    "mmdgan": "MMD GAN",
-    "cramer": "Cramér GAN",
-    "mcgan-mean": "McGAN, mean feature matching",
-    "mcgan-cov": "McGAN, covariance feature matching",
-}
 
 # The paper's settings, as config keys (the later phase's presets). Lipschitz methods on a features head act on
 # the witness (gp, r1, r2) or on D's weights (clip, sn).
@@ -172,7 +164,7 @@ def _zero(out_r: Tensor, out_f: Tensor, state: State) -> Tensor:
     return out_f.sum() * 0.0
 
 
-def make_gmmn(sigmas: Sequence[float] = GMMN_SIGMAS) -> ObjectiveSpec:
+def make_gmmn(sigmas: Sequence[float] = GMMN_SIGMAS) -> Objective:
     """GMMN with the Gaussian-mixture bandwidths ``sigmas`` (data units)."""
     kernel = gaussian_mixture(sigmas)
 
@@ -185,15 +177,21 @@ def make_gmmn(sigmas: Sequence[float] = GMMN_SIGMAS) -> ObjectiveSpec:
     g_loss.__doc__ = f"MMD²_u(x_f, x_r) with {kernel.__doc__}"
     mmd2 = Estimate("MMD²(p_data, p_g), Gaussian-mixture kernel", "mmd2",
                     "unbiased U-statistic on fresh batches (may be < 0 when p_g ≈ p_data)", estimate)
-    return ObjectiveSpec("gmmn", "kernel", "none", _zero, g_loss, mmd2,
-                         d_view="none", decision_level=None, d_label="MMD witness", d_curve_label="MMD witness",
-                         d_reference=None, lipschitz=lipschitz_subset("none"), g_needs_real=True)
+    return Objective("gmmn", "kernel", "none", _zero, g_loss, mmd2,
+                     d_view="score", decision_level=0.0, d_label="MMD witness of the samples (higher = more real)",
+                     d_curve_label="MMD witness f(x)", d_reference=None, lipschitz=lipschitz_subset("none"),
+                     g_needs_real=True, witness=mmd_witness(kernel),
+                     about="No discriminator: G alone minimises the maximum mean discrepancy MMD² between a "
+                           "generated and a real batch, a kernel two-sample statistic (Gaussian kernels, "
+                           f"σ ∈ {tuple(sigmas)}) that is 0 only when the distributions agree (Li, Swersky & Zemel "
+                           "2015; Dziugaite et al. 2015). The picture shows the MMD witness mean k(x, real) − "
+                           "mean k(x, generated) computed from samples.")
 
 
 # --- MMD GAN ------------------------------------------------------------------------------------------------------
 
 
-def make_mmdgan(kernel: Kernel | None = None) -> ObjectiveSpec:
+def make_mmdgan(kernel: Kernel | None = None) -> Objective:
     """MMD GAN on D's features; ``kernel`` defaults to Li et al.'s Gaussian mixture σ ∈ {1, 2, 4, 8, 16}."""
     kernel = kernel or gaussian_mixture(MMDGAN_SIGMAS)
 
@@ -211,10 +209,15 @@ def make_mmdgan(kernel: Kernel | None = None) -> ObjectiveSpec:
     mmd2_d = Estimate("MMD² between D's features of p_data and p_g", "mmd2_d",
                       "unbiased U-statistic on fresh batches; D maximises it, so it tracks the learned-kernel MMD",
                       estimate)
-    return ObjectiveSpec("mmdgan", "kernel", "features", d_loss, g_loss, mmd2_d,
-                         d_view="score", decision_level=0.0, d_label="MMD witness of D's features",
-                         d_curve_label="MMD witness f(x)", d_reference=None,
-                         lipschitz=lipschitz_subset("none", "clip", "gp", "sn"), g_needs_real=True)
+    return Objective("mmdgan", "kernel", "features", d_loss, g_loss, mmd2_d,
+                     d_view="score", decision_level=0.0, d_label="MMD witness of D's features",
+                     d_curve_label="MMD witness f(x)", d_reference=None,
+                     lipschitz=lipschitz_subset("none", "clip", "gp", "dragan", "sn"), g_needs_real=True,
+                     witness=mmd_witness(kernel),
+                     about="D learns features φ(x) in which the kernel MMD² between real and generated samples is "
+                           "as large as possible; G makes it small (Li et al. 2017). Here as in Bińkowski et al. "
+                           "2018: Gaussian kernels on 16 features with a gradient penalty on the witness "
+                           "f(x) = mean k(φ(x), φ_real) − mean k(φ(x), φ_generated), which the picture shows.")
 
 
 # --- Cramér GAN ---------------------------------------------------------------------------------------------------
@@ -270,7 +273,7 @@ def ky_fan(a: Tensor, k: int) -> Tensor:
     return torch.linalg.svdvals(a)[:k].sum()
 
 
-def make_mcgan_mean(q: float = MCGAN_Q) -> ObjectiveSpec:
+def make_mcgan_mean(q: float = MCGAN_Q) -> Objective:
     """McGAN mean matching with the ℓ_q norm (q = 2: Euclidean; q = 1 is the paper's other choice)."""
 
     def gap(out_r: Tensor, out_f: Tensor) -> Tensor:
@@ -289,10 +292,14 @@ def make_mcgan_mean(q: float = MCGAN_Q) -> ObjectiveSpec:
     g_loss.__doc__ = f"‖μ_r − μ_f‖_{q:g}."
     est = Estimate(f"IPM_μ,{q:g}: ‖μ_φ(p_data) − μ_φ(p_g)‖_{q:g} at the current φ", "mcgan_mean",
                    "batch means on fresh batches; a lower bound of the IPM (a max over φ) at the optimum", estimate)
-    return ObjectiveSpec("mcgan-mean", "kernel", "features", d_loss, g_loss, est,
-                         d_view="score", decision_level=0.0, d_label="witness ⟨v*, φ(x) − μ_f⟩",
-                         d_curve_label="mean-matching witness", d_reference=None,
-                         lipschitz=lipschitz_subset("none", "clip", "sn"), g_needs_real=True)
+    return Objective("mcgan-mean", "kernel", "features", d_loss, g_loss, est,
+                     d_view="score", decision_level=0.0, d_label="witness ⟨v*, φ(x) − μ_f⟩",
+                     d_curve_label="mean-matching witness", d_reference=None,
+                     lipschitz=lipschitz_subset("none", "clip", "sn"), g_needs_real=True,
+                     witness=mcgan_mean_witness(q),
+                     about=f"D learns features φ whose mean over real samples differs as much as possible (ℓ{q:g} "
+                           "norm) from their mean over generated samples; G closes that gap (Mroueh, Sercu & Goel "
+                           "2017). Weight clipping keeps φ bounded; the picture shows ⟨v*, φ(x) − μ_f⟩.")
 
 
 def mcgan_mean_witness(q: float = MCGAN_Q) -> Witness:
@@ -308,7 +315,7 @@ def mcgan_mean_witness(q: float = MCGAN_Q) -> Witness:
     return witness
 
 
-def make_mcgan_cov(k: int = MCGAN_K) -> ObjectiveSpec:
+def make_mcgan_cov(k: int = MCGAN_K) -> Objective:
     """McGAN covariance matching with the Ky Fan k-norm of the uncentred second-moment difference."""
 
     def gap(out_r: Tensor, out_f: Tensor) -> Tensor:
@@ -327,10 +334,15 @@ def make_mcgan_cov(k: int = MCGAN_K) -> ObjectiveSpec:
     g_loss.__doc__ = f"‖Σ_r − Σ_f‖_({k})."
     est = Estimate(f"IPM_Σ: Ky Fan {k}-norm of Σ_φ(p_data) − Σ_φ(p_g) at the current φ", "mcgan_cov",
                    "uncentred second moments on fresh batches; a lower bound of the IPM at the optimum", estimate)
-    return ObjectiveSpec("mcgan-cov", "kernel", "features", d_loss, g_loss, est,
-                         d_view="score", decision_level=0.0, d_label="witness Σ_j ⟨u_j, φ⟩⟨v_j, φ⟩",
-                         d_curve_label="covariance-matching witness", d_reference=None,
-                         lipschitz=lipschitz_subset("none", "clip", "sn"), g_needs_real=True)
+    return Objective("mcgan-cov", "kernel", "features", d_loss, g_loss, est,
+                     d_view="score", decision_level=0.0, d_label="witness Σ_j ⟨u_j, φ⟩⟨v_j, φ⟩",
+                     d_curve_label="covariance-matching witness", d_reference=None,
+                     lipschitz=lipschitz_subset("none", "clip", "sn"), g_needs_real=True,
+                     witness=mcgan_cov_witness(k),
+                     about=f"D learns features φ whose second moments E φφᵀ differ as much as possible between "
+                           f"real and generated samples, measured by the sum of the {k} largest singular values of "
+                           "the difference; G closes that gap (Mroueh, Sercu & Goel 2017). Weight clipping keeps φ "
+                           "bounded; the picture shows the per-point term of that norm.")
 
 
 def mcgan_cov_witness(k: int = MCGAN_K) -> Witness:
@@ -347,22 +359,22 @@ def mcgan_cov_witness(k: int = MCGAN_K) -> Witness:
 
 GMMN = make_gmmn()
 MMDGAN = make_mmdgan()
-CRAMER = ObjectiveSpec(
+CRAMER = Objective(
     "cramer", "kernel", "features", cramer_d, cramer_g,
     Estimate("energy distance between D's features of p_data and p_g", "energy_distance_d",
              "U-statistic on fresh batches (features of the first fake batch); unbiased, may be < 0", _cramer_estimate),
     d_view="score", decision_level=None, d_label="Cramér critic f(x)", d_curve_label="Cramér critic f(x)",
-    d_reference=None, lipschitz=lipschitz_subset("none", "clip", "gp", "sn"), g_needs_real=True, fake_batches=2)
+    d_reference=None, lipschitz=lipschitz_subset("none", "clip", "gp", "dragan", "sn"), g_needs_real=True,
+    fake_batches=2, witness=cramer_witness,
+    about="D learns features h in which G minimises the energy distance 2E‖h(real) − h(gen)‖ − E‖h(gen) − h(gen′)‖ "
+          "− E‖h(real) − h(real′)‖, using two independent generated batches; the critic f(x) = ‖h(x) − h(gen′)‖ − "
+          "‖h(x)‖ is trained with a gradient penalty. In 1D the energy distance is twice Cramér's distance "
+          "∫(F − G)² (Bellemare et al. 2017).")
 MCGAN_MEAN = make_mcgan_mean()
 MCGAN_COV = make_mcgan_cov()
 
-KERNEL_OBJECTIVES: tuple[ObjectiveSpec, ...] = (GMMN, MMDGAN, CRAMER, MCGAN_MEAN, MCGAN_COV)
+KERNEL_OBJECTIVES: tuple[Objective, ...] = (GMMN, MMDGAN, CRAMER, MCGAN_MEAN, MCGAN_COV)
 
-WITNESSES: dict[str, Witness] = {
-    "gmmn": mmd_witness(gaussian_mixture(GMMN_SIGMAS)),  # on samples: the data-space MMD witness
-    "mmdgan": mmd_witness(gaussian_mixture(MMDGAN_SIGMAS)),
-    "cramer": cramer_witness,
-    "mcgan-mean": mcgan_mean_witness(),
-    "mcgan-cov": mcgan_cov_witness(),
-}
-"""The scalar witness each objective's views draw and its gradient penalty differentiates (``extended.Witness``)."""
+WITNESSES: dict[str, Witness] = {o.name: o.witness for o in KERNEL_OBJECTIVES}
+"""The scalar witness each objective's views draw and its gradient penalty differentiates (``base.Witness``); GMMN's
+acts on the samples themselves (the data-space MMD witness)."""

@@ -25,6 +25,10 @@ def lsgan_g(s_f: Tensor, state: State) -> Tensor:
     return 0.5 * (s_f - 1.0).square().mean()
 
 
-LSGAN = Objective("lsgan", "least_squares", "score", lsgan_d, lsgan_g, None,
+LSGAN = Objective("lsgan", "least_squares", "score", lsgan_d, lambda out_r, out_f, state: lsgan_g(out_f, state), None,
                   d_view="score", decision_level=0.5, d_label="raw score D(x)",
-                  d_curve_label="D(x) (LSGAN targets 1 real, 0 fake)", d_reference="optimal_d")
+                  d_curve_label="D(x) (LSGAN targets 1 real, 0 fake)", d_reference="optimal_d",
+                  about="D regresses its score onto 1 for real and 0 for generated samples by least squares; G pulls "
+                        "its samples' scores towards 1. The optimal D is p_data/(p_data + p_g), and the quadratic "
+                        "loss keeps pushing samples that are classified right but lie far from the data "
+                        "(Mao et al. 2017).")

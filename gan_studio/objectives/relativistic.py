@@ -29,20 +29,12 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, State
-from gan_studio.objectives.extended import ObjectiveSpec
-
-TITLES: dict[str, str] = {
-    "rsgan": "relativistic standard GAN",
-    "rasgan": "relativistic average GAN",
-    "ralsgan": "relativistic average least-squares GAN",
-    "rahinge": "relativistic average hinge GAN",
-}
+from gan_studio.objectives.base import Estimate, Objective, State
 
 DEFAULTS: dict[str, dict[str, object]] = {
     name: {"lipschitz.name": "none", "optim.name": "adam", "optim.lr_d": 2e-4, "optim.lr_g": 2e-4,
            "optim.beta1": 0.5, "optim.beta2": 0.999, "train.d_steps": 1}
-    for name in TITLES
+    for name in ("rsgan", "rasgan", "ralsgan", "rahinge")
 }
 
 
@@ -107,15 +99,25 @@ REL_GAP = Estimate("how much more real D scores p_data than p_g", "rel_gap",
                    "E s_r − E s_f on fresh batches, in score units; 0 = undecided", _gap)
 
 
-def _relativistic(name: str, d_loss, g_loss) -> ObjectiveSpec:
-    return ObjectiveSpec(name, "relativistic", "score", d_loss, g_loss, REL_GAP,
-                         d_view="score", decision_level=None, d_label="raw score D(x)",
-                         d_curve_label="raw score D(x)", d_reference=None, g_needs_real=True)
+def _relativistic(name: str, d_loss, g_loss, about: str) -> Objective:
+    return Objective(name, "relativistic", "score", d_loss, g_loss, REL_GAP,
+                     d_view="score", decision_level=None, d_label="raw score D(x)",
+                     d_curve_label="raw score D(x)", d_reference=None, g_needs_real=True,
+                     about=about + " G's loss is the same with real and generated swapped, so G also lowers how "
+                                   "real the data look (Jolicoeur-Martineau 2018). Shown: the score gap rel_gap.")
 
 
-RSGAN = _relativistic("rsgan", rsgan_d, rsgan_g)
-RASGAN = _relativistic("rasgan", rasgan_d, rasgan_g)
-RALSGAN = _relativistic("ralsgan", ralsgan_d, ralsgan_g)
-RAHINGE = _relativistic("rahinge", rahinge_d, rahinge_g)
+RSGAN = _relativistic("rsgan", rsgan_d, rsgan_g,
+                      "D judges whether a real sample is MORE real than a generated one, paired row by row: "
+                      "L_D = −E log σ(D(real) − D(generated)).")
+RASGAN = _relativistic("rasgan", rasgan_d, rasgan_g,
+                       "D judges each real sample against the average generated score, and each generated sample "
+                       "against the average real score, with the logistic loss.")
+RALSGAN = _relativistic("ralsgan", ralsgan_d, ralsgan_g,
+                        "As relativistic average GAN with least-squares targets: D(real) − mean D(generated) → +1 "
+                        "and D(generated) − mean D(real) → −1.")
+RAHINGE = _relativistic("rahinge", rahinge_d, rahinge_g,
+                        "As relativistic average GAN with hinge margins: real samples should beat the average "
+                        "generated score by 1, generated ones trail the average real score by 1.")
 
-RELATIVISTIC_OBJECTIVES: tuple[ObjectiveSpec, ...] = (RSGAN, RASGAN, RALSGAN, RAHINGE)
+RELATIVISTIC_OBJECTIVES: tuple[Objective, ...] = (RSGAN, RASGAN, RALSGAN, RAHINGE)
