@@ -438,3 +438,19 @@ def test_render_with_the_real_engine(tmp_path, qtbot):
     assert _is_non_blank(out)
     with pytest.raises(config.ConfigError, match="png"):
         render(cfg, 1, tmp_path / "x.jpg")
+
+
+def test_a_preset_loads_from_its_starting_state_or_from_scratch(make_window):
+    from gan_studio.presets import load_preset
+
+    w = make_window()
+    got = []
+    w.controls.restart.connect(lambda cfg, what: got.append((cfg, what)))
+    w.controls.preset.setCurrentText("ring8-wgan-gp")
+    w.controls._load_preset()
+    assert got[-1][0] == load_preset("ring8-wgan-gp") and got[-1][0].train.start == "ring8-wgan-gp"
+    w.controls.scratch.setChecked(True)
+    w.controls._load_preset()
+    assert got[-1][0].train.start == "" and got[-1][1] == "preset ring8-wgan-gp, from scratch"
+    w.controls._select_preset(got[-1][0])  # a from-scratch run still shows its preset's name
+    assert w.controls.preset.currentText() == "ring8-wgan-gp"

@@ -61,14 +61,15 @@ class Theme:
         return tuple(int(round(amount * x + (1 - amount) * y)) for x, y in
                      ((c.red(), b.red()), (c.green(), b.green()), (c.blue(), b.blue())))
 
-    def d_colormap(self) -> pg.ColorMap:
-        """Diverging map for D: low ("fake") tinted vermillion, high ("real") tinted blue, background between.
+    def d_colormap(self, lower_is_real: bool = False) -> pg.ColorMap:
+        """Diverging map for D: the "fake" end tinted vermillion, the "real" end tinted blue, background between.
 
+        The real end is the high one for scores and probabilities, the low one for energies (``lower_is_real``).
         Tints (not full colours) so that the samples drawn on top stay visible.
         """
-        lo, hi = self.blend(self.fake, 0.55), self.blend(self.real, 0.55)
+        fake, real = self.blend(self.fake, 0.55), self.blend(self.real, 0.55)
         mid = self.blend(self.fg, 0.02)
-        return pg.ColorMap([0.0, 0.5, 1.0], [lo, mid, hi])
+        return pg.ColorMap([0.0, 0.5, 1.0], [real, mid, fake] if lower_is_real else [fake, mid, real])
 
     def density_colormap(self) -> pg.ColorMap:
         """Transparent → purple, for the generator density drawn over the D surface: the lowest tenth of the

@@ -29,7 +29,7 @@ MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim")
 CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
-             "r2": ("lipschitz.weight", "γ")}
+             "r2": ("lipschitz.weight", "γ"), "dragan": ("lipschitz.weight", "λ")}
 
 
 def point_dim(name: str, path: str = "") -> int | None:
@@ -176,6 +176,13 @@ class ControlPanel(QtWidgets.QWidget):
         self.preset = self._choice_box("preset", [CUSTOM, *list_presets()], "a shipped experiment")
         g.addWidget(self.preset, 0, 1)
         g.addWidget(self._button("Load", "restart with the selected preset", self._load_preset), 0, 2)
+        # presets whose phenomenon comes late start from a shipped trained state (train.start); a class that
+        # wants to see the whole run ticks this first
+        self.scratch = QtWidgets.QCheckBox("from scratch (not the preset's trained starting state)")
+        self.scratch.setObjectName("scratch")
+        self.scratch.setToolTip("Load starts the preset from fresh random weights (train.start = '') instead of the "
+                                "trained state it ships with, where it has one")
+        g.addWidget(self.scratch, 3, 0, 1, 3)
         g.addWidget(QtWidgets.QLabel("Data"), 1, 0)
         data = self._combo("data.name", live=False)
         data.activated.connect(lambda _=0: self._data_changed())
@@ -287,7 +294,8 @@ class ControlPanel(QtWidgets.QWidget):
                 except (ConfigError, OSError):
                     pass
         for name, preset_cfg in self._preset_cfgs.items():
-            if preset_cfg == cfg:
+            from_scratch = config.with_value(preset_cfg, "train.start", "")
+            if cfg in (preset_cfg, from_scratch):
                 self.preset.setCurrentText(name)
                 return
         self.preset.setCurrentIndex(0)
@@ -463,6 +471,10 @@ class ControlPanel(QtWidgets.QWidget):
             cfg = load_preset(name)
         except (ConfigError, OSError) as err:
             self.refuse("preset", err)
+            return
+        if self.scratch.isChecked() and cfg.train.start:
+            cfg = config.with_value(cfg, "train.start", "")
+            self.restart.emit(cfg, f"preset {name}, from scratch")
             return
         self.restart.emit(cfg, f"preset {name}")
 

@@ -105,6 +105,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.d_colormap(), interactive=False, width=BAR_WIDTH,
                                    label="σ(D(x))")
         self._bar_ticks: list[tuple[float, str]] = []
+        self._energy = False  # the surface is an energy (lower = more real): the colour map is turned round
         self.bar.setImageItem(self.surface, insert_in=self.plot)
         # the legend sits under the plot (inside it, it would hide data), listing only the visible layers
         self.legend = pg.LegendItem(colCount=2, verSpacing=-6, horSpacing=14)
@@ -143,7 +144,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.density_lines.setPen(theme.pen(theme.density, 2.2, scale, alpha=235))
         self.latent.setPen(theme.pen(theme.latent, 1.8, scale, alpha=220))
         self.push.setPen(theme.pen(theme.fg, 2.0, scale, alpha=235))
-        self.bar.setColorMap(theme.d_colormap())
+        self.bar.setColorMap(theme.d_colormap(lower_is_real=self._energy))
         self.density.setColorMap(theme.density_colormap())
         self.bar.layout.setColumnFixedWidth(1, BAR_WIDTH * scale)
         self.bar.axis.setStyle(tickFont=th.font(9.5 * scale), tickTextOffset=int(4 * scale))
@@ -256,6 +257,10 @@ class DataView2D(pg.GraphicsLayoutWidget):
         move_points(self.fake, fake)
         shown_as = frame.display
         prob = shown_as.d_view == "probability"
+        energy = shown_as.d_view == "energy"
+        if energy != self._energy:  # an energy's "real" end is its low end: the colours turn round
+            self._energy = energy
+            self.bar.setColorMap(self.theme.d_colormap(lower_is_real=energy))
         s = frame.surface
         if s is not None and probed:
             score = np.asarray(s.score, dtype=float)
@@ -341,7 +346,10 @@ def explanation(frame) -> str:
                 "(orange, estimated from samples; ticks under the axis are samples). " + d +
                 " <b>Bottom</b>: where the generator sends evenly spaced z (Goodfellow et al. 2014, Fig. 1): "
                 "lines bunch up where p_g is high.")
-    if not critic:
+    if frame.display.d_view == "energy":
+        bg = ("The background is the discriminator's energy D(x), its reconstruction error: blue = low energy = "
+              "“more real”, orange = high. The generator moves its samples downhill, to where D reconstructs well.")
+    elif not critic:
         bg = ("The background is the discriminator's verdict σ(D(x)), the probability that x is real: blue = "
               "“real”, orange = “fake”; the thick line is σ(D) = ½, where D cannot tell.")
     else:
