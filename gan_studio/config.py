@@ -94,6 +94,14 @@ CHOICES: dict[str, dict[str, str]] = {
         "sn": "spectral normalization of every D weight",
         "dragan": "DRAGAN: λ·E(‖∇D(x̃)‖ − 1)² on perturbed real data x̃",
     },
+    "remedy.name": {  # the same names and lines as remedies.REMEDIES (a test checks they agree)
+        "none": "no remedy",
+        "minibatch_discrimination": "D sees, per sample, how close its batch-mates are (Salimans et al. 2016)",
+        "minibatch_stddev": "D sees the batch's feature spread as one extra feature (Karras et al. 2018)",
+        "packing": "D scores packs of m samples, real packs against fake packs (PacGAN); needs a new D",
+        "unrolled": "G's loss uses D after k look-ahead D updates, differentiated through (Metz et al. 2016)",
+        "instance_noise": "Gaussian noise on D's inputs, σ annealed to 0 (Sønderby et al. 2016)",
+    },
     "optim.name": {
         "sgd": "plain SGD",
         "adam": "Adam (beta1, beta2)",
@@ -153,6 +161,11 @@ TITLES: dict[str, dict[str, str]] = {
         "none": "no constraint", "clip": "weight clipping", "gp": "gradient penalty (WGAN-GP)",
         "r1": "R1 penalty on real data", "r2": "R2 penalty on generated data", "sn": "spectral normalization",
         "dragan": "DRAGAN penalty near the data",
+    },
+    "remedy.name": {
+        "none": "no remedy", "minibatch_discrimination": "minibatch discrimination",
+        "minibatch_stddev": "minibatch standard deviation", "packing": "packing (PacGAN)",
+        "unrolled": "unrolled D", "instance_noise": "instance noise",
     },
     "optim.name": {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"},
     "model.latent": {"gaussian": "Gaussian z", "uniform": "uniform z"},
@@ -226,6 +239,26 @@ class LipschitzConfig:
 
 
 @dataclass(frozen=True)
+class RemedyConfig:
+    # Defaults and lowest values as remedies.PARAMS (the papers' or the toy-data choices, reasons there); a test
+    # checks that they agree. Only the active remedy's parameters are used.
+    name: str = _opt("none", "remedy for mode collapse (switchable mid-run; a switch to or from packing builds a "
+                             "new D and keeps G, recorded as an ordinary event so --at / --events replay it)",
+                     choices="remedy.name")
+    kernels: int = _opt(5, "minibatch discrimination: B kernels (features added to D's head)", lo=1, hi=1024)
+    kernel_dims: int = _opt(3, "minibatch discrimination: C dims per kernel", lo=1, hi=256)
+    group: int = _opt(4, "minibatch stddev: group size G (Karras et al.: 4)", lo=1, hi=65536)
+    pack: int = _opt(2, "packing: m samples per pack (PacGAN: 2 is the cheap choice); train.batch_size must be a "
+                        "multiple of m; fixed for a run (D's input width)", lo=2, hi=64)
+    unroll: int = _opt(5, "unrolled: k look-ahead D updates (Metz et al.'s notebook: 5; 0 = no look-ahead)",
+                       lo=0, hi=100)
+    second_order: bool = _opt(True, "unrolled: differentiate through the look-ahead updates (the paper's full "
+                                    "gradient; false drops the second-order terms)")
+    noise: float = _opt(0.1, "instance noise: σ₀ as a multiple of the data scale (the data's overall std)", lo=0.0)
+    anneal_steps: int = _opt(2000, "instance noise: steps over which σ falls linearly to 0", lo=1)
+
+
+@dataclass(frozen=True)
 class OptimConfig:
     name: str = _opt("adam", "optimizer for both nets", choices="optim.name")
     lr_d: float = _opt(1e-3, "learning rate of D", lo=0.0, lo_open=True, hi=10.0)
@@ -263,6 +296,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     lipschitz: LipschitzConfig = field(default_factory=LipschitzConfig)
+    remedy: RemedyConfig = field(default_factory=RemedyConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)

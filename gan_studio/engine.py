@@ -11,6 +11,13 @@ objectives with the same head is live (D, its optimizer and the Lipschitz method
 head keeps G and builds a fresh D of that head, its optimizer and the active Lipschitz method attached to it, with
 its initial weights from a seed fixed by (train.seed, step), so a replay from the command line builds the same D.
 
+A remedy for mode collapse (``remedies``, ``remedy.name``) is switched like a Lipschitz method: D steps score
+``pack(d_inputs(x))`` of every batch (the penalty on those same inputs), G steps too, with G's loss on
+``unrolled_d(D, ...)``; a layer the remedy puts into D is attached with the Lipschitz method detached around it and
+its parameters join D's optimizer. Packing needs a D of another input width: a switch to or from it keeps G and
+builds a fresh D as a cross-head switch does. Samples shown and measured are always G(z) (instance noise is on D's
+inputs only), and measurement sees D through a batch-independent view (``measured_d``).
+
 Randomness: one seed drives everything. Initialisation uses ``torch.manual_seed(seed)``; data,
 latent draws and penalty interpolation use ``self.rng`` (a CPU ``torch.Generator``); measurement uses
 its own generator seeded from (seed, step), so measuring more or less often never changes training.
@@ -19,10 +26,12 @@ This module never imports Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
+from torch import nn
 
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
@@ -34,6 +43,16 @@ from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective, Out, Reconstruction, State
 from gan_studio.objectives.energy import ENERGY
 from gan_studio.presets import start_weights
+from gan_studio.remedies import (
+    PARAMS,
+    AugmentedHead,
+    Packing,
+    Remedy,
+    add_to_optimizer,
+    head_slot,
+    make_remedy,
+    remove_from_optimizer,
+)
 from gan_studio.schedule import ACTIONS, LIVE_KEYS
 
 
@@ -48,6 +67,115 @@ def check_lipschitz(objective: Objective, method: str) -> None:
     if method not in objective.lipschitz:
         raise ConfigError(f"lipschitz.name: {method} does not apply to loss.name {objective.name}; allowed with "
                           f"it: {', '.join(objective.lipschitz)}")
+
+
+def check_remedy(objective: Objective, name: str) -> None:
+    """ConfigError unless the remedy ``name`` applies to ``objective``: every remedy acts on D, so GMMN (no D)
+    takes none; the minibatch layers go before a score D's last linear layer."""
+    if name == "none":
+        return
+    if objective.head == "none":
+        raise ConfigError(f"remedy.name: {name} needs a D; loss.name {objective.name} has none (allowed: none)")
+    if name in ("minibatch_discrimination", "minibatch_stddev") and objective.head != "score":
+        raise ConfigError(f"remedy.name: {name} needs a score D (its last linear layer); loss.name "
+                          f"{objective.name} has a {objective.head} D")
+
+
+def check_remedy_lipschitz(remedy: str, lipschitz: str) -> None:
+    """ConfigError for a minibatch layer under spectral norm (the layer's extra weight starts at zero, D unchanged
+    when attached, and W/σ(W) of a zero W is 0/0: NaN at the first step), and for minibatch discrimination under a
+    gradient penalty (no double backward through ``torch.cdist``)."""
+    if lipschitz == "sn" and remedy in ("minibatch_discrimination", "minibatch_stddev"):
+        raise ConfigError(f"remedy.name: {remedy} does not go with lipschitz.name sn (its extra weight starts at "
+                          f"zero, whose spectral norm is 0/0); choose another Lipschitz method or remedy")
+    if lipschitz in ("gp", "r1", "r2", "dragan") and remedy == "minibatch_discrimination":
+        raise ConfigError(f"remedy.name: minibatch_discrimination does not go with lipschitz.name {lipschitz} (a "
+                          f"gradient penalty needs the second derivative of torch.cdist, which torch lacks)")
+
+
+def remedy_params(cfg: Config) -> dict:
+    """The ``remedy.*`` values by short name, as ``remedies.make_remedy`` takes them."""
+    return {key: getattr(cfg.remedy, key) for key in (*PARAMS, "second_order")}
+
+
+def head_layer(D: nn.Module) -> tuple[nn.Module, str, AugmentedHead] | None:
+    """(parent, attribute, layer) of the minibatch layer a remedy put into D, or None."""
+    try:
+        parent, attr = head_slot(D)
+    except ConfigError:
+        return None
+    layer = getattr(parent, attr)
+    return (parent, attr, layer) if isinstance(layer, AugmentedHead) else None
+
+
+@contextmanager
+def bare_head(D: nn.Module) -> Iterator[nn.Module]:
+    """D with a minibatch layer (``remedies.AugmentedHead``) set aside: its original head module in the slot, the
+    layer kept and put back on exit. D is then exactly the net it was before the remedy attached."""
+    found = head_layer(D)
+    if found is None:
+        yield D
+        return
+    parent, attr, augmented = found
+    setattr(parent, attr, augmented.head)
+    try:
+        yield D
+    finally:
+        setattr(parent, attr, augmented)
+
+
+class BareHeadView(nn.Module):
+    """D drawn without its minibatch layer (``bare_head``): the head on the penultimate features alone.
+
+    Why this view and not the statistic of a reference fake batch: a grid point then has one score, whatever the
+    grid or batch it is drawn with, and no reference batch has to be chosen and kept; the price is that the
+    learned extra term (zero when attached) is left out of the pictures and of the measured scores."""
+
+    def __init__(self, D: nn.Module):
+        super().__init__()
+        self.D = D
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """D's output on x with the original head."""
+        with bare_head(self.D):
+            return self.D(x)
+
+
+class _LazyBatch(Sequence):
+    """One (real, fake…) batch for ``unrolled_d``, the real part drawn only when it is first read (so a remedy
+    that does not unroll, or unrolls k = 0 steps, draws nothing and leaves the training RNG as it was)."""
+
+    def __init__(self, make: Callable[[], tuple]):
+        self._make = make
+        self._batch: tuple | None = None
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int) -> tuple:
+        if index not in (0, -1):
+            raise IndexError(index)
+        if self._batch is None:
+            self._batch = self._make()
+        return self._batch
+
+
+class _MeasuredTrainer:
+    """The trainer as measurement reads it (``measure.measurer.MeasuredTrainer``): every field the trainer's own,
+    except D, which is ``Trainer.measured_d()`` (batch-independent)."""
+
+    def __init__(self, trainer: Trainer):
+        self._trainer = trainer
+
+    cfg = property(lambda self: self._trainer.cfg)
+    dataset = property(lambda self: self._trainer.dataset)
+    G = property(lambda self: self._trainer.G)
+    D = property(lambda self: self._trainer.measured_d())
+    objective = property(lambda self: self._trainer.objective)
+    objective_state = property(lambda self: self._trainer.objective_state)
+    device = property(lambda self: self._trainer.device)
+    step_count = property(lambda self: self._trainer.step_count)
+    header_d_layers = property(lambda self: self._trainer.header_d_layers)
 
 
 def build_d(objective: Objective, cfg_model: C.ModelConfig, data_shape: tuple[int, ...]) -> torch.nn.Module:
@@ -66,6 +194,7 @@ def detach_out(out: Out) -> Out:
 
 
 D_SWITCH_SEED = 1_000_003  # a fresh D after a cross-head switch at step k is initialised from seed + this·(k + 1)
+DATA_SCALE_SAMPLES = 10_000  # points (seeded by train.seed, own generator) for the data scale of instance noise
 
 
 def resolve_device(name: str) -> torch.device:
@@ -130,13 +259,19 @@ class Trainer:
         self.dataset = get_dataset(cfg.data, cfg.train.seed)
         self.objective = get_objective(cfg.loss.name)
         check_lipschitz(self.objective, cfg.lipschitz.name)
+        check_remedy(self.objective, cfg.remedy.name)
+        check_remedy_lipschitz(cfg.remedy.name, cfg.lipschitz.name)
+        self._check_pack(cfg)
         self.events: list[dict] = []
         self.step_count = 0
-        self.measurer = Measurer(self)  # cadence, caches and random streams of the measurements
+        self._data_scale: float | None = None
+        self.measurer = Measurer(_MeasuredTrainer(self))  # cadence, caches and random streams of the measurements
         self._build_nets()
-        # metrics.csv has one grad_d_<i> / sigma_d_<i> column per layer of the D the run starts with; after a switch
-        # to a D of another head, the new D's layers are reported under those columns (extra layers are left out)
-        self.header_d_layers = len(weight_layers(self.D))
+        # metrics.csv has one grad_d_<i> / sigma_d_<i> column per layer of the D the run starts with (without a
+        # remedy's layer); after a switch to a D of another head, the new D's layers are reported under those
+        # columns (extra layers, a minibatch layer's among them, are left out)
+        with bare_head(self.D):
+            self.header_d_layers = len(weight_layers(self.D))
 
     # ----------------------------------------------------------------------------------------- set-up
     def _build_nets(self) -> None:
@@ -144,12 +279,14 @@ class Trainer:
         cfg = self.cfg
         torch.manual_seed(cfg.train.seed)
         self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
-        self.D = build_d(self.objective, cfg.model, self.dataset.shape).to(self.device)
+        self.remedy = self._make_remedy(cfg)
+        self.D = build_d(self.objective, cfg.model, self.remedy.d_data_shape(self.dataset.shape)).to(self.device)
         self.d_head = self.objective.head  # the head D was built with
         self.objective_state = self.objective.init_state()
         self.lipschitz = make_method(cfg.lipschitz)
+        self.remedy.attach(self.D, 0)  # before the Lipschitz method, which then covers the remedy's layer too
         self.lipschitz.attach(self.D)
-        self.opt_d = self._d_optimizer()
+        self.opt_d = self._d_optimizer()  # over D's parameters, the remedy's among them
         self.opt_g = make_optimizer(cfg.optim, self.G.parameters(), cfg.optim.lr_g)
         self.rng = torch.Generator().manual_seed(cfg.train.seed)
         if cfg.train.start:  # a starting state (shipped or a weights.npz) replaces the fresh weights; step stays 0
@@ -162,16 +299,77 @@ class Trainer:
         params = list(self.D.parameters())
         return make_optimizer(self.cfg.optim, params, self.cfg.optim.lr_d) if params else None
 
-    def _switch_d(self, objective: Objective) -> None:
-        """Keep G; a fresh D of ``objective``'s head (seeded by train.seed and the step), its optimizer, and the
-        active Lipschitz method moved onto it."""
+    def _switch_d(self, objective: Objective, remedy: Remedy) -> None:
+        """Keep G; a fresh D of ``objective``'s head for ``remedy``'s input shape (seeded by train.seed and the
+        step), its optimizer, and the active Lipschitz method and ``remedy`` attached to it (a minibatch layer
+        starts afresh; instance noise's annealing restarts at this step)."""
         self.lipschitz.detach(self.D)
+        self.remedy.detach(self.D)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.cfg.train.seed + D_SWITCH_SEED * (self.step_count + 1))
-            self.D = build_d(objective, self.cfg.model, self.dataset.shape).to(self.device)
+            self.D = build_d(objective, self.cfg.model, remedy.d_data_shape(self.dataset.shape)).to(self.device)
         self.d_head = objective.head
+        self.remedy = remedy
+        self.remedy.attach(self.D, self.step_count)
         self.lipschitz.attach(self.D)
         self.opt_d = self._d_optimizer()
+
+    # ------------------------------------------------------------------------------------------ remedies
+    def data_scale(self) -> float:
+        """The data set's overall std (instance noise's σ₀ = remedy.noise × this), from its own seeded sample."""
+        if self._data_scale is None:
+            rng = torch.Generator().manual_seed(self.cfg.train.seed)
+            self._data_scale = float(self.dataset.sample(DATA_SCALE_SAMPLES, rng).double().std())
+        return self._data_scale
+
+    def _make_remedy(self, cfg: Config) -> Remedy:
+        """A fresh remedy for ``cfg.remedy`` (not attached)."""
+        scale = self.data_scale() if cfg.remedy.name == "instance_noise" else 1.0
+        return make_remedy(cfg.remedy.name, remedy_params(cfg), data_scale=scale, lr_d=cfg.optim.lr_d)
+
+    @staticmethod
+    def _check_pack(cfg: Config) -> None:
+        """ConfigError unless packing's m divides the batch (D scores whole packs)."""
+        batch, m = cfg.train.batch_size, cfg.remedy.pack
+        if cfg.remedy.name == "packing" and batch % m:
+            raise ConfigError(f"remedy.name: packing needs train.batch_size ({batch}) to be a multiple of "
+                              f"remedy.pack ({m})")
+
+    def _switch_remedy(self, remedy: Remedy) -> None:
+        """Detach the active remedy and attach ``remedy``: on the same D (the Lipschitz method detached around it,
+        the layer's parameters moved in and out of D's optimizer), or on a fresh D when either needs a new one."""
+        if remedy.needs_new_d or self.remedy.needs_new_d:
+            self._switch_d(self.objective, remedy)
+            return
+        self.lipschitz.detach(self.D)
+        try:
+            if self.opt_d is not None:
+                remove_from_optimizer(self.opt_d, self.remedy.parameters())
+            self.remedy.detach(self.D)
+            self.remedy = remedy
+            self.remedy.attach(self.D, self.step_count)
+        finally:
+            self.lipschitz.attach(self.D)
+        if self.opt_d is not None:
+            add_to_optimizer(self.opt_d, self.remedy.parameters())
+
+    def _uses(self) -> tuple[str, ...]:
+        """The ``remedy.*`` parameters (short names) the active remedy was built from."""
+        return {"minibatch_discrimination": ("kernels", "kernel_dims"), "minibatch_stddev": ("group",),
+                "packing": ("pack",), "unrolled": ("unroll", "second_order"),
+                "instance_noise": ("noise", "anneal_steps")}.get(self.cfg.remedy.name, ())
+
+    def measured_d(self) -> nn.Module:
+        """D as measurement and pictures see it: a function of one sample, whatever the batch. Packing: each
+        sample packed with copies of itself (``Packing.single_view``); a minibatch layer: D without it
+        (``BareHeadView``); otherwise D itself."""
+        if isinstance(self.remedy, Packing):
+            return self.remedy.single_view(self.D)
+        return self.D if head_layer(self.D) is None else BareHeadView(self.D)
+
+    def _d_view(self, x: torch.Tensor) -> torch.Tensor:
+        """What D is given of a batch x: ``pack(d_inputs(x))`` (noise drawn from the training RNG)."""
+        return self.remedy.pack(self.remedy.d_inputs(x, self.step_count, self.rng))
 
     def _penalty_view(self, out_r: Out, out_f: Out) -> torch.nn.Module:
         """What a penalty differentiates: D itself for a score head, else D followed by the objective's scalar
@@ -184,7 +382,8 @@ class Trainer:
     def _state(self) -> tuple[int, dict, dict, State]:
         """The step, copies of both nets' *plain* tensors (as ``weights()`` names them: a spectral norm's
         parametrisation removed, so a snapshot taken with it attached restores after it was detached, and the
-        other way round) and the objective's state: the last finite state, restored after a non-finite update.
+        other way round; a remedy's minibatch layer included, as ``weights(remedy_layer=True)``) and the objective's
+        state: the last finite state, restored after a non-finite update.
 
         Taken after every step (62 µs of a 4.3 ms default CPU step, 1.5 %), so a non-finite value rolls back to
         the last completed step, not to the last logged one, and the step count goes back with the weights."""
@@ -221,6 +420,8 @@ class Trainer:
         with torch.no_grad():
             x_f = self.G(self.latent(n))
             x_f2 = self.G(self.latent(n)) if objective.fake_batches == 2 else None
+        x_r, x_f = self._d_view(x_r), self._d_view(x_f)  # the penalty below sees these same inputs
+        x_f2 = self._d_view(x_f2) if x_f2 is not None else None
         out_r, out_f = self.D(x_r), self.D(x_f)
         if x_f2 is not None:
             out_f = (out_f, self.D(x_f2))
@@ -250,10 +451,17 @@ class Trainer:
         objective = self.objective
         self.D.requires_grad_(False)  # G's update needs no gradient for D's weights
         try:
-            out_f = self.D(self.G(self.latent(n)))
-            if objective.fake_batches == 2:
-                out_f = (out_f, self.D(self.G(self.latent(n))))
-            out_r = self.D(self.real(n)) if objective.g_needs_real else None  # one more D forward on real data
+            x_f = self._d_view(self.G(self.latent(n)))
+            x_f2 = self._d_view(self.G(self.latent(n))) if objective.fake_batches == 2 else None
+            # unrolled: D after k look-ahead updates on this fake batch (G's graph kept) and a real batch drawn
+            # only if it unrolls; every other remedy: D itself
+            D = self.remedy.unrolled_d(self.D, self._unroll_loss, _LazyBatch(lambda: (self._d_view(self.real(n)),
+                                                                                      x_f, x_f2)),
+                                       optimizer=self.opt_d)
+            out_f = D(x_f)
+            if x_f2 is not None:
+                out_f = (out_f, D(x_f2))
+            out_r = D(self._d_view(self.real(n))) if objective.g_needs_real else None  # one more D forward
             loss_g = objective.g_loss(out_r, out_f, self.objective_state)
             self._check(loss_g, "G loss")
             self.opt_g.zero_grad(set_to_none=True)
@@ -265,6 +473,12 @@ class Trainer:
             for i, g in enumerate(layer_grad_norms(self.G)):
                 self._last[f"grad_g_{i}"] = g
         self.opt_g.step()
+
+    def _unroll_loss(self, view: nn.Module, batch: tuple) -> torch.Tensor:
+        """D's loss (the objective's, without the Lipschitz penalty) on ``batch`` scored by ``view``."""
+        x_r, x_f, x_f2 = batch
+        out_f = view(x_f) if x_f2 is None else (view(x_f), view(x_f2))
+        return self.objective.d_loss(view(x_r), out_f, self.objective_state)
 
     def _round(self, d_steps: int, g_steps: int, pause: Callable[[], None] | None = None) -> dict | None:
         """One step: ``d_steps`` D updates then ``g_steps`` G updates; the metrics row on logged steps."""
@@ -321,14 +535,15 @@ class Trainer:
 
         A snapshot that no longer fits the nets (D rebuilt for another head since) is passed over; when none
         fits, the weights stay as they are and the step returned is the current one."""
-        expected = {k: v.shape for k, v in self.weights().items()}
+        expected = {k: v.shape for k, v in self.weights(remedy_layer=True).items()}
         for step, g_state, d_state, objective_state in (self._snapshot, self._previous, self._checked):
             arrays = {f"{prefix}/{k}": v.cpu().numpy() for prefix, state in (("G", g_state), ("D", d_state))
                       for k, v in state.items()}
             fits = {k: v.shape for k, v in arrays.items()} == expected
             if fits and all(np.isfinite(v).all() for v in arrays.values() if v.dtype.kind == "f"):
                 self.objective_state, self.step_count = objective_state, step
-                self.load_weights(arrays)  # the same path as a saved run's weights: parametrisation detached first
+                # the same path as a saved run's weights: parametrisation detached first
+                self.load_weights(arrays, remedy_layer=True)
                 return step
         return self.step_count
 
@@ -359,12 +574,27 @@ class Trainer:
         if key == "loss.name":
             objective = get_objective(value)
             check_lipschitz(objective, self.cfg.lipschitz.name)
+            check_remedy(objective, self.cfg.remedy.name)
         elif key == "lipschitz.name":
             check_lipschitz(self.objective, value)
+            check_remedy_lipschitz(self.cfg.remedy.name, value)
+        elif key == "remedy.name":
+            check_remedy(self.objective, value)
+            check_remedy_lipschitz(value, self.cfg.lipschitz.name)
+        if key in ("remedy.name", "train.batch_size"):
+            self._check_pack(C.with_value(self.cfg, key, value))
+        if key.startswith("remedy.") and (key == "remedy.name" or key.removeprefix("remedy.") in self._uses()):
+            remedy = self._make_remedy(C.with_value(self.cfg, key, value))  # a bad parameter is refused here
         self.cfg = C.with_value(self.cfg, key, value)
-        if key == "loss.name":
+        if key.startswith("remedy."):
+            # A change of remedy, or of a parameter the active one uses, detaches it and attaches the new one (a
+            # minibatch layer starts afresh, instance noise's annealing restarts); other parameters wait in cfg.
+            if key == "remedy.name" or key.removeprefix("remedy.") in self._uses():
+                self._switch_remedy(remedy)
+                self._snapshot = self._state()  # the last finite state now has this D
+        elif key == "loss.name":
             if objective.head != self.d_head:
-                self._switch_d(objective)
+                self._switch_d(objective, self.remedy)
             self.objective = objective
             self.objective_state = objective.init_state()
             self._snapshot = self._state()  # the last finite state now has this D
@@ -411,15 +641,19 @@ class Trainer:
         return old, seed
 
     # ------------------------------------------------------------------------------------- weights
-    def weights(self) -> dict[str, np.ndarray]:
+    def weights(self, remedy_layer: bool = False) -> dict[str, np.ndarray]:
         """Both nets' tensors as NumPy arrays, keys ``G/<name>`` and ``D/<name>``, spectral norm removed.
 
         Under spectral norm the raw weight is stored as ``<layer>.weight`` (what ``detach`` restores);
-        the power-iteration vectors are not saved.
+        the power-iteration vectors are not saved. A remedy's minibatch layer is left out (D's keys are those of
+        the same D without a remedy, so the weights load into a run with any remedy or none) unless
+        ``remedy_layer`` (the engine's own roll-back after a non-finite step).
         """
         out = {}
         for prefix, net in (("G", self.G), ("D", self.D)):
-            for key, value in net.state_dict().items():
+            with bare_head(net) if prefix == "D" and not remedy_layer else nullcontext(net):
+                state = net.state_dict()
+            for key, value in state.items():
                 if ".parametrizations." in key:
                     if not key.endswith(".parametrizations.weight.original"):
                         continue
@@ -427,13 +661,13 @@ class Trainer:
                 out[f"{prefix}/{key}"] = value.detach().cpu().numpy()
         return out
 
-    def load_weights(self, arrays: dict) -> None:
+    def load_weights(self, arrays: dict, remedy_layer: bool = False) -> None:
         """Load arrays saved by ``weights()``; a missing or misshapen tensor is a ConfigError naming it.
 
         Nothing is loaded unless every array fits. Optimizer state is not part of the weights: the
         optimizers keep theirs (a freshly built Trainer: none).
         """
-        expected = {k: tuple(v.shape) for k, v in self.weights().items()}
+        expected = {k: tuple(v.shape) for k, v in self.weights(remedy_layer).items()}
         given = {k: tuple(np.shape(v)) for k, v in arrays.items()}
         for key, shape in expected.items():
             if key not in given:
@@ -449,13 +683,14 @@ class Trainer:
         if extra:
             raise ConfigError(f"weights do not fit this config: {extra[0]} is not in this config's model"
                               + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
-        self.lipschitz.detach(self.D)
+        self.lipschitz.detach(self.D)  # from the whole D (a minibatch layer's weight too), then the layer set aside
         try:
             for prefix, net in (("G", self.G), ("D", self.D)):
                 state = {k.split("/", 1)[1]: torch.as_tensor(v)
                          for k, v in arrays.items() if k.startswith(prefix + "/")}
                 try:
-                    net.load_state_dict(state)
+                    with bare_head(net) if prefix == "D" and not remedy_layer else nullcontext(net):
+                        net.load_state_dict(state)
                 except RuntimeError as err:
                     raise ConfigError(f"weights do not fit this config's {prefix}: {err}") from None
         finally:

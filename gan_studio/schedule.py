@@ -13,6 +13,10 @@ from gan_studio.config import ConfigError
 # Keys a command may change without rebuilding the nets (everything else needs a new Trainer).
 LIVE_KEYS = (
     "loss.name", "lipschitz.name", "lipschitz.clip", "lipschitz.weight", "lipschitz.one_sided",
+    # remedy.pack is not live: m fixes packed D's input width (a switch of remedy.name to or from packing is live
+    # and builds a new D, keeping G)
+    "remedy.name", "remedy.kernels", "remedy.kernel_dims", "remedy.group", "remedy.unroll", "remedy.second_order",
+    "remedy.noise", "remedy.anneal_steps",
     "optim.name", "optim.lr_d", "optim.lr_g", "optim.beta1", "optim.beta2",
     "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
     "metrics.every", "metrics.ot_every", "metrics.n_samples", "metrics.ot_samples", "metrics.grid",

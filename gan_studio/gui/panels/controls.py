@@ -1,4 +1,4 @@
-"""The control panel: run controls, experiment (presets, data, device), loss, Lipschitz, optimizer, model
+"""The control panel: run controls, experiment (presets, data, device), loss, Lipschitz, remedy, optimizer, model
 shape and view settings.
 
 The panel never changes the run itself. It validates what the person typed (``config.parse_value``: a bad
@@ -6,7 +6,7 @@ value is refused with a message naming the allowed range and the field goes back
 emits commands; the worker applies them and the next packet's config flows back through ``sync``
 (model → UI), so the widgets always show what the run really uses.
 
-Under 500 lines: one panel whose widgets and their two-way sync belong together.
+About 500 lines: one panel whose widgets and their two-way sync belong together.
 """
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ from gan_studio.gui.views.data2d import DEFAULT_LAYERS, LAYERS
 from gan_studio.presets import list_presets, load_preset
 from gan_studio.worker.protocol import SPEEDS, Apply, Pause, Play, Speed, Step
 
-LIVE_COMBOS = ("loss.name", "lipschitz.name", "optim.name")
-LIVE_FIELDS = ("lipschitz.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size")
+LIVE_COMBOS = ("loss.name", "lipschitz.name", "remedy.name", "optim.name")
+LIVE_FIELDS = ("lipschitz.param", "remedy.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps",
+               "train.batch_size")
 MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim")
 CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
              "r2": ("lipschitz.weight", "γ"), "dragan": ("lipschitz.weight", "λ")}
+# The remedy's main parameter (packing's m is fixed for a run: it is D's input width, set in the config)
+REMEDY_PARAM_KEY = {"minibatch_discrimination": ("remedy.kernels", "B"), "minibatch_stddev": ("remedy.group", "G"),
+                    "unrolled": ("remedy.unroll", "k"), "instance_noise": ("remedy.noise", "σ₀")}
+# field → (the choice it belongs to, choice value → (key, label)): one parameter field under each such combo
+PARAM_FIELDS = {"lipschitz.param": ("lipschitz.name", PARAM_KEY), "remedy.param": ("remedy.name", REMEDY_PARAM_KEY)}
 
 
 def point_dim(name: str, path: str = "") -> int | None:
@@ -198,24 +204,26 @@ class ControlPanel(QtWidgets.QWidget):
     def _training_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Training (applies at the next step)")
         g = QtWidgets.QGridLayout(box)
-        rows = [("Loss", self._combo("loss.name", live=True)),
-                ("Lipschitz", self._combo("lipschitz.name", live=True))]
-        for r, (label, w) in enumerate(rows):
-            g.addWidget(QtWidgets.QLabel(label), r, 0)
-            g.addWidget(w, r, 1, 1, 3)
-        self.param_label = QtWidgets.QLabel("λ")
-        g.addWidget(self.param_label, 2, 0)
-        g.addWidget(self._field("lipschitz.param", "lipschitz.weight"), 2, 1, 1, 3)
-        g.addWidget(QtWidgets.QLabel("Optimizer"), 3, 0)
-        g.addWidget(self._combo("optim.name", live=True), 3, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Loss"), 0, 0)
+        g.addWidget(self._combo("loss.name", live=True), 0, 1, 1, 3)
+        self.param_labels: dict[str, QtWidgets.QLabel] = {}
+        for r, (label, field, help_key) in enumerate((("Lipschitz", "lipschitz.param", "lipschitz.weight"),
+                                                      ("Remedy", "remedy.param", "remedy.name"))):
+            g.addWidget(QtWidgets.QLabel(label), 1 + 2 * r, 0)
+            g.addWidget(self._combo(PARAM_FIELDS[field][0], live=True), 1 + 2 * r, 1, 1, 3)
+            self.param_labels[field] = QtWidgets.QLabel("–")
+            g.addWidget(self.param_labels[field], 2 + 2 * r, 0)
+            g.addWidget(self._field(field, help_key), 2 + 2 * r, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Optimizer"), 5, 0)
+        g.addWidget(self._combo("optim.name", live=True), 5, 1, 1, 3)
         pairs = [("lr D", "optim.lr_d", "lr G", "optim.lr_g"), ("D steps", "train.d_steps", "G steps", "train.g_steps")]
-        for r, (la, ka, lb, kb) in enumerate(pairs, start=4):
+        for r, (la, ka, lb, kb) in enumerate(pairs, start=6):
             g.addWidget(QtWidgets.QLabel(la), r, 0)
             g.addWidget(self._field(ka), r, 1)
             g.addWidget(QtWidgets.QLabel(lb), r, 2)
             g.addWidget(self._field(kb), r, 3)
-        g.addWidget(QtWidgets.QLabel("Batch"), 6, 0)
-        g.addWidget(self._field("train.batch_size"), 6, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Batch"), 8, 0)
+        g.addWidget(self._field("train.batch_size"), 8, 1, 1, 3)
         for key in LIVE_FIELDS:  # Enter or leaving the field applies (Qt emits it once per change)
             self.fields[key].editingFinished.connect(lambda k=key: self._field_entered(k))
         return box
@@ -281,7 +289,8 @@ class ControlPanel(QtWidgets.QWidget):
         for key in ("optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps", "train.batch_size",
                     "train.seed") + MODEL_FIELDS:
             self._reset_field(key)
-        self._update_param()
+        for field in PARAM_FIELDS:
+            self._update_param(field)
         self._select_preset(new)
 
     def _select_preset(self, cfg: Config) -> None:
@@ -303,22 +312,28 @@ class ControlPanel(QtWidgets.QWidget):
     def _reset_field(self, key: str) -> None:
         """Put the run's current value back into a field and clear any error mark."""
         edit = self.fields[key]
-        real_key = self._param_key() if key == "lipschitz.param" else key
+        real_key = self._param_key(key) if key in PARAM_FIELDS else key
         edit.setText("" if real_key is None else _fmt(config.get(self.cfg, real_key)))
         edit.setStyleSheet("")
         edit.setProperty("refused", False)
 
-    def _param_key(self) -> str | None:
-        entry = PARAM_KEY.get(self.cfg.lipschitz.name)
+    def _param_entry(self, field: str) -> tuple[str, str] | None:
+        """(config key, label) of a parameter field (``PARAM_FIELDS``) for the current choice, or None."""
+        choice_key, entries = PARAM_FIELDS[field]
+        return entries.get(config.get(self.cfg, choice_key))
+
+    def _param_key(self, field: str) -> str | None:
+        entry = self._param_entry(field)
         return entry[0] if entry else None
 
-    def _update_param(self) -> None:
-        entry = PARAM_KEY.get(self.cfg.lipschitz.name)
-        edit = self.fields["lipschitz.param"]
+    def _update_param(self, field: str) -> None:
+        entry = self._param_entry(field)
+        edit = self.fields[field]
         edit.setEnabled(entry is not None)
-        self.param_label.setText(entry[1] if entry else "–")
-        edit.setToolTip(config.help_for(entry[0]) if entry else f"{self.cfg.lipschitz.name} has no parameter")
-        self._reset_field("lipschitz.param")
+        self.param_labels[field].setText(entry[1] if entry else "–")
+        name = config.get(self.cfg, PARAM_FIELDS[field][0])
+        edit.setToolTip(config.help_for(entry[0]) if entry else f"{name} has no live parameter")
+        self._reset_field(field)
 
     def set_playing(self, playing: bool) -> None:
         """Show Play or Pause (the button is only touched when that changes: every packet calls this)."""
@@ -371,7 +386,7 @@ class ControlPanel(QtWidgets.QWidget):
         return config.parse_value(key, text.strip())
 
     def _field_entered(self, key: str) -> None:
-        real_key = self._param_key() if key == "lipschitz.param" else key
+        real_key = self._param_key(key) if key in PARAM_FIELDS else key
         if real_key is None:
             return
         text = self.fields[key].text()
