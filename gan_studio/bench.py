@@ -3,12 +3,18 @@
 Setting (issue 2): 2D ring8, MLP 128×3, batch 256, non-saturating loss, Adam 1e-4, one torch thread.
 Timings here are noisy, so the numbers that matter are ratios measured in the same run, with the two
 loops interleaved (A B A B ...) so that a slow phase of the machine hits both.
+
+``--objectives``: the training steps/s of every registered objective relative to ``ns`` on the same setting,
+measured the same way (ns, X, ns, X, ...; the median of the ratios), as a table whose "why" column says what an
+objective slower than ``SLOW`` × ns does per step that ns does not.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +23,10 @@ from gan_studio.config import Config, with_value
 from gan_studio.data import get_dataset
 from gan_studio.engine import Trainer
 from gan_studio.nets import build_discriminator, build_generator
+from gan_studio.objectives import OBJECTIVES, energy, fisher, get_objective, kernel, relativistic
 from gan_studio.runner import Runner
+
+SLOW = 3.0  # an objective this many times slower than ns per step gets a "why" in the table
 
 
 def plain_loop(cfg: Config, steps: int) -> float:
@@ -94,4 +103,105 @@ def run_bench(steps: int = 2000, repeats: int = 3) -> int:
     for k, v in best.items():
         print(f"{k:20s} {v:8.1f} steps/s")
     print(json.dumps(result))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- objectives
+PAPER_SETTINGS: dict[str, dict[str, object]] = {
+    name: {key: value for key, value in settings.items() if key.startswith(("lipschitz.", "train.d_steps"))}
+    for module in (energy, fisher, kernel, relativistic) for name, settings in module.DEFAULTS.items()
+}
+"""What defines an objective's work per step in its paper (Lipschitz method and its weight, D steps per G step),
+from the zoo modules' ``DEFAULTS``; the optimizer and learning rates are left at the bench setting (they do not
+change the cost of a step). Objectives without ``DEFAULTS`` (ns, wgan, lsgan, hinge, the f-GANs) run at the
+bench setting itself: one D step, no Lipschitz method."""
+
+KERNEL_COST = {  # what the loss itself computes beyond a batch of scores (the facts below cannot say it)
+    "gmmn": f"kernel on all pairs of a 256-point batch at {len(kernel.GMMN_SIGMAS)} bandwidths, in G's loss",
+    "mmdgan": f"kernel on all pairs of the features at {len(kernel.MMDGAN_SIGMAS)} bandwidths, in both losses",
+    "cramer": "pairwise feature distances against a second generated batch",
+    "mcgan-cov": "an SVD of the feature covariance difference in both losses",
+}
+
+
+def objective_config(name: str) -> Config:
+    """The bench setting with ``loss.name`` = ``name`` and the paper's Lipschitz method and D steps."""
+    cfg = with_value(bench_config(), "loss.name", name)
+    for key, value in PAPER_SETTINGS.get(name, {}).items():
+        cfg = with_value(cfg, key, value)
+    return cfg
+
+
+def why_slow(name: str, cfg: Config) -> str:
+    """What a step of objective ``name`` under ``cfg`` does that a step of ns does not, from its definition."""
+    objective, reasons = get_objective(name), []
+    if name in KERNEL_COST:
+        reasons.append(KERNEL_COST[name])
+    if cfg.train.d_steps > 1:
+        reasons.append(f"{cfg.train.d_steps} D steps per G step")
+    if cfg.lipschitz.name in ("gp", "dragan", "r1", "r2"):
+        reasons.append(f"{cfg.lipschitz.name} penalty: a second backward pass through D in every D step")
+    if objective.fake_batches == 2:
+        reasons.append("two generated batches per update")
+    if objective.head == "reconstruction":
+        reasons.append("D is an autoencoder (encoder and decoder)")
+    return "; ".join(reasons) or "—"
+
+
+@dataclass(frozen=True)
+class ObjectiveSpeed:
+    """One row of the objectives table: ``ratio`` = steps/s of ``name`` / steps/s of ns (median of pairs)."""
+
+    name: str
+    steps_per_s: float  # the median of this objective's measured rates
+    ratio: float
+    d_steps: int
+    lipschitz: str
+    why: str  # filled only when the objective is slower than SLOW × ns
+
+
+def training_rate(cfg: Config, steps: int) -> float:
+    """Training steps/s of the engine on ``cfg`` with no measurement (logging only)."""
+    never = steps * 10 + 10
+    quiet = with_value(with_value(cfg, "metrics.every", never), "metrics.ot_every", never)
+    return engine_loop(quiet, steps)[0]
+
+
+def objective_table(steps: int = 200, repeats: int = 3, names: tuple[str, ...] = OBJECTIVES
+                    ) -> list[ObjectiveSpeed]:
+    """Steps/s of every objective in ``names`` relative to ns: ns and the objective alternate ``repeats`` times
+    (ns, X, ns, X, ...) for ``steps`` training steps each, and the ratio is the median of the pairs' ratios."""
+    base = objective_config("ns")
+    training_rate(base, 10)  # warm-up (allocator, first-call overheads)
+    rows = []
+    for name in names:
+        cfg = objective_config(name)
+        ratios, rates = [], []
+        for _ in range(repeats):
+            ns_rate = training_rate(base, steps)
+            rate = training_rate(cfg, steps)
+            ratios.append(rate / ns_rate)
+            rates.append(rate)
+        ratio = statistics.median(ratios)
+        rows.append(ObjectiveSpeed(name, statistics.median(rates), ratio, cfg.train.d_steps, cfg.lipschitz.name,
+                                   why_slow(name, cfg) if ratio < 1 / SLOW else ""))
+    return rows
+
+
+def format_table(rows: list[ObjectiveSpeed]) -> str:
+    """The table as Markdown (README's Performance section holds one)."""
+    lines = ["| objective | steps/s | × ns | D steps | Lipschitz | why (slower than 1/3 of ns) |",
+             "|---|---:|---:|---:|---|---|"]
+    lines += [f"| `{r.name}` | {r.steps_per_s:.0f} | {r.ratio:.2f} | {r.d_steps} | {r.lipschitz} | {r.why} |"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def run_objectives_bench(steps: int = 200, repeats: int = 3) -> int:
+    """Print the objectives table (Markdown) and its rows as JSON on the last line."""
+    torch.set_num_threads(1)
+    rows = objective_table(steps, repeats)
+    print(format_table(rows))
+    print(json.dumps({"steps": steps, "repeats": repeats, "threads": torch.get_num_threads(),
+                      "ratio_vs_ns": {r.name: round(r.ratio, 3) for r in rows}}))
     return 0

@@ -109,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list the shipped presets")
 
     bench = sub.add_parser("bench", help="engine speed against a plain PyTorch loop, and the cost of metrics")
-    bench.add_argument("--steps", type=int, default=2000, metavar="N", help="steps per measurement")
+    bench.add_argument("--steps", type=int, default=None, metavar="N",
+                       help="steps per measurement (default 2000; 200 per objective with --objectives)")
+    bench.add_argument("--objectives", action="store_true",
+                       help="instead: steps/s of every registered objective relative to ns, as a table")
     return parser
 
 
@@ -185,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:24s} {description}")
             return 0
         if command == "bench":
-            from gan_studio.bench import run_bench
+            from gan_studio.bench import run_bench, run_objectives_bench
 
-            return run_bench(args.steps)
+            if args.objectives:
+                return run_objectives_bench(args.steps or 200)
+            return run_bench(args.steps or 2000)
         if command == "gui" and args.command is None:
             from gan_studio.presets import DEFAULT_PRESET, load_preset
 

@@ -31,9 +31,15 @@ KL-parameterised: φ(x) = Σ_i x_i log x_i, so B_φ(x, y) = Σ_i x_i log(x_i/y_i
 positive x, y). Its dual is a critic trained as in WGAN (L_D, L_G above) whose constraint the paper imposes
 heuristically by clamping D's weights to an **asymmetric** box [c_lo, c_hi] after each D step (RMSprop, 5 D steps).
 The engine's ``clip`` is symmetric [−c, c]: RWGAN needs the clamp's two ends (``RWGAN_CLAMP``). NOTE: the values of
-RWGAN_CLAMP and the exact form of the paper's generator update could not be checked against the paper text in
-phase 1 (not reachable); RWGAN_CLAMP is the WGAN box until they are, and the estimate ``rw_critic`` = E s_r − E s_f
-is a dual value (a lower bound of RW_KL only if the clamped critic is feasible for the Bregman constraint).
+RWGAN_CLAMP and the exact form of the paper's generator update (Algorithm 1) are still unverified, so RWGAN stays
+unregistered. Searched (issue #11): the paper's text is stored (arXiv 1705.07164v8, LaTeX) but only its
+introduction could be read, not Algorithm 1 or the experiments; no repository of the authors was found — the one
+named RWGAN (DasonBryant/RWGAN, r-wgan/r_wgan.py) is a different, log-sum-exp "robust" WGAN with a symmetric
+±0.01 clip; a tutorial names "asymmetric weight clamping" without values. Also missing: the engine has no
+post-D-step hook an objective can supply (``update_state`` sees D's outputs, not its weights), so the box needs
+either a ``lipschitz.clip_range`` or such a hook. RWGAN_CLAMP is the WGAN box until then, and the estimate
+``rw_critic`` = E s_r − E s_f is a dual value (a lower bound of RW_KL only if the clamped critic is feasible for
+the Bregman constraint).
 """
 
 from __future__ import annotations
