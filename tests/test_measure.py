@@ -168,3 +168,23 @@ def test_final_row_is_measured_on_exactly_the_saved_samples(tmp_path):
     assert {k: row[k] for k in ("modes", "hq", "rkl")} == coverage
     assert row["js"] == js
     assert row["w1"] == metrics.w1_1d(real.astype(np.float64), saved.astype(np.float64))
+
+
+def test_a_full_measurement_before_a_reseed_changes_no_later_row():
+    """Issue #17: the measurer's caches (fixed data samples, noise floors, image probes) are drawn from the run's
+    starting seed, not from the seed at their first use. A Save measures everything (``metrics_row(full=True)``); a
+    run saved and then reseeded must log exactly the rows of one that was not saved (the CLI replay of its events)."""
+
+    def rows_after_reseed(save_first: bool) -> list[dict]:
+        trainer = make(**{"metrics.every": 20, "metrics.ot_every": 40})  # first cadenced measurement after the reseed
+        for _ in range(10):
+            trainer.step()
+        if save_first:
+            trainer.metrics_row(full=True)  # fills the caches while the seed is still the starting one
+        trainer.apply("reseed", 5)
+        return [row for row in (trainer.step() for _ in range(40)) if row is not None]
+
+    saved, plain = rows_after_reseed(True), rows_after_reseed(False)
+    assert [row["step"] for row in saved] == list(range(15, 51, 5))
+    assert any("w1" in row and "js_floor" in row for row in saved)  # the cached samples were used after the reseed
+    assert saved == plain

@@ -42,7 +42,7 @@ def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
     """The fixed latent batch and data sample the views draw (same z every frame, so motion is the model's)."""
     if "display" not in measurer.cache:
         t = measurer.trainer
-        rng = streams.generator("display", t.cfg.train.seed)
+        rng = streams.generator("display", measurer.seed)  # the run's starting seed: a reseed moves no frame
         m = t.cfg.model
         z = sample_latent(DISPLAY_POINTS, m.latent_dim, m.latent, rng, t.device)
         real = t.dataset.sample(DISPLAY_POINTS, rng).numpy()

@@ -57,6 +57,9 @@ class Measurer:
         self.trainer = trainer
         self.measured: dict[str, int] = {}  # measurement name -> step it last ran
         self.cache: dict = {}  # fixed samples for display and noise floors, probes, computed once per run
+        # The run's starting seed: the caches above are drawn from it, not from the seed at their first use, so a
+        # measurement made before a reseed (a Save) caches what a run that measured only later caches (issue #17).
+        self.seed: int = trainer.cfg.train.seed
         self.measure_seconds = 0.0  # time spent in measurement (the benchmark reports its share)
 
     # ------------------------------------------------------------------------------------------ streams
@@ -72,10 +75,11 @@ class Measurer:
             return self.trainer.G(z)
 
     def data_samples(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two independent data samples of size n (for estimates and their noise floors), cached per n."""
+        """Two independent data samples of size n (for estimates and their noise floors), cached per n, drawn from
+        the run's starting seed."""
         key = ("data", n)
         if key not in self.cache:
-            rng = streams.generator("data", self.trainer.cfg.train.seed)
+            rng = streams.generator("data", self.seed)
             sample = self.trainer.dataset.sample
             self.cache[key] = (sample(n, rng).numpy(), sample(n, rng).numpy())
         return self.cache[key]
@@ -242,7 +246,7 @@ class Measurer:
         if "image_metrics" not in self.cache:
             from gan_studio.measure.images import ImageMetrics  # torch classifier: only image runs need it
 
-            self.cache["image_metrics"] = ImageMetrics(self.trainer.dataset, seed=self.trainer.cfg.train.seed)
+            self.cache["image_metrics"] = ImageMetrics(self.trainer.dataset, seed=self.seed)
         return self.cache["image_metrics"]
 
     def image_probe(self):
@@ -251,8 +255,7 @@ class Measurer:
             from gan_studio.measure.images import ImageProbe
 
             m = self.trainer.cfg.model
-            self.cache["image_probe"] = ImageProbe(self.trainer.dataset, m.latent_dim, m.latent,
-                                                   self.trainer.cfg.train.seed)
+            self.cache["image_probe"] = ImageProbe(self.trainer.dataset, m.latent_dim, m.latent, self.seed)
         return self.cache["image_probe"]
 
     # ------------------------------------------------------------------------------------------ frames
