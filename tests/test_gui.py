@@ -454,3 +454,21 @@ def test_a_preset_loads_from_its_starting_state_or_from_scratch(make_window):
     assert got[-1][0].train.start == "" and got[-1][1] == "preset ring8-wgan-gp, from scratch"
     w.controls._select_preset(got[-1][0])  # a from-scratch run still shows its preset's name
     assert w.controls.preset.currentText() == "ring8-wgan-gp"
+
+
+def test_copy_as_command_reproduces_the_run_from_its_record(make_window, qtbot, tmp_path):
+    from gan_studio.worker.protocol import Apply, Step
+
+    w = make_window()
+    w.send(Step(20))
+    w.send(Apply("loss.name", "wgan"))
+    w.send(Step(10))
+    qtbot.waitUntil(lambda: w.step == 30, timeout=10000)
+    line = w.copy_command()
+    assert line.startswith("gan-studio run") and "--steps 30" in line and "--at 20 loss.name=wgan" in line
+    assert QtWidgets.QApplication.clipboard().text() == line
+
+
+def test_the_window_has_the_dirac_lab_and_says_what_the_objective_is(make_window, qtbot):
+    w = make_window()
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())][:2] == ["Data space", "Dirac-GAN lab"]

@@ -22,6 +22,7 @@ packet bridge and help texts are modules of their own.
 
 from __future__ import annotations
 
+import html
 import time
 from collections import deque
 from pathlib import Path
@@ -30,6 +31,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gan_studio import config, runs
 from gan_studio.config import Config
+from gan_studio.export.command import run_command
 from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
@@ -37,6 +39,7 @@ from gan_studio.gui.history import History
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
+from gan_studio.gui.views.dirac import DiracView
 from gan_studio.gui.views.samples import SampleGrid
 from gan_studio.gui.views.timeseries import TimeSeriesView
 from gan_studio.worker.handle import WorkerHandle
@@ -125,6 +128,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.data_split = data_tab
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(data_tab, "Data space")
+        # the Dirac-GAN lab (Mescheder et al. 2018): the simplest GAN's dynamics, independent of the run
+        self.dirac = DiracView(self.theme, scale)
+        self.tabs.addTab(self.dirac, "Dirac-GAN lab")
         self.images = None  # ImageViews, created on the first frame with images
         self.series = TimeSeriesView(self.theme, scale)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -216,6 +222,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
                                     "save the whole window as a PNG")
         menu.addSeparator()
+        self.copy_action = action("&Copy as command", "Ctrl+Shift+C", self.copy_command,
+                                  "copy the gan-studio run line that reproduces this run up to now")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
         self.file_menu = menu
         self.help_menu = self.menuBar().addMenu("&Help")
@@ -407,6 +415,30 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.show_message(f"opening the run in {path} (step {last:,})…", False)
         return True
 
+    def command_line(self) -> str:
+        """The ``gan-studio run`` line that reproduces the current run up to its step, from its record (start
+        config and events); "" when the run is not recorded."""
+        if not self.recording:
+            return ""
+        folder = Path(self.recording)
+        try:
+            start = config.load(folder / "config.toml")
+            events = runs.read_events(folder / "events.jsonl") if (folder / "events.jsonl").exists() else []
+        except (config.ConfigError, OSError):
+            return ""
+        return run_command(start, events, self.step, "NEW_RUN", str(folder / "config.toml"),
+                           str(folder / "events.jsonl"))
+
+    def copy_command(self) -> str:
+        """File → Copy as command: the reproducing line to the clipboard (and the status bar)."""
+        line = self.command_line()
+        if not line:
+            self.show_message("could not make the command: this run is not being recorded", True)
+            return ""
+        QtWidgets.QApplication.clipboard().setText(line)
+        self.show_message(f"copied: {line}", False)
+        return line
+
     def export_picture(self, path: str) -> bool:
         """Save the window as it is on screen as a PNG (``.png`` is added when missing)."""
         if not str(path).lower().endswith(".png"):
@@ -531,6 +563,9 @@ class StudioWindow(QtWidgets.QMainWindow):
             self._draw_images(frame)
         if not (real is not None and getattr(real, "ndim", 2) == 4):
             text = explanation(frame)
+            about = getattr(frame.display, "about", "")
+            if about:  # what the chosen objective is and estimates, for a student who just picked it
+                text += f"<br><b>About {html.escape(frame.loss)}.</b> {html.escape(about)}"
             if text != self.explain.text():
                 self.explain.setText(text)
 
@@ -603,6 +638,12 @@ class StudioWindow(QtWidgets.QMainWindow):
     def _fit_dock(self) -> None:
         """Give the controls their natural width, at most DOCK_SHARE of the window: at 200 % on 1280×720 their
         natural width left the plots a few dozen pixels."""
+        # after a scale change the widgets' cached size hints still hold the old font's sizes (200 % → 100 % left
+        # every row twice as tall): drop them so the layout measures the new font
+        for widget in self.controls.findChildren(QtWidgets.QWidget):
+            widget.updateGeometry()
+        for layout in [self.controls.layout(), *self.controls.findChildren(QtWidgets.QLayout)]:
+            layout.invalidate()
         self.controls.adjustSize()
         bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
         natural = self.controls.minimumSizeHint().width() + bar + 6
