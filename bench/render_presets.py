@@ -2,9 +2,9 @@
 
     python bench/render_presets.py OUT_DIR [--preset NAME ...]
 
-Each preset trains once (in a child process, through the Runner, as `gan-studio render` does) for the number of
-steps recorded as "so ~N steps" of its TOML's 60-s budget comment's budget comment, and the same final state is drawn at 1920×1080
-(100 %), 3840×2160 (200 %) and 1280×720 (100 %), so the pictures show what a class sees after a minute.
+Each preset trains once (in a child process, through the Runner, as `gan-studio render` does) for the steps its
+TOML's 60-s budget comment records ("… so ~N steps"), and the same final state is drawn at 1920×1080 (100 %),
+1280×720 (100 %) and 3840×2160 (200 %), so the pictures show what a class sees after a minute.
 """
 
 from __future__ import annotations
