@@ -46,13 +46,6 @@ class Schedule:
         due, self.items = self.items[:n], self.items[n:]
         return [(what, value) for _, what, value in due]
 
-    def apply_due(self, trainer) -> list[dict]:
-        """Apply every due change to ``trainer`` (actions can advance the step, so loop); return the events."""
-        events = []
-        while due := self.pop_due(trainer.step_count):
-            events.extend(trainer.apply(what, value) for what, value in due)
-        return events
-
 
 def parse_change(step: int | str, text: str) -> tuple[int, str, object]:
     """Parse one ``--at STEP KEY=VALUE`` (or ``--at STEP ACTION[=VALUE]``) into ``(step, what, value)``.

@@ -10,6 +10,7 @@ import torch
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
 from gan_studio.engine import NonFiniteError, Trainer, resolve_device
+from gan_studio.runner import Runner
 from gan_studio.schedule import ACTIONS, Schedule, parse_change
 
 torch.set_num_threads(1)
@@ -48,13 +49,13 @@ def test_d_only_training_freezes_the_generator():
 
 
 def test_a_change_at_step_s_affects_step_s_plus_one():
-    schedule = Schedule([parse_change(3, "loss.name=wgan")])
     trainer = Trainer(small())
+    runner = Runner(trainer, Schedule([parse_change(3, "loss.name=wgan")]))
     seen = []
+    runner.apply_due()
     while trainer.step_count < 6:
-        schedule.apply_due(trainer)
         seen.append((trainer.step_count + 1, trainer.objective.name))
-        trainer.step()
+        runner.step()
     assert seen == [(1, "ns"), (2, "ns"), (3, "ns"), (4, "wgan"), (5, "wgan"), (6, "wgan")]
     assert trainer.events == [{"step": 3, "what": "loss.name", "old": "ns", "new": "wgan"}]
 
@@ -145,10 +146,11 @@ def test_bad_commands_name_what_is_allowed():
 
 
 def test_schedule_handles_actions_that_advance_the_step():
-    schedule = Schedule([parse_change(2, "step_d"), parse_change(3, "loss.name=lsgan")])
     trainer = Trainer(small())
-    trainer.step(), trainer.step()
-    events = schedule.apply_due(trainer)
+    runner = Runner(trainer, Schedule([parse_change(2, "step_d"), parse_change(3, "loss.name=lsgan")]))
+    trainer.step()
+    trainer.step()
+    events = runner.apply_due()
     assert [(e["step"], e["what"]) for e in events] == [(2, "step_d"), (3, "loss.name")]
     assert set(ACTIONS) == {"step_d", "step_g", "reset", "reseed"}
 
