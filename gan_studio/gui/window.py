@@ -130,7 +130,11 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(data_tab, "Data space")
         # the Dirac-GAN lab (Mescheder et al. 2018): the simplest GAN's dynamics, independent of the run
         self.dirac = DiracView(self.theme, scale)
-        self.tabs.addTab(self.dirac, "Dirac-GAN lab")
+        dirac_scroll = QtWidgets.QScrollArea()  # its plots' minimum size must not widen the whole window
+        dirac_scroll.setWidget(self.dirac)
+        dirac_scroll.setWidgetResizable(True)
+        dirac_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.tabs.addTab(dirac_scroll, "Dirac-GAN lab")
         self.images = None  # ImageViews, created on the first frame with images
         self.series = TimeSeriesView(self.theme, scale)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
