@@ -478,3 +478,32 @@ IMAGE_DATA = ("digits", "shapes", "mnist", "fashion-mnist", "folder")
 def is_image_data(name: str) -> bool:
     """Whether a data set name is an image set (as opposed to 1D / 2D points)."""
     return name in IMAGE_DATA
+
+
+def allowed_text(key: str) -> str:
+    """What a key allows, for the README: its choices, or its range."""
+    meta = _field(key)[1].metadata
+    if meta.get("choices"):
+        return ", ".join(f"`{c}`" for c in CHOICES[meta["choices"]])
+    lo, hi = meta.get("lo"), meta.get("hi")
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if meta.get('lo_open') else '≥'} {lo:g}")
+    if hi is not None:
+        parts.append(f"≤ {hi:g}")
+    return " and ".join(parts)
+
+
+def keys_table() -> str:
+    """The README's markdown table of every config key: its default, what it allows, whether it can change
+    mid-run, its meaning (tests/test_readme.py checks the README against it)."""
+    from gan_studio.schedule import LIVE_KEYS  # schedule imports config; imported here to keep config first
+
+    defaults = Config()
+    lines = ["| key | default | allowed | live | meaning |", "|---|---|---|---|---|"]
+    for key in all_keys():
+        value = get(defaults, key)
+        shown = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+        text = help_for(key).replace("|", "\\|")
+        lines.append(f"| `{key}` | `{shown}` | {allowed_text(key)} | {'yes' if key in LIVE_KEYS else ''} | {text} |")
+    return "\n".join(lines)
