@@ -472,3 +472,20 @@ def test_copy_as_command_reproduces_the_run_from_its_record(make_window, qtbot, 
 def test_the_window_has_the_dirac_lab_and_says_what_the_objective_is(make_window, qtbot):
     w = make_window()
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())][:2] == ["Data space", "Dirac-GAN lab"]
+
+
+def test_presentation_mode_hides_the_controls_scales_up_and_comes_back(make_window):
+    w = make_window()
+    assert w.dock.isVisible() and w.scale == 1.0 and not w.present_bar.isVisible()
+    w.toggle_presentation()
+    assert not w.dock.isVisible() and w.present_bar.isVisible() and w.scale == w.PRESENTATION_SCALE
+    w.toggle_presentation()
+    assert w.dock.isVisible() and not w.present_bar.isVisible() and w.scale == 1.0
+
+
+def test_the_high_contrast_theme_is_offered_and_dark():
+    from PyQt6 import QtGui as G
+
+    from gan_studio.gui import theme
+
+    assert "contrast" in theme.THEMES and G.QColor(theme.THEMES["contrast"].bg).lightness() < 30

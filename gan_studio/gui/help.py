@@ -24,6 +24,8 @@ KEYS: tuple[Key, ...] = (
     Key("Right", "step_once", "one training step (while paused)"),
     Key("R", "reset_run", "reset: new random networks, the step back to 0 (asks first)"),
     Key("F", "toggle_fullscreen", "full screen on / off"),
+    Key("P", "toggle_presentation", "presentation mode: controls hidden (play / step stay in a bar), everything "
+                                    "drawn at least 150 %, full screen; again to leave"),
     Key("C", "toggle_controls", "show / hide the controls (hidden, the plots get the room: for a projector)"),
     Key("Esc", "", "leave a text field, so that the keys above work again (while typing they type)"),
 )

@@ -92,7 +92,11 @@ class Theme:
 LIGHT = Theme("light", bg="#FFFFFF", fg="#1A1A1A", muted="#8C8C8C")
 DARK = Theme("dark", bg="#14171C", fg="#E8E8E8", muted="#7A7F87", real=OKABE_ITO["sky"],
              marker="#C9A0E8", d="#2BC39A", extra="#E38CC0", density="#F09AD0", latent=OKABE_ITO["yellow"])
-THEMES = {"light": LIGHT, "dark": DARK}
+# high contrast for a washed-out projector: black ground, white text, the full-strength colour-blind-safe colours
+CONTRAST = Theme("contrast", bg="#000000", fg="#FFFFFF", muted="#B0B0B0", real=OKABE_ITO["sky"],
+                 fake=OKABE_ITO["orange"], marker="#E0B0FF", d="#33E0A8", extra="#FF8CD0", density="#FF9AE0",
+                 latent=OKABE_ITO["yellow"])
+THEMES = {"light": LIGHT, "dark": DARK, "contrast": CONTRAST}
 
 
 def nice_ticks(lo: float, hi: float, target: int = 5) -> list[tuple[float, str]]:
@@ -295,7 +299,7 @@ def apply_app_theme(app: QtWidgets.QApplication, theme: Theme, scale: float) -> 
     """Fusion style, a palette for the theme and a scaled application font (controls, status bar)."""
     app.setStyle("Fusion")
     pal = QtGui.QPalette()
-    if theme.name == "dark":
+    if QtGui.QColor(theme.bg).lightness() < 128:  # dark and high-contrast themes
         R = QtGui.QPalette.ColorRole
         for role, color in ((R.Window, "#1E2228"), (R.WindowText, theme.fg), (R.Base, "#14171C"),
                             (R.AlternateBase, "#242931"), (R.Text, theme.fg), (R.Button, "#2A3038"),

@@ -230,6 +230,19 @@ class StudioWindow(QtWidgets.QMainWindow):
                                   "copy the gan-studio run line that reproduces this run up to now")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
         self.file_menu = menu
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction("&Presentation mode (P)", self.toggle_presentation)
+        view_menu.addAction("&Controls (C)", self.toggle_controls)
+        view_menu.addAction("&Full screen (F)", self.toggle_fullscreen)
+        self.view_menu = view_menu
+        # presentation mode hides the controls; play and step stay here
+        self.presenting: tuple | None = None  # what to restore when presentation mode ends
+        self.present_bar = QtWidgets.QToolBar("Run")
+        self.present_bar.setObjectName("present_bar")
+        self.present_bar.addAction("Play / pause (Space)", self.toggle_play)
+        self.present_bar.addAction("Step (→)", self.step_once)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.present_bar)
+        self.present_bar.hide()
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
         self.help_menu.addAction("&What the panels show", self.show_panels)
@@ -657,6 +670,27 @@ class StudioWindow(QtWidgets.QMainWindow):
         """Keep the controls within their share of the new width."""
         super().resizeEvent(event)
         self._fit_dock()
+
+    PRESENTATION_SCALE = 1.5  # the least view scale in presentation mode (read from the back row)
+
+    def toggle_presentation(self) -> None:
+        """P: presentation mode on and off. On: the controls hidden except a bar with play and step, every view
+        drawn at least PRESENTATION_SCALE, full screen. Off: back to how the window was."""
+        if self.presenting is None:
+            self.presenting = (self.dock.isVisible(), self.theme.name, self.scale, self.isFullScreen())
+            self.dock.hide()
+            self.present_bar.show()
+            self.set_view(self.theme.name, max(self.scale, self.PRESENTATION_SCALE))
+            self.showFullScreen()
+            self.show_message("presentation mode: Space plays, → steps, P leaves", False)
+            return
+        dock, theme, scale, fullscreen = self.presenting
+        self.presenting = None
+        self.present_bar.hide()
+        self.dock.setVisible(dock)
+        self.set_view(theme, scale)
+        if not fullscreen:
+            self.showNormal()
 
     def toggle_controls(self) -> None:
         """C: show or hide the controls (the plots take their room)."""
