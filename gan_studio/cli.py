@@ -1,4 +1,5 @@
-"""The ``gan-studio`` command: the window by default; ``run``, ``render``, ``presets``, ``bench`` sub-commands.
+"""The ``gan-studio`` command: the window by default; ``run``, ``render``, ``lesson``, ``presets``, ``bench``
+sub-commands.
 
 Heavy imports (torch, Qt) happen inside the sub-command that needs them, so ``--help`` and ``presets``
 answer at once and errors in arguments are reported before anything is loaded.
@@ -106,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--theme", default="light", metavar="light|dark",
                         help="colour theme (light reads best on a projector)")
 
+    lesson = sub.add_parser("lesson", help="play a guided lesson headless: one PNG per stage and lesson.md")
+    lesson.add_argument("lesson", nargs="?", metavar="NAME|FILE.toml",
+                        help="a shipped lesson (see `gan-studio lesson --list`) or a lesson file")
+    lesson.add_argument("--list", action="store_true", help="list the shipped lessons")
+    lesson.add_argument("--render", metavar="DIR", help="folder to write NN-<caption>.png per stage and lesson.md")
+    lesson.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                        help="override one config value of the lesson's experiment (repeatable)")
+    lesson.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in pixels")
+    lesson.add_argument("--scale", type=float, default=1.0, metavar="S",
+                        help="view scale of fonts, markers and lines (1 = 100 %%, 2 for a projector)")
+    lesson.add_argument("--theme", default="light", metavar="light|dark", help="colour theme")
+
     sub.add_parser("presets", help="list the shipped presets")
 
     bench = sub.add_parser("bench", help="engine speed against a plain PyTorch loop, and the cost of metrics")
@@ -169,6 +182,35 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _lesson(args: argparse.Namespace) -> int:
+    """``gan-studio lesson``: list the lessons, print one's outline, or render it (``--render DIR``)."""
+    from gan_studio.lessons import list_lessons, load_lesson
+
+    if args.list:
+        for name, description in list_lessons():
+            print(f"{name:26s} {description}")
+        return 0
+    if args.lesson is None:
+        raise ConfigError("lesson: give a lesson NAME or FILE.toml, or --list")
+    lesson = load_lesson(args.lesson).with_overrides(args.set)
+    if args.render is None:
+        for i, stage in enumerate(lesson.stages, start=1):
+            print(f"{i:2d}. step {stage.step:>6,}  {stage.caption}")
+        print("(--render DIR draws each stage)")
+        return 0
+    from gan_studio.gui.lesson_render import render_lesson
+    from gan_studio.gui.render import check_view
+
+    size = _size(args.size)
+    check_view(args.theme, args.scale)
+    error = render_lesson(lesson, args.render, size=size, theme=args.theme, scale=args.scale)
+    print(f"wrote {os.path.join(args.render, 'lesson.md')}")
+    if error:
+        print(f"gan-studio: training stopped: {error}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``gan-studio`` and ``python -m gan_studio``; returns the exit code."""
     parser = build_parser()
@@ -187,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, description in list_presets():
                 print(f"{name:24s} {description}")
             return 0
+        if command == "lesson":
+            return _lesson(args)
         if command == "bench":
             from gan_studio.bench import run_bench, run_objectives_bench
 

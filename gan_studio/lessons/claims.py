@@ -1,0 +1,224 @@
+"""Machine-checkable claims of lesson stages: each a small frozen dataclass whose fields are its parameters and
+whose ``check`` reads the lesson's own run (metrics rows as in metrics.csv, and the frames at the stage's ends).
+
+In a lesson file: ``claim = { check = "modes_at_most", most = 2, from_step = 300 }`` (or ``claim = "NAME"`` with
+every parameter at its default). A stage's span is the steps after the previous stage's step up to its own (the
+first stage: from the start), so a row at a switch step, measured before the switch, belongs to the stage before.
+Each check returns a ``Verdict``: whether it holds and what was measured, in words (lesson.md, test messages).
+
+Pure NumPy: no torch, no Qt.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
+
+import numpy as np
+
+from gan_studio.config import ConfigError
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim held on a run, and the values it looked at, in words."""
+
+    holds: bool
+    measured: str
+
+
+@dataclass
+class StageRun:
+    """What a claim sees of a lesson's run: the metrics rows of the stage's span and of the stage before, and the
+    frames (``frames.Frame``) at the previous stage's step and at this stage's step (None where not taken)."""
+
+    start: int  # the previous stage's step (−1 for the first stage: its span starts at the run's start)
+    end: int  # this stage's step
+    rows: list[dict]  # rows with start < step ≤ end
+    previous_rows: list[dict] = field(default_factory=list)  # the previous stage's span
+    start_frame: object | None = None
+    end_frame: object | None = None
+
+
+def measured(rows: list[dict], column: str) -> list[tuple[int, float]]:
+    """(step, value) of the rows where ``column`` was measured."""
+    return [(row["step"], row[column]) for row in rows if row.get(column) is not None]
+
+
+def _need(values: list, what: str) -> None:
+    if not values:
+        raise ValueError(f"no {what} measured in the stage's span: run the lesson to its step")
+
+
+def d_star_gap(frame) -> float:
+    """Mean |σ(D(x)) − D*(x)| over the 1D view's grid, weighted by (p_data + p_g)/2: how far the drawn D is from the
+    drawn optimal D* = p_data / (p_data + p̂_g) (both curves as the window gets them; tests/test_presets.py's
+    measure of bimodal1d-goodfellow)."""
+    curves = frame.curves
+    if curves is None or curves.optimal_d is None:
+        raise ValueError("d_near_optimal needs a 1D run with a known data density (the frame's D* curve)")
+    weight = (curves.data_density + curves.gen_density) / 2
+    sigma = 1 / (1 + np.exp(-np.clip(curves.score, -50, 50)))
+    return float(np.sum(np.abs(sigma - curves.optimal_d) * weight) / np.sum(weight))
+
+
+@dataclass(frozen=True)
+class DNearOptimal:
+    """σ(D) approaches D* = p/(p+q): the weighted gap at the stage's step is ≤ ``max_gap`` and at least
+    ``shrinks_by`` times smaller than at the previous stage's step."""
+
+    name: ClassVar[str] = "d_near_optimal"
+    max_gap: float = 0.1
+    shrinks_by: float = 0.0  # 0: no shrink asked, only max_gap
+
+    def check(self, run: StageRun) -> Verdict:
+        """Compare the gaps of the two frames."""
+        if run.start_frame is None or run.end_frame is None:
+            raise ValueError("d_near_optimal needs the frames at the previous stage's step and at this one")
+        before, after = d_star_gap(run.start_frame), d_star_gap(run.end_frame)
+        holds = after <= self.max_gap and after * self.shrinks_by <= before
+        shrink = f" and {self.shrinks_by:g}× smaller" if self.shrinks_by > 0 else ""
+        return Verdict(holds, f"|σ(D) − D*| {before:.3f} at step {max(run.start, 0)} → {after:.3f} at step {run.end} "
+                              f"(claim: ≤ {self.max_gap:g}{shrink})")
+
+
+@dataclass(frozen=True)
+class JsNearLog2WhileW1Falls:
+    """Disjoint supports: every JS measurement of the span is within ``tol`` of log 2 while exact W1 falls by at
+    least ``min_w1_drop`` from the span's first measurement to its last."""
+
+    name: ClassVar[str] = "js_near_log2_while_w1_falls"
+    tol: float = 0.01
+    min_w1_drop: float = 0.2
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the js and w1 columns of the span."""
+        js, w1 = [v for _, v in measured(run.rows, "js")], [v for _, v in measured(run.rows, "w1")]
+        _need(js, "JS")
+        _need(w1, "W1")
+        worst = max(abs(v - math.log(2)) for v in js)
+        drop = w1[0] - w1[-1]
+        return Verdict(worst <= self.tol and drop >= self.min_w1_drop,
+                       f"JS within {worst:.4f} of log 2 at {len(js)} measurements; W1 {w1[0]:.3f} → {w1[-1]:.3f} "
+                       f"(fell {drop:.3f}; claim: within {self.tol:g}, fell ≥ {self.min_w1_drop:g})")
+
+
+@dataclass(frozen=True)
+class JsAtMost:
+    """The last JS measurement of the span is ≤ ``most`` nats (G has found the data)."""
+
+    name: ClassVar[str] = "js_at_most"
+    most: float = 0.3
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the span's last JS."""
+        js = measured(run.rows, "js")
+        _need(js, "JS")
+        step, value = js[-1]
+        return Verdict(value <= self.most, f"JS {value:.3f} at step {step} (claim: ≤ {self.most:g})")
+
+
+@dataclass(frozen=True)
+class ModesAtMost:
+    """Collapse: every modes_reached measurement of the span from step ``from_step`` on is ≤ ``most``."""
+
+    name: ClassVar[str] = "modes_at_most"
+    most: int = 2
+    from_step: int = 0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the span's modes_reached."""
+        counts = [n for step, n in measured(run.rows, "modes_reached") if step >= self.from_step]
+        _need(counts, "modes_reached")
+        return Verdict(max(counts) <= self.most, f"modes reached {counts} at steps {self.from_step}–{run.end} "
+                                                 f"(claim: ≤ {self.most} at every one)")
+
+
+@dataclass(frozen=True)
+class ModesReach:
+    """Recovery: some modes_reached measurement of the span is ≥ ``least``."""
+
+    name: ClassVar[str] = "modes_reach"
+    least: int = 6
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the span's modes_reached."""
+        counts = measured(run.rows, "modes_reached")
+        _need(counts, "modes_reached")
+        best = max(n for _, n in counts)
+        first = next((step for step, n in counts if n >= self.least), None)
+        return Verdict(best >= self.least, f"modes reached up to {best} (first ≥ {self.least} at step {first}); "
+                                           f"all: {[n for _, n in counts]} (claim: ≥ {self.least} some time)")
+
+
+@dataclass(frozen=True)
+class GradGRises:
+    """G's gradient: its median norm over the span is ≥ ``factor`` × its median over the previous stage's span
+    (the saturating loss starves G; the non-saturating one does not)."""
+
+    name: ClassVar[str] = "grad_g_rises"
+    factor: float = 10.0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Compare the medians of grad_norm_g."""
+        before = [v for _, v in measured(run.previous_rows, "grad_norm_g")]
+        after = [v for _, v in measured(run.rows, "grad_norm_g")]
+        _need(before, "grad_norm_g (previous stage)")
+        _need(after, "grad_norm_g")
+        low, high = float(np.median(before)), float(np.median(after))
+        return Verdict(high >= self.factor * low, f"median ‖∇G‖ {low:.2e} → {high:.2e} ({high / low:.0f}×; "
+                                                  f"claim: ≥ {self.factor:g}×)")
+
+
+@dataclass(frozen=True)
+class W1Falls:
+    """Exact W1 falls by at least ``least`` and at most ``most`` over the span: from the previous stage's last
+    measurement (the span's first for the first stage) to the span's last."""
+
+    name: ClassVar[str] = "w1_falls"
+    least: float = 0.0
+    most: float = math.inf
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read w1 of the span (and the previous stage's last)."""
+        w1 = measured(run.previous_rows, "w1")[-1:] + measured(run.rows, "w1")
+        _need(w1, "W1")
+        drop = w1[0][1] - w1[-1][1]
+        return Verdict(self.least <= drop <= self.most,
+                       f"W1 {w1[0][1]:.3f} at step {w1[0][0]} → {w1[-1][1]:.3f} at step {w1[-1][0]} (fell "
+                       f"{drop:.3f}; claim: from {self.least:g} to {self.most:g})")
+
+
+Claim = DNearOptimal | JsNearLog2WhileW1Falls | JsAtMost | ModesAtMost | ModesReach | GradGRises | W1Falls
+CLAIMS: dict[str, type] = {kind.name: kind for kind in (DNearOptimal, JsNearLog2WhileW1Falls, JsAtMost, ModesAtMost,
+                                                         ModesReach, GradGRises, W1Falls)}
+
+
+def parse_claim(value: object) -> Claim:
+    """A claim from its lesson-file form: ``"NAME"`` or ``{ check = "NAME", PARAM = NUMBER, ... }``; a ConfigError
+    naming the key otherwise."""
+    table = {"check": value} if isinstance(value, str) else value
+    if not isinstance(table, dict):
+        raise ConfigError(f"expected a check name or {{ check = \"NAME\", ... }}, got {value!r}")
+    name = table.get("check")
+    if name not in CLAIMS:
+        raise ConfigError(f"check: unknown claim {name!r}; claims: {', '.join(CLAIMS)}")
+    kind = CLAIMS[name]
+    params = {f.name: f for f in fields(kind)}
+    values = {}
+    for key, given in table.items():
+        if key == "check":
+            continue
+        if key not in params:
+            allowed = ", ".join(params) or "none"
+            raise ConfigError(f"{key}: not a parameter of {name}; parameters: {allowed}")
+        wanted = params[key].type  # "int" or "float" (annotations are strings here)
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or (wanted == "int" and
+                                                                              not isinstance(given, int)):
+            raise ConfigError(f"{key}: expected {'a whole number' if wanted == 'int' else 'a number'}, got {given!r}")
+        values[key] = int(given) if wanted == "int" else float(given)
+    return kind(**values)
+
+
+__all__ = ["CLAIMS", "Claim", "StageRun", "Verdict", "d_star_gap", "measured", "parse_claim"]
