@@ -458,8 +458,10 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    # TOML basic strings: escape backslash and quote; our values are single-line.
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # TOML basic strings: escape backslash and quote, and every control character (a path may hold a newline or
+    # DEL; TOML refuses them raw, and config.toml would not load back)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text) + '"'
 
 
 def dumps(cfg: Config) -> str:

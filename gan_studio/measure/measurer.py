@@ -210,7 +210,9 @@ class Measurer:
         """``column`` (exact 2D W1 on the first ``n`` points, at most ``MAX_EXACT_N``) and its floor (data against
         data, ``column + "_floor"``; it depends only on the data and n, so it is computed once)."""
         m = min(n, metrics.MAX_EXACT_N, len(fake))
-        floor = (column + "_floor", m)
+        # keyed by the size of the data draw too: a save's final row draws 2,500 points, not n_samples, and its
+        # floor cached under m alone replaced the later rows' floor (a save changed the next rows; issue #17)
+        floor = (column + "_floor", m, len(real))
         if floor not in self.cache:
             self.cache[floor] = metrics.w1_exact(real[:m], real2[:m])
         return {column: metrics.w1_exact(real[:m], fake[:m]), floor[0]: self.cache[floor]}

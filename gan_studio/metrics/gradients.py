@@ -11,9 +11,12 @@ def top_singular_value(w: np.ndarray) -> float:
     """Exact largest singular value of a weight (2-norm of the matrix, ``np.linalg.norm(W, 2)``).
 
     A conv weight (out, in, *kernel) is read as the (out, in·∏kernel) matrix — the matrix spectral normalization
-    divides by, which is not the conv operator's norm.
+    divides by, which is not the conv operator's norm. NaN for a weight holding NaN or Inf (the engine checks the
+    weights on logged steps only: a frame or a save between them can meet them; LAPACK's SVD raised there).
     """
     w = np.asarray(w, dtype=np.float64)
+    if not np.isfinite(w).all():
+        return math.nan
     if w.ndim == 0:
         return float(abs(w))
     w = w.reshape(len(w), -1) if w.ndim > 1 else w[None, :]
