@@ -489,3 +489,22 @@ def test_the_high_contrast_theme_is_offered_and_dark():
     from gan_studio.gui import theme
 
     assert "contrast" in theme.THEMES and G.QColor(theme.THEMES["contrast"].bg).lightness() < 30
+
+
+def test_a_lesson_plays_to_each_stage_goes_back_and_can_be_left(make_window, qtbot):
+    from gan_studio.lessons import load_lesson
+
+    lesson = load_lesson("3-mode-collapse")
+    first, second = lesson.stages[0].step, lesson.stages[1].step
+    w = make_window()
+    assert w.start_lesson("3-mode-collapse")
+    qtbot.waitUntil(lambda: w.step == first and not w.playing, timeout=30000)
+    assert w.lesson_bar.isVisible() and lesson.stages[0].caption in w.lesson_bar.caption.text()
+    assert w.lesson_bar.next_button.isEnabled()
+    w.lesson_next()
+    qtbot.waitUntil(lambda: w.step == second and not w.playing, timeout=30000)
+    assert w.cfg.remedy.name == "packing"  # the first stage's change, applied after its step
+    w.lesson_back()  # replays from the start to the first stage
+    qtbot.waitUntil(lambda: w.step == first and not w.playing and w.lesson.index == 0, timeout=30000)
+    w.lesson_leave()
+    assert w.lesson is None and not w.lesson_bar.isVisible()

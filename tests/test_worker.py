@@ -290,3 +290,24 @@ def test_real_engine_trains_in_a_spawned_process():
         t0 = time.monotonic()
         w.stop()
         assert time.monotonic() - t0 < 2.5
+
+
+def test_play_until_pauses_at_the_step_and_a_restart_carries_its_schedule(run):
+    from gan_studio.worker.protocol import DropSchedule, PlayUntil
+
+    r = run()
+    r.until(lambda p: p.frame is not None)
+    r.send(PlayUntil(25))
+    p = r.until(lambda p: p.step >= 25 and not p.playing)
+    assert p.step == 25
+    cfg = config.to_dict(config.Config())
+    r.send(Restart(cfg, schedule=((0, "optim.lr_g", 2e-4), (10, "loss.name", "wgan"), (30, "loss.name", "hinge"))))
+    r.send(PlayUntil(20))
+    p = r.until(lambda p: p.generation == 2 and p.step == 20 and not p.playing)
+    events = [e for q in r.got if q.generation == 2 for e in q.events]
+    assert [(e["step"], e["what"], e["new"]) for e in events] == [(0, "optim.lr_g", 2e-4), (10, "loss.name", "wgan")]
+    r.send(DropSchedule())
+    r.send(PlayUntil(40))
+    p = r.until(lambda p: p.step == 40 and not p.playing)
+    assert p.cfg["loss"]["name"] == "wgan"  # the change at 30 was dropped
+    r.stop()

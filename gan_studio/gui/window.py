@@ -36,14 +36,17 @@ from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.history import History
+from gan_studio.gui.lesson_bar import LessonBar
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.dirac import DiracView
 from gan_studio.gui.views.samples import SampleGrid
 from gan_studio.gui.views.timeseries import TimeSeriesView
+from gan_studio.lessons import list_lessons, load_lesson
+from gan_studio.lessons.player import LessonPlayer
 from gan_studio.worker.handle import WorkerHandle
-from gan_studio.worker.protocol import Apply, Command, Open, Packet, Restart, Save, Step
+from gan_studio.worker.protocol import Apply, Command, DropSchedule, Open, Packet, PlayUntil, Restart, Save, Step
 
 MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, not on a 60 Hz poll: the poll
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
@@ -150,7 +153,19 @@ class StudioWindow(QtWidgets.QMainWindow):
         splitter.setStretchFactor(0, 10)
         splitter.setStretchFactor(1, 11)
         self.splitter = splitter
-        self.setCentralWidget(splitter)
+        # a guided lesson's caption, question and navigation sit over the plots while a lesson plays
+        self.lesson_bar = LessonBar()
+        self.lesson_bar.back.connect(self.lesson_back)
+        self.lesson_bar.next.connect(self.lesson_next)
+        self.lesson_bar.leave.connect(self.lesson_leave)
+        self.lesson: LessonPlayer | None = None
+        central = QtWidgets.QWidget()
+        central_box = QtWidgets.QVBoxLayout(central)
+        central_box.setContentsMargins(0, 0, 0, 0)
+        central_box.setSpacing(0)
+        central_box.addWidget(self.lesson_bar)
+        central_box.addWidget(splitter, 1)
+        self.setCentralWidget(central)
 
         self.controls = ControlPanel(cfg)
         scroll = QtWidgets.QScrollArea()
@@ -226,6 +241,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
                                     "save the whole window as a PNG")
         menu.addSeparator()
+        self.lesson_action = action("Open &lesson…", "Ctrl+L", self.choose_lesson,
+                                    "play a guided lesson: captions, questions and switches at its steps")
         self.copy_action = action("&Copy as command", "Ctrl+Shift+C", self.copy_command,
                                   "copy the gan-studio run line that reproduces this run up to now")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
@@ -446,6 +463,86 @@ class StudioWindow(QtWidgets.QMainWindow):
         return run_command(start, events, self.step, "NEW_RUN", str(folder / "config.toml"),
                            str(folder / "events.jsonl"))
 
+    # -- lessons --------------------------------------------------------------------------------------------
+    def choose_lesson(self) -> None:
+        """File → Open lesson…: pick a shipped lesson (or a lesson file), then ``start_lesson``."""
+        other = "a lesson file…"
+        names = [f"{name} — {text}" for name, text in list_lessons()] + [other]
+        item, ok = QtWidgets.QInputDialog.getItem(self, "Open a lesson", "Lesson:", names, 0, False)
+        if not ok:
+            return
+        if item == other:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a lesson file", self.last_folder,
+                                                            "Lesson (*.toml)")
+            if path:
+                self.start_lesson(path)
+            return
+        self.start_lesson(item.split(" — ")[0])
+
+    def start_lesson(self, name_or_path: str) -> bool:
+        """Start the lesson: a new run on its config with its stages' changes scheduled, played to the first
+        stage. Asks first when the current run has steps; a broken lesson is a message. Returns whether it began."""
+        try:
+            lesson = load_lesson(name_or_path)
+        except (config.ConfigError, OSError) as err:
+            self.show_message(f"could not open the lesson: {err}", True)
+            return False
+        if self.step > 0 and not self.confirm(f"The lesson '{lesson.name}' starts a new run; the current run "
+                                              f"(step {self.step:,}) and its curves are discarded. Start it?"):
+            return False
+        self.lesson = LessonPlayer(lesson)
+        self._replay_lesson()
+        return True
+
+    def _replay_lesson(self) -> None:
+        """Restart the lesson's run from its start with its schedule and play to the current stage's step."""
+        player = self.lesson
+        self.cfg = player.lesson.cfg
+        self.send(Restart(config.to_dict(player.lesson.cfg), schedule=tuple(player.schedule().items)))
+        self.send(PlayUntil(player.pause_step))
+        player.replayed()
+        self._show_lesson(playing=True)
+
+    def lesson_next(self) -> None:
+        """Next: on to the next stage (its changes were scheduled at this one's step) and play to it."""
+        if self.lesson is None:
+            return
+        self.lesson.next()
+        self.send(PlayUntil(self.lesson.pause_step))
+        self._show_lesson(playing=True)
+
+    def lesson_back(self) -> None:
+        """Back: the previous stage, by replaying the run from the start to its step."""
+        if self.lesson is None:
+            return
+        self.lesson.back()
+        self._replay_lesson()
+
+    def lesson_leave(self) -> None:
+        """Leave: no more pauses or scheduled changes; the run stays where it is, to explore."""
+        if self.lesson is None:
+            return
+        self.lesson.leave()
+        self.send(DropSchedule())
+        self.lesson = None
+        self.lesson_bar.hide()
+        self._highlight("")
+        self.show_message("left the lesson: explore freely from here", False)
+
+    def _show_lesson(self, playing: bool) -> None:
+        player = self.lesson
+        self.lesson_bar.show_stage(player.lesson.name, player.index, len(player.lesson.stages), player.stage,
+                                   playing, self.scale)
+        self._highlight(player.stage.highlight)
+
+    def _highlight(self, panel: str) -> None:
+        """Outline the panel a stage asks the class to look at (and no other)."""
+        for name, each in self.series.panel_ids.items():
+            each.plot.getViewBox().setBorder(self.theme.pen(self.theme.marker, 3, self.scale) if name == panel
+                                             else None)
+        if panel == "data":
+            self.tabs.setCurrentIndex(0)
+
     def copy_command(self) -> str:
         """File → Copy as command: the reproducing line to the clipboard (and the status bar)."""
         line = self.command_line()
@@ -521,6 +618,8 @@ class StudioWindow(QtWidgets.QMainWindow):
             if packet.error:
                 self.show_message(packet.error, True)
         self.step, self.playing = packet.step, packet.playing
+        if self.lesson is not None and not packet.playing and packet.step == self.lesson.pause_step:
+            self._show_lesson(playing=False)  # the run reached the stage: caption, question, Next
         self.controls.sync(packet.cfg, packet.playing, packet.devices)
         if packet.cfg:
             self.cfg = self.controls.cfg

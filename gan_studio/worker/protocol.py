@@ -81,9 +81,25 @@ class RequestFrame:
 
 @dataclass(frozen=True)
 class Restart:
-    """Replace the run with a new one on ``config`` (a ``config.to_dict`` dict); a new recording starts."""
+    """Replace the run with a new one on ``config`` (a ``config.to_dict`` dict); a new recording starts.
+
+    ``schedule``: changes ``(step, what, value)`` the new run applies when it reaches each step (a lesson's).
+    """
 
     config: dict
+    schedule: tuple = ()
+
+
+@dataclass(frozen=True)
+class PlayUntil:
+    """Play, and pause once the run has completed ``step`` steps (at once if it already has)."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class DropSchedule:
+    """Forget the run's remaining scheduled changes (a lesson was left for free exploration)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +122,8 @@ class Quit:
     """End the worker (the recording is closed)."""
 
 
-Command = Play | Pause | Step | Apply | Speed | Grid | RequestFrame | Restart | Save | Open | Quit
+Command = (Play | Pause | PlayUntil | Step | Apply | Speed | Grid | RequestFrame | Restart | DropSchedule | Save
+           | Open | Quit)
 
 
 # -- packets (worker → window) --------------------------------------------------------------------------------

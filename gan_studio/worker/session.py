@@ -39,11 +39,13 @@ from gan_studio.worker.protocol import (
     FPS,
     Apply,
     Command,
+    DropSchedule,
     Grid,
     Open,
     Packet,
     Pause,
     Play,
+    PlayUntil,
     Quit,
     RequestFrame,
     Restart,
@@ -125,6 +127,7 @@ class Session:
         self.runner: Runner | None = None
         self.pending_schedule = Schedule(at_schedule)  # the --at changes, given to the first runner
         self.playing = playing
+        self.stop_at: int | None = None  # PlayUntil: pause once this many steps are complete
         self.steps_per_frame, self.fps = 0, float(fps)
         self.grid = grid
         self.quitting = False
@@ -339,6 +342,9 @@ class Session:
             self.rows.append(row)
         self.error = ""
         self.rate.append((time.monotonic(), trainer.step_count))
+        if self.stop_at is not None and trainer.step_count >= self.stop_at:  # PlayUntil reached its step
+            self.playing, self.stop_at = False, None
+            self.want_frame = True
         return True
 
     def apply_due(self) -> None:
@@ -411,6 +417,14 @@ class Session:
                 self.planner.restart_clock()
             case Pause():
                 self.playing = False
+                self.stop_at = None
+            case PlayUntil(step=step):
+                self.stop_at = int(step)
+                self.playing = self.trainer is not None and self.trainer.step_count < self.stop_at
+                self.planner.restart_clock()
+            case DropSchedule():
+                if self.runner is not None:
+                    self.runner.schedule = Schedule()
             case Speed(steps_per_frame=n, fps=fps):
                 self.steps_per_frame, self.fps = int(n), float(fps)
                 self.planner.restart_clock()
@@ -418,13 +432,15 @@ class Session:
                 self.grid = int(n)
             case RequestFrame():
                 pass
-            case Restart(config=cfg_dict):
+            case Restart(config=cfg_dict, schedule=items):
                 try:
                     cfg = config.from_dict(cfg_dict, "restart")
                 except config.ConfigError as err:
                     self.messages.append(f"refused: {err}")
                     return
-                self.build(cfg)
+                self.pending_schedule = Schedule(items)
+                if self.build(cfg):
+                    self.apply_due()  # changes scheduled at step 0
             case Open(folder=folder):
                 self.open(str(folder))
             case _ if self.trainer is None:
