@@ -57,8 +57,9 @@ class LessonBar(QtWidgets.QFrame):
                          "</span>")
         if stage.highlight:
             parts.append(f"Look at: <b>{html.escape(PANEL_NAMES.get(stage.highlight, stage.highlight))}</b>")
-        if stage.change_texts and not playing:
-            parts.append("Next applies: " + ", ".join(f"<code>{html.escape(t)}</code>" for t in stage.change_texts))
+        if stage.change_texts and not playing:  # applied right after the stage's step: the next steps use them
+            parts.append("Switched here, for the steps after: "
+                         + ", ".join(f"<code>{html.escape(t)}</code>" for t in stage.change_texts))
         self.caption.setText("<br>".join(parts))
         self.title.setFont(th.font(10 * scale))
         self.back_button.setEnabled(index > 0 or not playing)
