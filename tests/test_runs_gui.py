@@ -120,7 +120,7 @@ def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path
     w = make_window(trainer=SYNTH)
     actions = {a.text(): a.shortcut().toString() for a in w.file_menu.actions() if a.text()}
     assert actions == {"&Save run…": "Ctrl+S", "&Open run…": "Ctrl+O", "&Export picture…": "Ctrl+E",
-                       "&Copy as command": "Ctrl+Shift+C", "&Quit": "Ctrl+Q"}
+                       "Open &lesson…": "Ctrl+L", "&Copy as command": "Ctrl+Shift+C", "&Quit": "Ctrl+Q"}
     w.send(Step(30))
     qtbot.waitUntil(lambda: w.step == 30 and not w.dirty, timeout=10000)
     assert w.export_picture(str(tmp_path / "shot"))  # .png is added
