@@ -273,11 +273,9 @@ def ky_fan(a: Tensor, k: int) -> Tensor:
     return torch.linalg.svdvals(a)[:k].sum()
 
 
-def make_mcgan_mean(q: float = MCGAN_Q) -> Objective:
-    """McGAN mean matching with the ℓ_q norm (q = 2: Euclidean; q = 1 is the paper's other choice)."""
-
-    def gap(out_r: Tensor, out_f: Tensor) -> Tensor:
-        return lq_norm(_rows(out_r).mean(0) - _rows(out_f).mean(0), q)
+def _gap_game(gap):
+    """The McGAN game on a feature discrepancy ``gap(out_r, out_f)``: D maximises it (minimises −gap), G minimises
+    it, and its value on fresh batches is the estimate. Returns (d_loss, g_loss, estimate)."""
 
     def d_loss(out_r: Tensor, out_f: Tensor, state: State) -> Tensor:
         return -gap(out_r, out_f)
@@ -287,6 +285,17 @@ def make_mcgan_mean(q: float = MCGAN_Q) -> Objective:
 
     def estimate(out_r: Tensor, out_f: Tensor) -> float:
         return float(gap(out_r, out_f))
+
+    return d_loss, g_loss, estimate
+
+
+def make_mcgan_mean(q: float = MCGAN_Q) -> Objective:
+    """McGAN mean matching with the ℓ_q norm (q = 2: Euclidean; q = 1 is the paper's other choice)."""
+
+    def gap(out_r: Tensor, out_f: Tensor) -> Tensor:
+        return lq_norm(_rows(out_r).mean(0) - _rows(out_f).mean(0), q)
+
+    d_loss, g_loss, estimate = _gap_game(gap)
 
     d_loss.__doc__ = f"−‖μ_r − μ_f‖_{q:g}."
     g_loss.__doc__ = f"‖μ_r − μ_f‖_{q:g}."
@@ -321,14 +330,7 @@ def make_mcgan_cov(k: int = MCGAN_K) -> Objective:
     def gap(out_r: Tensor, out_f: Tensor) -> Tensor:
         return ky_fan(second_moment(out_r) - second_moment(out_f), k)
 
-    def d_loss(out_r: Tensor, out_f: Tensor, state: State) -> Tensor:
-        return -gap(out_r, out_f)
-
-    def g_loss(out_r: Tensor, out_f: Tensor, state: State) -> Tensor:
-        return gap(out_r, out_f)
-
-    def estimate(out_r: Tensor, out_f: Tensor) -> float:
-        return float(gap(out_r, out_f))
+    d_loss, g_loss, estimate = _gap_game(gap)
 
     d_loss.__doc__ = f"−‖Σ_r − Σ_f‖_({k}) (sum of the {k} largest singular values)."
     g_loss.__doc__ = f"‖Σ_r − Σ_f‖_({k})."
