@@ -311,3 +311,26 @@ def test_play_until_pauses_at_the_step_and_a_restart_carries_its_schedule(run):
     p = r.until(lambda p: p.step == 40 and not p.playing)
     assert p.cfg["loss"]["name"] == "wgan"  # the change at 30 was dropped
     r.stop()
+
+
+def test_a_packet_cut_short_by_a_killed_worker_never_blocks_the_window():
+    """A worker killed while writing leaves half a packet in the pipe; reading it would block for ever (a window's
+    close hung so). Planted here: a length header promising 100 bytes and 10 of them, then SIGKILL."""
+    import os
+    import signal
+    import struct
+
+    w = WorkerHandle(config.Config(), trainer_factory=SyntheticTrainer)
+    w.start()
+    end = time.monotonic() + 30
+    while w.get(0.2) is None and time.monotonic() < end:
+        pass
+    os.kill(w.process.pid, signal.SIGKILL)
+    w.process.join(5)
+    os.write(w.packets._writer.fileno(), struct.pack("!i", 100) + b"x" * 10)
+    got = []
+    reader = threading.Thread(target=lambda: got.append((w.get(0.1), w.stop())), daemon=True)
+    reader.start()
+    reader.join(3.0)  # in a thread: a regression hangs this thread, not the test suite
+    assert not reader.is_alive(), "reading the pipe of a killed worker blocked"
+    assert got[0][0] is None

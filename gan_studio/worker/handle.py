@@ -93,8 +93,9 @@ class WorkerHandle:
             self.commands.put(cmd)
 
     def get(self, timeout: float = 0.05) -> Packet | None:
-        """The next packet, or None after ``timeout`` seconds."""
-        if not self.started:
+        """The next packet, or None after ``timeout`` seconds (or at once when the worker was killed: see
+        ``_readable``)."""
+        if not self.started or not self._readable():
             return None
         try:
             return self.packets.get(timeout=timeout)
@@ -124,15 +125,23 @@ class WorkerHandle:
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(0.5)
-        self._drain()
+        # no drain once the child is gone: a packet cut short by terminate or kill stays half-written in the pipe,
+        # and reading it would block for ever (seen: a window's close hung in get_nowait)
         for q in (self.commands, self.packets):
             q.cancel_join_thread()
             q.close()
         self.started = False
         return clean
 
+    def _readable(self) -> bool:
+        """Whether reading the packet pipe cannot block for ever: the child lives, or it ended by itself (a child
+        killed by a signal may have left a packet half-written in the pipe, and reading that blocks for ever)."""
+        code = self.process.exitcode
+        return code is None or code >= 0
+
     def _drain(self) -> None:
-        while True:
+        """Read away waiting packets while the child lives (a child blocked writing to a full pipe never exits)."""
+        while self.process.is_alive():
             try:
                 self.packets.get_nowait()
             except (queue.Empty, OSError, EOFError, ValueError):
