@@ -95,9 +95,8 @@ def image_folder(tmp: Path) -> list[str]:
 
 
 def points(text: str):
-    return run_args("--set", "data.name=file", "--set", "data.path={tmp}/p.csv") if False else (
-        lambda tmp: ["run", *FAST, "--set", "data.name=file", "--set", f"data.path={write('p.csv', text)(tmp)}",
-                     "--steps", "1", "--out", str(tmp / "o")])
+    return lambda tmp: ["run", *FAST, "--set", "data.name=file", "--set", f"data.path={write('p.csv', text)(tmp)}",
+                        "--steps", "1", "--out", str(tmp / "o")]
 
 
 BIG = str(2**64)
@@ -165,6 +164,24 @@ CASES = {
     "steps negative": (lambda tmp: ["run", *FAST, "--steps", "-1", "--out", str(tmp / "o")], ["--steps", "≥ 0"]),
     "threads zero": (lambda tmp: ["run", *FAST, "--threads", "0", "--steps", "1", "--out", str(tmp / "o")],
                      ["--threads", "≥ 1"]),
+    # more names and ranges
+    "toml unknown data set": (config_file('[data]\nname = "rings"'), ["data.name", "allowed"]),
+    "set image size too big": (run_args("--set", "data.image_size=4096"), ["data.image_size"]),
+    "set latent dim zero": (run_args("--set", "model.latent_dim=0"), ["model.latent_dim"]),
+    "set depth negative": (run_args("--set", "model.depth=-1"), ["model.depth"]),
+    "set unknown lipschitz": (run_args("--set", "lipschitz.name=foo"), ["lipschitz.name", "allowed"]),
+    "set unknown remedy": (run_args("--set", "remedy.name=foo"), ["remedy.name", "allowed"]),
+    "set unknown optimizer": (run_args("--set", "optim.name=lbfgs"), ["optim.name", "allowed"]),
+    "set unknown start": (run_args("--set", "train.start=nope"), ["train.start", "nope"]),
+    "set unknown device": (run_args("--set", "train.device=tpu"), ["train.device", "allowed"]),
+    "preset unknown": (lambda tmp: ["run", "--preset", "nope", "--steps", "1", "--out", str(tmp / "o")], ["nope"]),
+    "events missing file": (lambda tmp: ["run", *FAST, "--events", str(tmp / "none.jsonl"), "--steps", "1",
+                                         "--out", str(tmp / "o")], ["none.jsonl"]),
+    "points three columns": (points("1,2,3\n4,5,6\n"), ["data file"]),
+    "points empty": (points(""), ["data file"]),
+    "render out not png": (lambda tmp: ["render", "--steps", "1", "--out", str(tmp / "x.jpg")], ["--out", ".png"]),
+    "render size too small": (lambda tmp: ["render", "--steps", "1", "--out", str(tmp / "x.png"), "--size", "10x10"],
+                              ["--size"]),
 }
 
 
@@ -197,5 +214,5 @@ class _no_exit:  # noqa: N801 (a context manager standing for "no SystemExit exp
         return False
 
 
-def test_the_suite_covers_at_least_30_inputs():
-    assert len(CASES) >= 30
+def test_the_suite_covers_at_least_60_inputs():
+    assert len(CASES) >= 60  # issue 17's bar
