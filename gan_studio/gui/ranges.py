@@ -16,6 +16,9 @@ PAD = 0.06  # share of the data's span added on each side when a range is redone
 EDGE = 0.01  # data closer than this share of the span to an edge (a line drawn on the frame) redo the range
 
 
+MIN_SPAN = 0.2  # a value axis spans at least this share of the largest |value| it shows
+
+
 def nice_ceiling(x: float) -> float:
     """The smallest number ≥ ``x`` of the form m·10^k with m in NICE (0 for x ≤ 0)."""
     if not math.isfinite(x) or x <= 0:
@@ -71,9 +74,11 @@ def _value_range(current: tuple[float, float] | None, lo: float, hi: float) -> t
         if current[0] + edge <= lo and hi <= current[1] - edge and (hi - lo) >= SHRINK * (current[1] - current[0]):
             return current
     span = hi - lo
-    if span <= 0:  # one value (or a flat line): a window around it
-        span = abs(hi) * 0.2 if hi != 0 else 1.0
-        lo, hi = lo - span / 2, hi + span / 2
+    least = MIN_SPAN * max(abs(lo), abs(hi))  # a flat line, or one that moves in its 4th digit, is drawn flat:
+    if span < least or span <= 0:  # a 0.2895–0.2925 axis made a critic estimate look like it swung wildly
+        span = least if least > 0 else 1.0
+        centre = (lo + hi) / 2
+        lo, hi = centre - span / 2, centre + span / 2
     padded_lo, hi = lo - PAD * span, hi + PAD * span
     step = tick_step(hi - padded_lo)
     low = math.floor(padded_lo / step) * step
