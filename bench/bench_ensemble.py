@@ -1,0 +1,80 @@
+"""Seed-ensemble throughput (issue 16; not a CI test): member-steps/s of N members trained as one batched model
+against one plain run, on the default 2D setting (ring8, MLP 128×3, batch 256, ns, Adam), measurement off.
+
+The two are timed alternately (run, ensemble, run, ensemble, ...) in one process, so a slow phase of a shared
+machine hits both; the ratio reported is the median of the per-round ratios. Target (issue 16): on CPU, 32 members
+≥ 3× the member-steps/s of one run; on a CUDA GPU, ≥ 16×.
+
+    python bench/bench_ensemble.py [--members 32] [--rounds 3] [--seconds 4] [--threads 1] [--ensemble-threads 2]
+                                   [--device cpu]
+
+Last line: one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from gan_studio import config as C
+from gan_studio.config import Config
+from gan_studio.ensemble import make_trainer
+from gan_studio.runner import Runner
+
+
+def steps_per_second(cfg: Config, seconds: float) -> float:
+    """Training steps/s of ``make_trainer(cfg)`` through the Runner over about ``seconds`` (after 5 warm-up steps)."""
+    runner = Runner(make_trainer(cfg))
+    for _ in range(5):
+        runner.step()
+    if cfg.train.device == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    steps = runner.run_for(seconds)
+    if cfg.train.device == "cuda":
+        torch.cuda.synchronize()
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    """Alternate one run and one ensemble; print each round and the JSON summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4.0, help="timed seconds per phase")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the one run")
+    parser.add_argument("--ensemble-threads", type=int, default=None,
+                        help="torch threads of the ensemble (default: --threads; a single small run gains nothing "
+                             "from a second thread, a batched ensemble can)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    ensemble_threads = args.ensemble_threads or args.threads
+    cfg = Config()
+    for key, value in (("train.device", args.device), ("train.log_every", 10**6), ("metrics.every", 10**6),
+                       ("metrics.ot_every", 10**6)):
+        cfg = C.with_value(cfg, key, value)
+    ensemble_cfg = C.with_value(cfg, "train.seeds", args.members)
+    ratios, singles, members = [], [], []
+    for i in range(args.rounds):
+        torch.set_num_threads(args.threads)
+        single = steps_per_second(cfg, args.seconds)
+        torch.set_num_threads(ensemble_threads)
+        batched = steps_per_second(ensemble_cfg, args.seconds) * args.members
+        singles.append(single)
+        members.append(batched)
+        ratios.append(batched / single)
+        print(f"round {i + 1}: one run {single:7.1f} steps/s   {args.members} members {batched:8.1f} member-steps/s"
+              f"   ratio {batched / single:5.2f}", flush=True)
+    print(json.dumps({"members": args.members, "threads": args.threads, "ensemble_threads": ensemble_threads,
+                      "device": args.device,
+                      "single_steps_per_s": round(statistics.median(singles), 1),
+                      "member_steps_per_s": round(statistics.median(members), 1),
+                      "ratio_median": round(statistics.median(ratios), 2)}))
+
+
+if __name__ == "__main__":
+    main()
