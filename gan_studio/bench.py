@@ -7,12 +7,17 @@ loops interleaved (A B A B ...) so that a slow phase of the machine hits both.
 ``--objectives``: the training steps/s of every registered objective relative to ``ns`` on the same setting,
 measured the same way (ns, X, ns, X, ...; the median of the ratios), as a table whose "why" column says what an
 objective slower than ``SLOW`` × ns does per step that ns does not.
+
+``--device cuda`` (issue 15): the table of the engine on CUDA for the default preset with and without
+measurement, WGAN-GP, digits and 32×32 shapes with conv nets, each also on this machine's CPU (one torch thread),
+against the plain loop eager and captured as one CUDA graph, as ratios to the captured loop.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 
@@ -29,12 +34,15 @@ from gan_studio.runner import Runner
 SLOW = 3.0  # an objective this many times slower than ns per step gets a "why" in the table
 
 
-def plain_loop(cfg: Config, steps: int) -> float:
-    """The reference: a textbook GAN loop with the same nets, data, loss and optimizer. Returns steps/s."""
+def plain_loop(cfg: Config, steps: int, device: str = "cpu") -> float:
+    """The reference: a textbook GAN loop with the same nets, data, loss and optimizer. Returns steps/s.
+
+    On another ``device`` the nets live there and each batch is drawn on the CPU and copied over, as the engine
+    does with ``train.rng = cpu``."""
     torch.manual_seed(cfg.train.seed)
     data = get_dataset(cfg.data, cfg.train.seed)
-    G = build_generator(cfg.model, data.shape)
-    D = build_discriminator(cfg.model, data.shape)
+    G = build_generator(cfg.model, data.shape).to(device)
+    D = build_discriminator(cfg.model, data.shape).to(device)
     betas = (cfg.optim.beta1, cfg.optim.beta2)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas)
@@ -42,18 +50,25 @@ def plain_loop(cfg: Config, steps: int) -> float:
     n, k = cfg.train.batch_size, cfg.model.latent_dim
     start = time.perf_counter()
     for _ in range(steps):
-        x = data.sample(n, rng)
+        x = data.sample(n, rng).to(device)
         with torch.no_grad():
-            fake = G(torch.randn(n, k, generator=rng))
+            fake = G(torch.randn(n, k, generator=rng).to(device))
         loss_d = F.softplus(-D(x)).mean() + F.softplus(D(fake)).mean()
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
-        loss_g = F.softplus(-D(G(torch.randn(n, k, generator=rng)))).mean()
+        loss_g = F.softplus(-D(G(torch.randn(n, k, generator=rng).to(device)))).mean()
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
+    _synchronize(device)
     return steps / (time.perf_counter() - start)
+
+
+def _synchronize(device: str | torch.device) -> None:
+    """Wait for the device's queued work (a timing on CUDA ends only when the GPU has finished)."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def engine_loop(cfg: Config, steps: int) -> tuple[float, float]:
@@ -204,4 +219,160 @@ def run_objectives_bench(steps: int = 200, repeats: int = 3) -> int:
     print(format_table(rows))
     print(json.dumps({"steps": steps, "repeats": repeats, "threads": torch.get_num_threads(),
                       "ratio_vs_ns": {r.name: round(r.ratio, 3) for r in rows}}))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- devices
+NEVER = 10**9  # a measurement cadence no run reaches
+DEVICE_SETTINGS: tuple[tuple[str, str, dict[str, object]], ...] = (
+    ("`ring8-collapse`, no measurement", "ring8-collapse", {"metrics.every": NEVER, "metrics.ot_every": NEVER}),
+    ("`ring8-collapse`, measured", "ring8-collapse", {}),
+    ("`ring8-wgan-gp`", "ring8-wgan-gp", {}),
+    ("`digits`", "digits", {}),
+    ("`shapes`, 32×32, conv nets", "digits", {"data.name": "shapes", "data.image_size": 32, "model.arch": "conv"}),
+)
+"""(row label, preset, changes) of the ``--device`` table: issue 15's settings."""
+WARMUP_STEPS = 20  # steps before timing (allocator, cuDNN's choice of kernels, the first logged step)
+GRAPH_POOL = 64  # real batches kept on the GPU for the captured loop, copied into its static input in turn
+
+
+def device_config(preset: str, changes: dict[str, object], device: str) -> Config:
+    """A preset with ``changes`` on ``device`` (random numbers drawn there unless it is the CPU)."""
+    from gan_studio.presets import load_preset
+
+    cfg = load_preset(preset)
+    for key, value in {**changes, "train.device": device,
+                       "train.rng": "cpu" if device == "cpu" else "device"}.items():
+        cfg = with_value(cfg, key, value)
+    return cfg
+
+
+def timed_engine_rate(cfg: Config, seconds: float) -> float:
+    """Steps/s of the engine on ``cfg`` through the Runner for about ``seconds``, after ``WARMUP_STEPS`` steps,
+    with the device's queue drained before and after the timed part."""
+    trainer = Trainer(cfg)
+    runner = Runner(trainer)
+    runner.run(WARMUP_STEPS)
+    _synchronize(trainer.device)
+    start = time.perf_counter()
+    steps = runner.run_for(seconds)
+    _synchronize(trainer.device)
+    return steps / (time.perf_counter() - start)
+
+
+def captured_loop_rate(cfg: Config, seconds: float) -> float:
+    """Steps/s of the plain loop on CUDA captured as one CUDA graph (D update then G update, as the PyTorch docs'
+    whole-network capture: warm-up on a side stream, capturable Adam, static input tensors); each replay is
+    preceded by copying the next of ``GRAPH_POOL`` real batches, drawn once, into the static input. Latents are
+    drawn inside the graph (a graph replays its random number generation with fresh offsets)."""
+    device = torch.device("cuda")
+    torch.manual_seed(cfg.train.seed)
+    data = get_dataset(cfg.data, cfg.train.seed)
+    G = build_generator(cfg.model, data.shape).to(device)
+    D = build_discriminator(cfg.model, data.shape).to(device)
+    betas = (cfg.optim.beta1, cfg.optim.beta2)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.optim.lr_d, betas=betas, capturable=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.optim.lr_g, betas=betas, capturable=True)
+    n, k = cfg.train.batch_size, cfg.model.latent_dim
+    rng = torch.Generator().manual_seed(cfg.train.seed)
+    pool = data.sample(n * GRAPH_POOL, rng).to(device).reshape(GRAPH_POOL, n, *data.shape)
+    static_x = pool[0].clone()
+    d_params, g_params = list(D.parameters()), list(G.parameters())
+
+    def step() -> None:
+        with torch.no_grad():
+            fake = G(torch.randn(n, k, device=device))
+        loss_d = F.softplus(-D(static_x)).mean() + F.softplus(D(fake)).mean()
+        opt_d.zero_grad(set_to_none=False)
+        loss_d.backward(inputs=d_params)
+        opt_d.step()
+        loss_g = F.softplus(-D(G(torch.randn(n, k, device=device)))).mean()
+        opt_g.zero_grad(set_to_none=False)
+        loss_g.backward(inputs=g_params)
+        opt_g.step()
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            step()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        step()
+    for i in range(WARMUP_STEPS):
+        static_x.copy_(pool[i % GRAPH_POOL])
+        graph.replay()
+    torch.cuda.synchronize()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        static_x.copy_(pool[steps % GRAPH_POOL])
+        graph.replay()
+        steps += 1
+    torch.cuda.synchronize()
+    return steps / (time.perf_counter() - start)
+
+
+def timed_plain_rate(cfg: Config, seconds: float, device: str) -> float:
+    """Steps/s of ``plain_loop`` on ``device`` for about ``seconds`` (its step count from a short first run)."""
+    plain_loop(cfg, WARMUP_STEPS, device)
+    probe = plain_loop(cfg, WARMUP_STEPS, device)
+    return plain_loop(cfg, max(WARMUP_STEPS, int(probe * seconds)), device)
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One row of the ``--device`` table (steps/s; None where the setting does not run there)."""
+
+    setting: str
+    device_rate: float
+    cpu_rate: float | None
+
+
+def device_rows(device: str, seconds: float, cpu_seconds: float) -> list[DeviceRow]:
+    """Issue 15's table: each preset setting on ``device`` and on the CPU, then the plain loop eager and
+    captured (the captured reference on CUDA only)."""
+    rows = [DeviceRow(label, timed_engine_rate(device_config(preset, changes, device), seconds),
+                      timed_engine_rate(device_config(preset, changes, "cpu"), cpu_seconds) if cpu_seconds else None)
+            for label, preset, changes in DEVICE_SETTINGS]
+    plain_cfg = device_config("ring8-collapse", {}, device)
+    rows.append(DeviceRow("plain PyTorch loop, same 2D nets, eager", timed_plain_rate(plain_cfg, seconds, device),
+                          timed_plain_rate(plain_cfg, cpu_seconds, "cpu") if cpu_seconds else None))
+    rows.append(DeviceRow("the same loop captured as one CUDA graph (reference)",
+                          captured_loop_rate(plain_cfg, seconds), None))
+    return rows
+
+
+def format_device_table(rows: list[DeviceRow], device: str) -> str:
+    """The table as Markdown: steps/s on the device, × the captured loop (the last row), steps/s on the CPU."""
+    reference = rows[-1].device_rate
+    lines = [f"| setting | {device} steps/s | × captured loop | CPU steps/s (same machine, 1 thread) | "
+             f"{device} / CPU |", "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        cpu = f"{row.cpu_rate:.1f}" if row.cpu_rate else "—"
+        speedup = f"{row.device_rate / row.cpu_rate:.2f}" if row.cpu_rate else "—"
+        lines.append(f"| {row.setting} | {row.device_rate:.1f} | {row.device_rate / reference:.3f} | {cpu} | "
+                     f"{speedup} |")
+    return "\n".join(lines)
+
+
+def run_device_bench(device: str = "cuda", seconds: float = 5.0, cpu_seconds: float = 5.0) -> int:
+    """Print issue 15's table for ``device`` (Markdown, then its numbers as JSON on the last line); exit status 2
+    with one line on stderr when the device is not here."""
+    if device != "cuda":
+        print(f"gan-studio bench: --device {device} is not benchmarked; allowed: cuda (the CPU is the default "
+              f"bench)", file=sys.stderr)
+        return 2
+    if not torch.cuda.is_available():
+        print(f"gan-studio bench: --device cuda needs an NVIDIA GPU with CUDA; this torch ({torch.__version__}) "
+              f"sees none", file=sys.stderr)
+        return 2
+    torch.set_num_threads(1)
+    rows = device_rows(device, seconds, cpu_seconds)
+    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
+    print(format_device_table(rows, device))
+    print(json.dumps({"device": torch.cuda.get_device_name(), "seconds": seconds, "cpu_seconds": cpu_seconds,
+                      "rows": {r.setting: {"device": round(r.device_rate, 1),
+                                           "cpu": None if r.cpu_rate is None else round(r.cpu_rate, 1)}
+                               for r in rows}}))
     return 0

@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int, required=True, metavar="N", help="number of training steps")
     run.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     run.add_argument("--quiet", action="store_true", help="no progress line")
+    run.add_argument("--seeds", type=int, metavar="N", help="train N runs with seeds S … S+N−1 at once as one "
+                     "batched model (same as --set train.seeds=N); prints a summary over seeds at the end")
     run.add_argument("--threads", type=int, default=1, metavar="N",
                      help="CPU threads for torch (default 1: small nets run fastest on one, and 2 threads on "
                           "a busy 2-core machine oversubscribe it)")
@@ -126,6 +128,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="steps per measurement (default 2000; 200 per objective with --objectives)")
     bench.add_argument("--objectives", action="store_true",
                        help="instead: steps/s of every registered objective relative to ns, as a table")
+    bench.add_argument("--device", default=None, metavar="cuda",
+                       help="instead: the presets on this GPU and on the CPU against the plain loop eager and "
+                            "captured as one CUDA graph, as a table (exit 2 without a GPU)")
+
+    sweep = sub.add_parser("sweep", help="train every point of a grid of configs, several seeds each, on Ray; "
+                           "a results table of final metrics (resumes: finished points are skipped)")
+    sweep_source = sweep.add_mutually_exclusive_group()
+    sweep_source.add_argument("--preset", metavar="NAME", help="a shipped sweep: its base config, grid, seeds and "
+                              "steps (see `gan-studio sweep --list`); the other options change them")
+    sweep_source.add_argument("--config", metavar="FILE.toml", help="the base config every point starts from")
+    sweep.add_argument("--list", action="store_true", help="list the shipped sweeps")
+    sweep.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                       help="set one value of the base config (repeatable)")
+    sweep.add_argument("--grid", metavar="KEY=V1,V2", action="append", default=[],
+                       help="one grid axis, e.g. --grid loss.name=ns,wgan (repeatable: every combination runs)")
+    sweep.add_argument("--seeds", type=int, metavar="N",
+                       help="runs per grid point, seeds train.seed … train.seed + N − 1 (default 4)")
+    sweep.add_argument("--steps", type=int, metavar="N", help="training steps of every run")
+    sweep.add_argument("--out", metavar="DIR", help="the sweep folder: a run folder per point and seed, results.csv")
+    sweep.add_argument("--address", metavar="ADDR", help="an existing Ray cluster (e.g. auto, or ray://HOST:10001); "
+                       "default: start a local Ray on this machine's cores")
+    sweep.add_argument("--workers", type=int, metavar="K",
+                       help="grid points trained at once (default: the cores of this machine or the cluster)")
     return parser
 
 
@@ -231,9 +256,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if command == "lesson":
             return _lesson(args)
-        if command == "bench":
-            from gan_studio.bench import run_bench, run_objectives_bench
+        if command == "sweep":
+            from gan_studio.sweep.command import sweep_command
 
+            return sweep_command(args)
+        if command == "bench":
+            from gan_studio.bench import run_bench, run_device_bench, run_objectives_bench
+
+            if args.device is not None:
+                return run_device_bench(args.device)
             if args.objectives:
                 return run_objectives_bench(args.steps or 200)
             return run_bench(args.steps or 2000)
@@ -265,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             from gan_studio.headless import run_headless
 
             steps = _steps(args)
+            if args.seeds is not None:
+                cfg = C.with_value(cfg, "train.seeds", args.seeds)
             if args.threads < 1:
                 raise ConfigError(f"--threads: must be ≥ 1, got {args.threads}")
             resolve_device(cfg.train.device)  # a missing GPU is reported before anything is written

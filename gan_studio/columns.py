@@ -71,6 +71,31 @@ _W1_FAST = ("Wasserstein-1 (2D), exact optimal transport on the first 256 points
             "every measurement (~7–14 ms): the W1 panel's main line; floor = data against data at n = 256 (higher "
             "than at `metrics.ot_samples`: the bias shrinks with n)")
 _GX = "mean ‖∇ₓD‖ on 512 real, fake and interpolated points"
+# Why a measurement is NaN: the ``note`` column holds the sum of the flags that apply (empty when none does), so
+# metrics.csv stays numeric. One flag per cause; ``note_text`` spells a sum out.
+NOTES: dict[int, str] = {
+    1: "non-finite generated samples: the sample-based columns (JS, W1, coverage; the image columns) are NaN",
+    2: "no generated sample inside the plot: every finite sample lies outside the data's plot bounds",
+    4: "no high-quality (points) or confidently classified (images) sample: rkl is NaN",
+    8: "Fréchet distance undefined: fewer than 2 images or non-finite classifier features",
+}
+_NOTES = "; ".join(f"{flag} = {text}" for flag, text in NOTES.items())
+
+
+def note_text(code: float | None) -> str:
+    """The reasons a ``note`` cell holds, in words ("" for an empty cell or 0), ``"; "``-joined."""
+    if code is None or code != code or code <= 0:  # code != code: NaN
+        return ""
+    flags = int(code)
+    return "; ".join(text for flag, text in NOTES.items() if flags & flag)
+_SHARP = ("mean gradient magnitude of the images in [0, 1] intensity units: the mean over samples, channels and the "
+          "(H−1)×(W−1) pixels of √(Δx² + Δy²), forward differences to the right and below (`metrics.images."
+          "sharpness`), on `metrics.n_samples` generated images and on a fixed data sample of the same size; blur "
+          "lowers it (a VAE's samples), noise raises it, so read it against the data's")
+_CLASS_MATCH = ("conditional GANs on mixtures: per class k, the percent of the high-quality generated samples asked "
+                "for class k whose nearest mode is mode k; the mean over classes and the worst class")
+_CLASS_ACC = ("conditional GANs on labelled images: per class k, the percent of the images generated for class k "
+              "that the classifier (as `classes`) puts in class k; the mean over classes and the worst class")
 
 COLUMNS: tuple[Column, ...] = (
     Column("step", "step", "steps", None, "completed steps"),
@@ -132,6 +157,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("gx_interp", "‖∇ₓD‖ interpolated", "", None, _GX),
     Column("sigma_d_<i>", "σ of D layer <i>", "", None,
            "top singular value of D's weight layer `i` (the effective weight under spectral norm)", layers="D"),
+    Column("grad_act_d_<i>", "∂D/∂ activation <i>", "", "grads", "mean ‖∂D(x)/∂a_i‖₂ over 512 real and 512 "
+           "generated points, a_i = the input activation of D's weight layer `i` (a_0 = x): how the critic's "
+           "gradient grows or shrinks layer by layer (Gulrajani et al. 2017, Fig. 1b)", layers="D", colour="extra",
+           style="dash", more=True, late=True),
+    Column("note", "note", "", None, "why cells of this row are NaN, as a sum of flags (`columns.NOTES`, "
+           "`columns.note_text`): " + _NOTES, late=True),
     # The objective zoo's own estimates (on fresh batches, like js_d and fdiv_d) and running state. Every run has
     # every objective's columns, since a run may switch to any objective; cells of inactive objectives stay empty.
     Column("rel_gap", "relativistic gap", "", None, "relativistic losses (`rsgan`, `rasgan`, `ralsgan`, `rahinge`): "
@@ -176,12 +207,32 @@ COLUMNS: tuple[Column, ...] = (
     Column("fisher_lambda", "Fisher λ", "", None, "`fisher`: the Lagrange multiplier λ ← λ − ρ(1 − Ω̂)", late=True),
     Column("fisher_omega", "Fisher Ω", "", None, "`fisher`: the critic's second moment Ω̂ = ½(E f_r² + E f_f²) on "
            "the D batch (the constraint is Ω = 1)", late=True),
+    # conditional GANs (model.conditional, issue 12): is the sample asked for class k of class k? The measured
+    # samples ask for the classes in the data's proportions (nets.conditional.prior_labels); empty otherwise
+    Column("class_match", "% on the asked mode (right)", "percent", "modes", _CLASS_MATCH, runs="points",
+           colour="extra", style="dash", right=True, more=True, when="conditional", late=True),
+    Column("class_match_min", "worst class, % on its mode", "percent", None, _CLASS_MATCH, runs="points",
+           late=True),
+    Column("class_acc", "% classified as asked (right)", "percent", "modes", _CLASS_ACC, runs="images",
+           colour="extra", style="dash", right=True, when="conditional", late=True),
+    Column("class_acc_min", "worst class, % classified as asked", "percent", None, _CLASS_ACC, runs="images",
+           late=True),
+    # The VAE contrast (loss.name vae / ae, objectives/vae.py): the loss's two terms, and how sharp images are
+    Column("recon", "reconstruction", "", "losses", "`vae`, `ae`: mean squared reconstruction error "
+           "Σᵢ(xᵢ − x̂ᵢ)² per sample on the training batch (x̂ = G(μ + σε) for the vae, G(μ) for the ae); `loss_g` is "
+           "the whole loss", colour="sky", style="dash", late=True),
+    Column("kl_prior", "KL(q ‖ prior)", "nats", "losses", "`vae`: mean KL(q(z|x) ‖ N(0, I)) per sample on "
+           "the training batch, closed form, before the weight `loss.beta`", colour="extra", style="dash",
+           more=True, late=True),  # more: L_D, L_G, recon fill the panel's three lines (loss_g − recon = β·KL)
+    Column("sharpness", "sharpness", "", None, _SHARP, runs="images", late=True),
+    Column("sharpness_data", "sharpness of the data", "", None, _SHARP, runs="images", late=True),
 )
 
 TRAINING = ("step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "grad_d_<i>",
             "grad_g_<i>", "began_k", "began_m_global", "energy_real", "energy_fake", "margin", "magan_window_real",
             "magan_window_fake", "magan_window_n", "fisher_lambda",
-            "fisher_omega")  # filled by the engine's step (objective state included); every other column by measurement
+            "fisher_omega", "recon",
+            "kl_prior")  # filled by the engine's step (objective state included); every other column by measurement
 
 
 def expand(column: Column, n_d: int, n_g: int) -> list[str]:

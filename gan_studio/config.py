@@ -54,6 +54,10 @@ CHOICES: dict[str, dict[str, str]] = {
         "tanh": "tanh",
         "elu": "ELU",
     },
+    "model.conditioning": {  # how a conditional GAN (model.conditional) feeds the class label y
+        "concat": "G gets [z; onehot(y)], D gets [x; onehot(y)] (Mirza & Osindero 2014)",
+        "projection": "D(x, y) = ψ(φ(x)) + embed(y)·φ(x) (Miyato & Koyama 2018); G gets [z; onehot(y)]",
+    },
     "model.arch": {
         "auto": "MLP for points and 8×8 images, small conv nets for larger images",
         "mlp": "multi-layer perceptron",
@@ -84,6 +88,8 @@ CHOICES: dict[str, dict[str, str]] = {
         "mcgan-mean": "McGAN: match the feature means",
         "mcgan-cov": "McGAN: match the feature second moments (Ky Fan norm)",
         "fisher": "Fisher GAN: critic with second moment constrained to 1 (augmented Lagrangian)",
+        "vae": "not a GAN: variational autoencoder, D's slot holds the encoder, ELBO with weight loss.beta",
+        "ae": "not a GAN: plain autoencoder on the squared error, samples G(z) with z ~ N(0, I)",
     },
     "lipschitz.name": {
         "none": "no constraint",
@@ -112,6 +118,10 @@ CHOICES: dict[str, dict[str, str]] = {
         "cpu": "CPU",
         "cuda": "NVIDIA GPU (error if none)",
         "mps": "Apple GPU (error if none)",
+    },
+    "train.rng": {
+        "cpu": "one CPU generator: the same draws on every device (a GPU run repeats a CPU run's)",
+        "device": "latents, penalty points and noise drawn on the training device; data from its own CPU generator",
     },
 }
 
@@ -143,6 +153,8 @@ OBJECTIVE_TITLES: dict[str, str] = {
     "mcgan-mean": "McGAN, mean feature matching",
     "mcgan-cov": "McGAN, covariance feature matching",
     "fisher": "Fisher GAN",
+    "vae": "variational autoencoder",
+    "ae": "plain L2 autoencoder",
 }
 
 # Readable names of the choices a person picks in the window ("non-saturating GAN (ns)"); a value without one
@@ -170,6 +182,7 @@ TITLES: dict[str, dict[str, str]] = {
     "optim.name": {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"},
     "model.latent": {"gaussian": "Gaussian z", "uniform": "uniform z"},
     "train.device": {"auto": "best available", "cpu": "CPU", "cuda": "NVIDIA GPU", "mps": "Apple GPU"},
+    "train.rng": {"cpu": "CPU", "device": "training device"},
 }
 
 
@@ -223,11 +236,22 @@ class ModelConfig:
     depth: int = _opt(3, "number of hidden layers", lo=1, hi=16)
     activation: str = _opt("relu", "hidden activation", choices="model.activation")
     arch: str = _opt("auto", "network family", choices="model.arch")
+    mapping: int = _opt(0, "hidden layers of a z → w mapping MLP before G (StyleGAN's idea in miniature; 0 = none); "
+                           "the Latent tab then draws its map and paths in z or in w", lo=0, hi=8)
+    conditional: bool = _opt(False, "conditional GAN: G and D are given the class y (mixture component or image "
+                                    "class); G learns p(x | y)")
+    conditioning: str = _opt("concat", "how the class is fed to the nets (conditional only)",
+                             choices="model.conditioning")
+    shown_class: int = _opt(-1, "the class the views ask G for (conditional only; −1: every class, drawn with "
+                                "p_data(y)); changes pictures only, never training or metrics", lo=-1)
 
 
 @dataclass(frozen=True)
 class LossConfig:
     name: str = _opt("ns", "GAN loss", choices="loss.name")
+    beta: float = _opt(1.0, "vae: β, the weight of KL(q(z|x) ‖ N(0, I)) against the squared reconstruction error "
+                            "(1: the ELBO of a Gaussian decoder with variance ½; larger: blurrier, codes closer to "
+                            "the prior)", lo=0.0)
 
 
 @dataclass(frozen=True)
@@ -274,7 +298,14 @@ class TrainConfig:
     g_steps: int = _opt(1, "G updates per step (0 freezes G)", lo=0, hi=100)
     log_every: int = _opt(10, "write a metrics row every N steps", lo=1)
     seed: int = _opt(0, "one seed drives init, data and latent draws", lo=0)
+    seeds: int = _opt(1, "runs of this config with seeds seed … seed+N−1, trained at once as one batched model "
+                         "(an ensemble; 1: a plain run)", lo=1, hi=4096)
     device: str = _opt("auto", "where to train", choices="train.device")
+    # cpu: one CPU generator, the same draws on every device (a GPU run repeats a CPU run's); device: latents,
+    # penalty points and instance noise drawn on the training device (no copy per update), data on the CPU from
+    # its own generator (seed + DATA_RNG_OFFSET)
+    rng: str = _opt("cpu", "where random numbers are drawn: cpu (the same draws on every device) or device (a "
+                           "GPU draws its own latents and noise; data stays on the CPU)", choices="train.rng")
     # Presets whose phenomenon comes late start just before it, so a class sees it at once (GAN Lab does the same).
     start: str = _opt("", "weights the nets start from, at build and at every reset (the step count stays 0): "
                           "'' from scratch, a shipped starting state's name, or a path to a weights.npz",

@@ -19,8 +19,14 @@ builds a fresh D as a cross-head switch does. Samples shown and measured are alw
 inputs only), and measurement sees D through a batch-independent view (``measured_d``).
 
 Randomness: one seed drives everything. Initialisation uses ``torch.manual_seed(seed)``; data,
-latent draws and penalty interpolation use ``self.rng`` (a CPU ``torch.Generator``); measurement uses
+latent draws and penalty interpolation use ``self.rng`` (a CPU ``torch.Generator``; with ``train.rng = device``
+one on the training device, data from ``self.data_rng`` on the CPU); measurement uses
 its own generator seeded from (seed, step), so measuring more or less often never changes training.
+
+Non-finite values (issue 15): nothing is read back from the device between logged steps. Each update's loss is
+watched on the device and the state after each step kept there while all losses were finite (``finite``); a
+logged step, a command and the end of a run read them once and stop with ``NonFiniteError`` naming the quantity
+and the step it first went non-finite at, the weights of the step before it put back.
 This module never imports Qt.
 """
 
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from typing import NoReturn
 
 import numpy as np
 import torch
@@ -36,12 +43,20 @@ from torch import nn
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
 from gan_studio.data import get_dataset
+from gan_studio.finite import KeptStates, LossWatch
 from gan_studio.lipschitz import ScoreView, make_method
 from gan_studio.measure.measurer import Measurer
 from gan_studio.nets import build_discriminator, build_generator, sample_latent, weight_layers
+from gan_studio.nets.conditional import (
+    check_conditional,
+    conditional_discriminator,
+    conditional_generator,
+    labelled,
+)
 from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective, Out, Reconstruction, State
 from gan_studio.objectives.energy import ENERGY
+from gan_studio.objectives.vae import ReconstructionEnergy
 from gan_studio.presets import start_weights
 from gan_studio.remedies import (
     PARAMS,
@@ -74,11 +89,23 @@ def check_remedy(objective: Objective, name: str) -> None:
     takes none; the minibatch layers go before a score D's last linear layer."""
     if name == "none":
         return
-    if objective.head == "none":
+    if objective.head in ("none", "encoder"):  # GMMN; the VAE / autoencoder (D's slot holds an encoder)
         raise ConfigError(f"remedy.name: {name} needs a D; loss.name {objective.name} has none (allowed: none)")
     if name in ("minibatch_discrimination", "minibatch_stddev") and objective.head != "score":
         raise ConfigError(f"remedy.name: {name} needs a score D (its last linear layer); loss.name "
                           f"{objective.name} has a {objective.head} D")
+
+
+def check_joint(objective: Objective, cfg_model: C.ModelConfig) -> None:
+    """ConfigError unless an objective without a game (the VAE, the autoencoder: ``joint_loss``) fits the model:
+    its prior is N(0, I), so ``model.latent`` must be gaussian, and its decoder takes no class label."""
+    if objective.joint_loss is None:
+        return
+    if cfg_model.latent != "gaussian":
+        raise ConfigError(f"loss.name: {objective.name} samples G(z) with z ~ N(0, I), its prior; model.latent is "
+                          f"{cfg_model.latent} (allowed with it: gaussian)")
+    if getattr(cfg_model, "conditional", False):
+        raise ConfigError(f"loss.name: {objective.name} is not a conditional model; model.conditional must be false")
 
 
 def check_remedy_lipschitz(remedy: str, lipschitz: str) -> None:
@@ -178,10 +205,16 @@ class _MeasuredTrainer:
     header_d_layers = property(lambda self: self._trainer.header_d_layers)
 
 
-def build_d(objective: Objective, cfg_model: C.ModelConfig, data_shape: tuple[int, ...]) -> torch.nn.Module:
-    """A fresh D with the head ``objective`` needs (the autoencoder with the objective's reconstruction error)."""
-    return build_discriminator(cfg_model, data_shape, head=objective.head,
-                               energy=ENERGY.get(objective.name, "l2"))
+def build_d(objective: Objective, cfg_model: C.ModelConfig, data_shape: tuple[int, ...],
+            class_weights: torch.Tensor | None = None) -> torch.nn.Module:
+    """A fresh D with the head ``objective`` needs (the autoencoder with the objective's reconstruction error);
+    given ``class_weights`` (a conditional GAN), D(x, y) fed as ``model.conditioning`` says (nets.conditional)."""
+    def build(shape: tuple[int, ...]) -> torch.nn.Module:
+        return build_discriminator(cfg_model, shape, head=objective.head, energy=ENERGY.get(objective.name, "l2"))
+
+    if class_weights is None:
+        return build(data_shape)
+    return conditional_discriminator(build, cfg_model, data_shape, class_weights, objective.head)
 
 
 def detach_out(out: Out) -> Out:
@@ -194,6 +227,7 @@ def detach_out(out: Out) -> Out:
 
 
 D_SWITCH_SEED = 1_000_003  # a fresh D after a cross-head switch at step k is initialised from seed + this·(k + 1)
+DATA_RNG_OFFSET = 7_919  # train.rng = device: the data generator's seed is train.seed + this
 DATA_SCALE_SAMPLES = 10_000  # points (seeded by train.seed, own generator) for the data scale of instance noise
 
 
@@ -212,13 +246,17 @@ def resolve_device(name: str) -> torch.device:
 
 
 def make_optimizer(optim: C.OptimConfig, params, lr: float) -> torch.optim.Optimizer:
-    """The optimizer named in the config over ``params`` with learning rate ``lr``."""
+    """The optimizer named in the config over ``params`` with learning rate ``lr``.
+
+    ``foreach``: one operation over all parameters per step of the update rule instead of one per parameter (torch
+    picks it by itself only on a GPU; the update was 17 % of an engine step on the bench setting's CPU profile). On
+    a CPU it gives bit-identical weights (checked over 100 steps of Adam, RMSprop and SGD)."""
     if optim.name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2))
+        return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2), foreach=True)
     if optim.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
     if optim.name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, foreach=True)
     raise ConfigError(f"optim.name: unknown value {optim.name!r}; allowed: {', '.join(C.CHOICES['optim.name'])}")
 
 
@@ -261,6 +299,8 @@ class Trainer:
         check_lipschitz(self.objective, cfg.lipschitz.name)
         check_remedy(self.objective, cfg.remedy.name)
         check_remedy_lipschitz(cfg.remedy.name, cfg.lipschitz.name)
+        check_joint(self.objective, cfg.model)
+        check_conditional(cfg.model, self.dataset.n_classes, self.objective.head, cfg.remedy.name)
         self._check_pack(cfg)
         self.events: list[dict] = []
         self.step_count = 0
@@ -278,9 +318,14 @@ class Trainer:
         """(Re)initialise nets, optimizers and the training RNG from ``cfg.train.seed``, then load ``train.start``."""
         cfg = self.cfg
         torch.manual_seed(cfg.train.seed)
-        self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
+        weights = self.class_weights()
+        if weights is None:
+            self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
+        else:
+            self.G = conditional_generator(build_generator, cfg.model, self.dataset.shape, weights).to(self.device)
         self.remedy = self._make_remedy(cfg)
-        self.D = build_d(self.objective, cfg.model, self.remedy.d_data_shape(self.dataset.shape)).to(self.device)
+        self.D = build_d(self.objective, cfg.model, self.remedy.d_data_shape(self.dataset.shape),
+                         weights).to(self.device)
         self.d_head = self.objective.head  # the head D was built with
         self.objective_state = self.objective.init_state()
         self.lipschitz = make_method(cfg.lipschitz)
@@ -288,11 +333,36 @@ class Trainer:
         self.lipschitz.attach(self.D)
         self.opt_d = self._d_optimizer()  # over D's parameters, the remedy's among them
         self.opt_g = make_optimizer(cfg.optim, self.G.parameters(), cfg.optim.lr_g)
-        self.rng = torch.Generator().manual_seed(cfg.train.seed)
+        self._seed_rngs(cfg.train.seed)
         if cfg.train.start:  # a starting state (shipped or a weights.npz) replaces the fresh weights; step stays 0
             self.load_weights(start_weights(cfg.train.start))
-        self._snapshot = self._previous = self._checked = self._state()
+        self._rebase()
         self._last: dict[str, torch.Tensor] = {}
+
+    def class_weights(self) -> torch.Tensor | None:
+        """p_data(y) of a conditional GAN (the classes G is asked for are drawn from it); None otherwise."""
+        weights = self.dataset.class_weights() if self.cfg.model.conditional else None
+        return None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+
+    def _labels(self, n: int) -> torch.Tensor | None:
+        """Classes asked of G for one fake batch, drawn from p_data(y) with the training RNG (conditional GANs
+        only: an unconditional run draws nothing, so its random numbers stay as they were)."""
+        if not self.cfg.model.conditional:
+            return None
+        weights = torch.as_tensor(self.dataset.class_weights(), dtype=torch.float64)
+        # drawn where the training RNG lives (train.rng = device: on the GPU)
+        return torch.multinomial(weights.to(self.rng.device), n, replacement=True, generator=self.rng).to(self.device)
+
+    def _real_labelled(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A real batch from the training RNG and, for a conditional GAN, its labels (the same draws as ``real``)."""
+        if not self.cfg.model.conditional:
+            return self.real(n), None
+        x, y = self.dataset.sample_labelled(n, self.data_rng)
+        return x.to(self.device, non_blocking=True), y.to(self.device)
+
+    def _fake(self, n: int, y: torch.Tensor | None) -> torch.Tensor:
+        """G on ``n`` fresh latents from the training RNG, asked for classes y (None: unconditional)."""
+        return self.G(self.latent(n)) if y is None else self.G(self.latent(n), y)
 
     def _d_optimizer(self) -> torch.optim.Optimizer | None:
         """D's optimizer; None for a D without parameters (GMMN: no D updates)."""
@@ -307,7 +377,8 @@ class Trainer:
         self.remedy.detach(self.D)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.cfg.train.seed + D_SWITCH_SEED * (self.step_count + 1))
-            self.D = build_d(objective, self.cfg.model, remedy.d_data_shape(self.dataset.shape)).to(self.device)
+            self.D = build_d(objective, self.cfg.model, remedy.d_data_shape(self.dataset.shape),
+                             self.class_weights()).to(self.device)
         self.d_head = objective.head
         self.remedy = remedy
         self.remedy.attach(self.D, self.step_count)
@@ -365,39 +436,60 @@ class Trainer:
         (``BareHeadView``); otherwise D itself."""
         if isinstance(self.remedy, Packing):
             return self.remedy.single_view(self.D)
+        if self.objective.joint_loss is not None:  # VAE / autoencoder: the energy the views draw (objectives.vae)
+            return ReconstructionEnergy(self.D, self.G, self.objective.joint_loss, self.cfg.loss.beta)
         return self.D if head_layer(self.D) is None else BareHeadView(self.D)
 
     def _d_view(self, x: torch.Tensor) -> torch.Tensor:
         """What D is given of a batch x: ``pack(d_inputs(x))`` (noise drawn from the training RNG)."""
         return self.remedy.pack(self.remedy.d_inputs(x, self.step_count, self.rng))
 
-    def _penalty_view(self, out_r: Out, out_f: Out) -> torch.nn.Module:
-        """What a penalty differentiates: D itself for a score head, else D followed by the objective's scalar
-        (the witness with this batch's outputs as reference; the energy)."""
+    def _penalty_view(self, out_r: Out, out_f: Out, D: nn.Module | None = None) -> torch.nn.Module:
+        """What a penalty differentiates: D (``self.D`` unless given: a conditional D with labels bound) for a
+        score head, else D followed by the objective's scalar (the witness with this batch's outputs as
+        reference; the energy)."""
         objective = self.objective
+        D = self.D if D is None else D
         if objective.head == "score":
-            return self.D
-        return ScoreView(self.D, lambda out_x: objective.scores(out_x, out_r, out_f))
+            return D
+        return ScoreView(D, lambda out_x: objective.scores(out_x, out_r, out_f))
 
-    def _state(self) -> tuple[int, dict, dict, State]:
-        """The step, copies of both nets' *plain* tensors (as ``weights()`` names them: a spectral norm's
-        parametrisation removed, so a snapshot taken with it attached restores after it was detached, and the
-        other way round; a remedy's minibatch layer included, as ``weights(remedy_layer=True)``) and the objective's
-        state: the last finite state, restored after a non-finite update.
-
-        Taken after every step (62 µs of a 4.3 ms default CPU step, 1.5 %), so a non-finite value rolls back to
-        the last completed step, not to the last logged one, and the step count goes back with the weights."""
-        def plain(net: torch.nn.Module) -> dict[str, torch.Tensor]:
-            out = {}
+    def _live_state(self) -> dict[str, torch.Tensor]:
+        """Both nets' *plain* tensors, not copied, keys ``G/<name>`` and ``D/<name>`` as ``weights()`` names them: a
+        spectral norm's parametrisation removed (so a state kept with it attached restores after it was detached,
+        and the other way round), a remedy's minibatch layer included, as ``weights(remedy_layer=True)``."""
+        out = {}
+        for prefix, net in (("G", self.G), ("D", self.D)):
             for key, value in net.state_dict().items():
                 if ".parametrizations." in key:
                     if not key.endswith(".parametrizations.weight.original"):
                         continue  # power-iteration vectors: recomputed when spectral norm attaches
                     key = key.replace(".parametrizations.weight.original", ".weight")
-                out[key] = value.detach().clone()
-            return out
+                out[f"{prefix}/{key}"] = value.detach()
+        return out
 
-        return self.step_count, plain(self.G), plain(self.D), self.objective_state
+    def _state(self) -> tuple[int, dict[str, torch.Tensor], State]:
+        """The step, a copy of ``_live_state()`` and the objective's state (the last checked state)."""
+        return self.step_count, {k: v.clone() for k, v in self._live_state().items()}, self.objective_state
+
+    def _rebase(self) -> None:
+        """Count everything so far as checked: no watched losses; the kept and the checked state are the current
+        one (after a build, a load and every command: the nets' tensors may be other objects from here on)."""
+        self._watch = LossWatch()  # the losses since the last check, read at the next logged step
+        self._checked = self._state()
+        # the states of the last two steps whose losses were all finite, kept on the device; taken after every
+        # step, so a non-finite value rolls back to the step before it, not to the last logged one
+        self._kept = KeptStates(self._live_state(), self.step_count, self.objective_state)
+
+    def _seed_rngs(self, seed: int) -> None:
+        """The training generator ``rng`` (latents, penalty points, instance noise) and the data generator
+        ``data_rng``: one CPU generator for both (``train.rng = cpu``), or ``rng`` on the training device and data
+        from a CPU generator of its own (``device``; seeded apart, so that on a CPU the two streams differ)."""
+        self.rng = torch.Generator().manual_seed(seed)
+        self.data_rng = self.rng
+        if self.cfg.train.rng == "device":
+            self.rng = torch.Generator(device=self.device).manual_seed(seed)
+            self.data_rng = torch.Generator().manual_seed(seed + DATA_RNG_OFFSET)
     # -------------------------------------------------------------------------------------- training
     def latent(self, n: int) -> torch.Tensor:
         """``n`` latent vectors from the training RNG, on the training device."""
@@ -405,28 +497,34 @@ class Trainer:
         return sample_latent(n, m.latent_dim, m.latent, self.rng, self.device)
 
     def real(self, n: int) -> torch.Tensor:
-        """``n`` data samples from the training RNG, on the training device."""
-        return self.dataset.sample(n, self.rng).to(self.device, non_blocking=True)
+        """``n`` data samples from the data RNG (the training RNG unless ``train.rng = device``), on the device."""
+        return self.dataset.sample(n, self.data_rng).to(self.device, non_blocking=True)
 
     def _check(self, value: torch.Tensor, what: str) -> None:
-        if not torch.isfinite(value).all():
-            raise NonFiniteError(f"{what} became {value.detach().cpu().item():g} at step {self.step_count + 1} "
-                                 f"(loss {self.cfg.loss.name}, Lipschitz {self.cfg.lipschitz.name})")
+        """Watch ``value`` (a loss) for NaN and Inf: kept on the device, read at the next logged step."""
+        self._watch.add(value, what, self.step_count + 1)
 
     def _d_update(self, record: bool) -> None:
         n = self.cfg.train.batch_size
         objective = self.objective
-        x_r = self.real(n)
+        # conditional GANs (issue 12): the real batch's labels come with it, G is asked for classes drawn from
+        # p_data(y), and D scores each batch with its labels (``labelled``: D itself when unconditional, where
+        # these helpers draw exactly what ``real`` / ``G(latent)`` drew before)
+        x_r, y_r = self._real_labelled(n)
+        y_f = self._labels(n)
+        y_f2 = self._labels(n) if objective.fake_batches == 2 else None
         with torch.no_grad():
-            x_f = self.G(self.latent(n))
-            x_f2 = self.G(self.latent(n)) if objective.fake_batches == 2 else None
+            x_f = self._fake(n, y_f)
+            x_f2 = self._fake(n, y_f2) if objective.fake_batches == 2 else None
         x_r, x_f = self._d_view(x_r), self._d_view(x_f)  # the penalty below sees these same inputs
         x_f2 = self._d_view(x_f2) if x_f2 is not None else None
-        out_r, out_f = self.D(x_r), self.D(x_f)
+        out_r, out_f = labelled(self.D, y_r)(x_r), labelled(self.D, y_f)(x_f)
         if x_f2 is not None:
-            out_f = (out_f, self.D(x_f2))
+            out_f = (out_f, labelled(self.D, y_f2)(x_f2))
         loss_d = objective.d_loss(out_r, out_f, self.objective_state)
-        penalty = self.lipschitz.penalty(self._penalty_view(out_r, out_f), x_r, x_f, self.rng)
+        # the penalty's points carry the real labels (interpolates, perturbed real points), R2's the fake ones
+        d_penalised = labelled(self.D, y_f if self.lipschitz.name == "r2" else y_r)
+        penalty = self.lipschitz.penalty(self._penalty_view(out_r, out_f, d_penalised), x_r, x_f, self.rng)
         total = loss_d if penalty is None else loss_d + penalty
         self._check(total, "D loss" if penalty is None else "D loss + penalty")
         self.opt_d.zero_grad(set_to_none=True)
@@ -451,17 +549,19 @@ class Trainer:
         objective = self.objective
         self.D.requires_grad_(False)  # G's update needs no gradient for D's weights
         try:
-            x_f = self._d_view(self.G(self.latent(n)))
-            x_f2 = self._d_view(self.G(self.latent(n))) if objective.fake_batches == 2 else None
+            y_f = self._labels(n)  # conditional GANs: the classes asked of G (None and no draw otherwise)
+            x_f = self._d_view(self._fake(n, y_f))
+            y_f2 = self._labels(n) if objective.fake_batches == 2 else None
+            x_f2 = self._d_view(self._fake(n, y_f2)) if objective.fake_batches == 2 else None
             # unrolled: D after k look-ahead updates on this fake batch (G's graph kept) and a real batch drawn
             # only if it unrolls; every other remedy: D itself
             D = self.remedy.unrolled_d(self.D, self._unroll_loss, _LazyBatch(lambda: (self._d_view(self.real(n)),
                                                                                       x_f, x_f2)),
                                        optimizer=self.opt_d)
-            out_f = D(x_f)
+            out_f = labelled(D, y_f)(x_f)  # conditional: unrolled D is refused, so D is self.D here
             if x_f2 is not None:
-                out_f = (out_f, D(x_f2))
-            out_r = D(self._d_view(self.real(n))) if objective.g_needs_real else None  # one more D forward
+                out_f = (out_f, labelled(D, y_f2)(x_f2))
+            out_r = self._real_out(D, n) if objective.g_needs_real else None  # one more D forward
             loss_g = objective.g_loss(out_r, out_f, self.objective_state)
             self._check(loss_g, "G loss")
             self.opt_g.zero_grad(set_to_none=True)
@@ -474,6 +574,34 @@ class Trainer:
                 self._last[f"grad_g_{i}"] = g
         self.opt_g.step()
 
+    def _real_out(self, D: nn.Module, n: int) -> Out:
+        """D's outputs on a fresh real batch (with its labels for a conditional GAN)."""
+        x_r, y_r = self._real_labelled(n)
+        return labelled(D, y_r)(self._d_view(x_r))
+
+    def _joint_update(self, record: bool) -> None:
+        """One update of an objective without a game (``objectives.vae``): the encoder (D's slot, D's optimizer)
+        and G (the decoder, G's optimizer) lower the batch mean of ``joint_loss`` together; ε ~ N(0, I) from the
+        training RNG. Logged: the loss as ``loss_g``, its terms (``recon``, ``kl_prior``) and both nets' gradients."""
+        n = self.cfg.train.batch_size
+        x = self.real(n)
+        eps = torch.randn(n, self.cfg.model.latent_dim, generator=self.rng, device=self.rng.device).to(self.device)
+        per_sample, terms = self.objective.joint_loss(self.D, self.G, x, eps, self.cfg.loss.beta)
+        loss = per_sample.mean()
+        self._check(loss, f"{self.objective.name} loss")
+        self.opt_d.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        if record:
+            self._last.update(loss_g=loss.detach(), grad_norm_d=total_grad_norm(self.D),
+                              grad_norm_g=total_grad_norm(self.G))
+            self._last.update({name: term.detach().mean() for name, term in terms.items()})
+            for prefix, net in (("grad_d_", self.D), ("grad_g_", self.G)):
+                for i, g in enumerate(layer_grad_norms(net)):
+                    self._last[f"{prefix}{i}"] = g
+        self.opt_d.step()
+        self.opt_g.step()
+
     def _unroll_loss(self, view: nn.Module, batch: tuple) -> torch.Tensor:
         """D's loss (the objective's, without the Lipschitz penalty) on ``batch`` scored by ``view``."""
         x_r, x_f, x_f2 = batch
@@ -481,29 +609,65 @@ class Trainer:
         return self.objective.d_loss(view(x_r), out_f, self.objective_state)
 
     def _round(self, d_steps: int, g_steps: int, pause: Callable[[], None] | None = None) -> dict | None:
-        """One step: ``d_steps`` D updates then ``g_steps`` G updates; the metrics row on logged steps."""
+        """One step: ``d_steps`` D updates then ``g_steps`` G updates; the metrics row on logged steps.
+
+        Between logged steps nothing is read back from the device (issue 15): the losses are watched and the
+        state is kept on the device (``finite``); a logged step reads them once, and a NaN or Inf found there
+        stops the run naming the step it first appeared at, with the weights of the step before it put back."""
         logged = (self.step_count + 1) % self.cfg.train.log_every == 0
         if logged:
             self._last = {}  # a net that is not updated this step (d_steps or g_steps = 0) reports nothing
-        if self.opt_d is None:
-            d_steps = 0  # no D (GMMN): nothing to update
+        if self.opt_d is None or self.objective.joint_loss is not None:
+            d_steps = 0  # no D (GMMN), or no game (VAE, autoencoder: one joint update per G step)
+        g_update = self._g_update if self.objective.joint_loss is None else self._joint_update
         try:
             for i in range(d_steps):
                 self._d_update(record=logged and i == d_steps - 1)
             for i in range(g_steps):
-                self._g_update(record=logged and i == g_steps - 1)
+                g_update(record=logged and i == g_steps - 1)
             self.step_count += 1
             if logged:
+                self._raise_non_finite_loss()
                 self._check_parameters()  # parameters, gradients and optimizer state (inf as well as NaN)
-        except NonFiniteError as err:
-            step = self._restore()
-            raise NonFiniteError(f"{err}; the weights of step {step} (the last finite ones) are kept") from None
-        self._previous, self._snapshot = self._snapshot, self._state()
-        if logged:
-            self._checked = self._snapshot
+        except Exception as err:
+            # a NaN or Inf not yet read can make a later operation fail (an SVD): then it is the cause
+            cause = err if isinstance(err, NonFiniteError) else self._non_finite_loss()
+            if cause is None:
+                raise
+            self._stop(cause)
+        self._kept.push(self._watch.step_finite(), self.step_count, self.objective_state)
         if not logged:
             return None
+        self._watch.clear()
+        self._kept.checked()
+        self._checked = self._state()
         return self.metrics_row(pause=pause)
+
+    def _non_finite_loss(self) -> NonFiniteError | None:
+        """The error for the first NaN or Inf loss watched since the last check, or None (one device read)."""
+        bad = self._watch.first_bad()
+        if bad is None:
+            return None
+        return NonFiniteError(f"{bad.what} became {bad.value:g} at step {bad.step} "
+                              f"(loss {self.cfg.loss.name}, Lipschitz {self.cfg.lipschitz.name})")
+
+    def _raise_non_finite_loss(self) -> None:
+        """Raise the error for the first NaN or Inf loss watched since the last check, if any."""
+        err = self._non_finite_loss()
+        if err is not None:
+            raise err
+
+    def _stop(self, cause: NonFiniteError) -> NoReturn:
+        """Put back the last finite weights and raise ``cause`` saying which step they are from."""
+        step = self._restore()
+        raise NonFiniteError(f"{cause}; the weights of step {step} (the last finite ones) are kept") from None
+
+    def _check_watched(self) -> None:
+        """Between steps (before a command, at the end of a run): stop (``_stop``) if a loss watched since the last
+        logged step was NaN or Inf; nothing happens otherwise."""
+        cause = self._non_finite_loss()
+        if cause is not None:
+            self._stop(cause)
 
     def step(self, pause: Callable[[], None] | None = None) -> dict | None:
         """One training step (a round of d_steps D and g_steps G updates); the metrics row if it is logged.
@@ -523,22 +687,24 @@ class Trainer:
                                     *((f"optimizer state {k} of", v) for k, v in state.items())):
                     if isinstance(value, torch.Tensor) and value.dim() > 0:
                         checked.append((f"{what} {net_name}.{name}", value.detach()))
-        if not checked or bool(torch.stack([torch.isfinite(v).all() for _, v in checked]).all()):
+        # one isfinite over all of them together (one operation per tensor cost 3 % of the bench setting's time)
+        if not checked or bool(torch.isfinite(torch.cat([v.reshape(-1) for _, v in checked])).all()):
             return
         what = next(what for what, v in checked if not torch.isfinite(v).all())
         raise NonFiniteError(f"{what} became non-finite by step {self.step_count} "
                              f"(loss {self.cfg.loss.name}, Lipschitz {self.cfg.lipschitz.name})")
 
     def _restore(self) -> int:
-        """Put back the last finite weights (those of the last completed step, else the step before, else the
-        last checked ones) through ``load_weights``, and the step count with them; returns that step.
+        """Put back the last finite weights (those of the step before the first non-finite loss, or of the last
+        completed step when every loss was finite; else the step before; else the last checked ones) through
+        ``load_weights``, and the step count with them; returns that step.
 
-        A snapshot that no longer fits the nets (D rebuilt for another head since) is passed over; when none
-        fits, the weights stay as they are and the step returned is the current one."""
+        A state that no longer fits the nets is passed over; when none fits, the weights stay as they are and the
+        step returned is the current one."""
         expected = {k: v.shape for k, v in self.weights(remedy_layer=True).items()}
-        for step, g_state, d_state, objective_state in (self._snapshot, self._previous, self._checked):
-            arrays = {f"{prefix}/{k}": v.cpu().numpy() for prefix, state in (("G", g_state), ("D", d_state))
-                      for k, v in state.items()}
+        bad = self._watch.first_bad()
+        for step, tensors, objective_state in (*self._kept.kept(bad.step if bad else None), self._checked):
+            arrays = {k: v.cpu().numpy() for k, v in tensors.items()}
             fits = {k: v.shape for k, v in arrays.items()} == expected
             if fits and all(np.isfinite(v).all() for v in arrays.values() if v.dtype.kind == "f"):
                 self.objective_state, self.step_count = objective_state, step
@@ -554,6 +720,7 @@ class Trainer:
         ``what`` is a dotted config key from LIVE_KEYS (value: the new value, parsed and checked)
         or an action from ACTIONS. Raises ConfigError for anything else, naming what is allowed.
         """
+        self._check_watched()  # a NaN from the steps since the last logged one stops the run before the command
         step = self.step_count
         if what in ACTIONS:
             old, new = self._action(what, value)
@@ -565,6 +732,8 @@ class Trainer:
             C.parse_value(what, value) if what in C.all_keys() else None  # a bad key gets its own message
             raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
                               f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
+        self._check_watched()  # step_d / step_g train
+        self._rebase()  # a switch may have replaced D or the tensors of its layers
         event = {"step": step, "what": what, "old": old, "new": new}
         self.events.append(event)
         return event
@@ -575,12 +744,18 @@ class Trainer:
             objective = get_objective(value)
             check_lipschitz(objective, self.cfg.lipschitz.name)
             check_remedy(objective, self.cfg.remedy.name)
+            check_joint(objective, self.cfg.model)
+            check_conditional(self.cfg.model, self.dataset.n_classes, objective.head, self.cfg.remedy.name)
         elif key == "lipschitz.name":
             check_lipschitz(self.objective, value)
             check_remedy_lipschitz(self.cfg.remedy.name, value)
         elif key == "remedy.name":
             check_remedy(self.objective, value)
             check_remedy_lipschitz(value, self.cfg.lipschitz.name)
+            check_conditional(self.cfg.model, self.dataset.n_classes, self.objective.head, value)
+        elif key == "model.shown_class":  # the class picker: checked here, read by the frames (measure/frame.py)
+            check_conditional(C.with_value(self.cfg, key, value).model, self.dataset.n_classes, self.objective.head,
+                              self.cfg.remedy.name)
         if key in ("remedy.name", "train.batch_size"):
             self._check_pack(C.with_value(self.cfg, key, value))
         if key.startswith("remedy.") and (key == "remedy.name" or key.removeprefix("remedy.") in self._uses()):
@@ -591,13 +766,11 @@ class Trainer:
             # minibatch layer starts afresh, instance noise's annealing restarts); other parameters wait in cfg.
             if key == "remedy.name" or key.removeprefix("remedy.") in self._uses():
                 self._switch_remedy(remedy)
-                self._snapshot = self._state()  # the last finite state now has this D
         elif key == "loss.name":
             if objective.head != self.d_head:
                 self._switch_d(objective, self.remedy)
             self.objective = objective
             self.objective_state = objective.init_state()
-            self._snapshot = self._state()  # the last finite state now has this D
         elif key.startswith("lipschitz."):
             # A change of method detaches the old one and attaches the new; a parameter change (c, λ, γ)
             # rebuilds the same method, except spectral norm, which has no parameter and keeps its state.
@@ -637,7 +810,7 @@ class Trainer:
         seed = C.parse_value("train.seed", value if value is not None else self.cfg.train.seed + 1)
         old = self.cfg.train.seed
         self.cfg = C.with_value(self.cfg, "train.seed", seed)
-        self.rng = torch.Generator().manual_seed(seed)
+        self._seed_rngs(seed)
         return old, seed
 
     # ------------------------------------------------------------------------------------- weights
@@ -695,7 +868,7 @@ class Trainer:
                     raise ConfigError(f"weights do not fit this config's {prefix}: {err}") from None
         finally:
             self.lipschitz.attach(self.D)
-        self._snapshot = self._previous = self._checked = self._state()
+        self._rebase()
 
     # ---------------------------------------------------------------------------------- measurement
     def metrics_row(self, full: bool = False, pause: Callable[[], None] | None = None) -> dict:
@@ -712,15 +885,17 @@ class Trainer:
 
     def _training_row(self) -> dict:
         """The step and the training values recorded by the last logged step."""
-        row: dict = {"step": self.step_count}
-        for key, value in self._last.items():
-            row[key] = float(value)
-        return row
+        # one read from the device for all of them (each float() of a GPU tensor waits for the device)
+        values = [torch.as_tensor(v, dtype=torch.float64, device=self.device).reshape(())
+                  for v in self._last.values()]
+        read = torch.stack(values).tolist() if values else []
+        return {"step": self.step_count, **dict(zip(self._last, read, strict=True))}
 
     def final_state(self) -> tuple[dict, np.ndarray, dict[str, np.ndarray]]:
         """What a run folder ends with: the full metrics row, the samples saved with it (samples.npy:
         ``max(metrics.n_samples, 2,500)`` from the ``final`` measurement stream, the row's sample-based columns
         measured on exactly these) and the weights."""
+        self._check_watched()  # the steps after the last logged one
         measured, samples = self.measurer.final_state()
         return self._in_header({**self._training_row(), **measured}), samples, self.weights()
 
@@ -745,3 +920,7 @@ class Trainer:
     def frame(self, grid: int | None = None, probe: bool = True):
         """A Frame for the views: samples and, with ``probe``, surfaces at ``grid`` resolution."""
         return self.measurer.frame(grid or self.cfg.metrics.grid, probe)
+
+    def invert(self, point):
+        """A ``frames.Inversion``: the z that G maps closest to a data-space ``point`` (``latent.invert``)."""
+        return self.measurer.invert(point)

@@ -27,8 +27,13 @@ class Display:
     n_modes: int | None = None  # mixture modes, or classes of a labelled image set; None when the data has none
     class_names: tuple[str, ...] | None = None  # labelled image sets
     about: str = ""  # 2–4 sentences about the active objective for a student (``Objective.about``)
+    conditional: bool = False  # a conditional GAN: G is asked for classes (``Frame.fake_labels``)
+    shown_class: int = -1  # the class the views ask G for (model.shown_class); −1: every class
+    conditioning: str = ""  # how the label is fed (model.conditioning) when conditional, else ""
     critic_estimates_w1: bool = False  # E D(r) − E D(f) estimates W1: a critic loss, or a Lipschitz method bounds
     # D's slope (clip, gp, sn, ...); for the other losses with no constraint it is not a W1 estimate and is not drawn
+    game: bool = True  # False: no D/G game (the VAE, the autoencoder): D's slot holds an encoder, the surface is the
+    # model's own loss (an energy), and no arrows push the samples
 
 
 @dataclass
@@ -58,6 +63,52 @@ class Curves1D:
 
 
 @dataclass
+class LatentMap:
+    """The latent plane (or line) coloured by where G sends each code: ``labels[i, j]`` is the mode (or class) index
+    of G at code (xs[j], ys[i]), −1 when G lands further than ``threshold`` stds from every mode (a dead zone)."""
+
+    space: str  # "z" (the latent) or "w" (after the mapping network)
+    xs: np.ndarray  # (gx,) first latent coordinate
+    ys: np.ndarray | None  # (gy,) second latent coordinate; None for a 1-dimensional latent (labels is (1, gx))
+    labels: np.ndarray  # (gy, gx) int: mode index, or −1 between modes
+    n_modes: int
+    threshold: float  # in stds of the nearest mode (metrics.coverage.HQ_STDS)
+    codes: np.ndarray | None = None  # (m, latent_dim) the display batch's codes in this space (w: mapped z), to
+    # show where the latent distribution puts its mass
+    centres: np.ndarray | None = None  # (n_modes, dim) the modes' centres in data space, to draw in the same colours
+    nearest: np.ndarray | None = None  # (gy, gx) int: the nearest mode's index however far (−1: G not finite there);
+    # a plane whose codes all land nearest one mode is collapsed even while G is still too blurry to be within reach
+
+
+@dataclass
+class LatentPath:
+    """G along a path between two latent codes: ``codes[i]`` at parameter t[i] ∈ [0, 1], ``points[i]`` = G there."""
+
+    space: str  # "z" or "w"
+    kind: str  # "lerp" (straight) or "slerp" (spherical)
+    t: np.ndarray  # (k,)
+    codes: np.ndarray  # (k, latent_dim)
+    points: np.ndarray  # (k, dim)
+    labels: np.ndarray | None = None  # (k,) mode of each point, −1 between modes (None: the data has no modes)
+
+
+@dataclass
+class Inversion:
+    """The answer to "which z makes this point?": gradient descent on ‖G(z) − target‖² from several starts."""
+
+    step: int  # the training step whose G was inverted
+    target: np.ndarray  # (dim,)
+    paths_z: np.ndarray  # (restarts, m, latent_dim) each search's code every few iterations (start ... end)
+    paths_x: np.ndarray  # (restarts, m, dim) G along those codes
+    errors: np.ndarray  # (restarts,) final ‖G(z) − target‖ of each search
+    best: int  # index of the search with the least error
+    z: np.ndarray  # (latent_dim,) the best code
+    x: np.ndarray  # (dim,) G(z): the best reconstruction
+    error: float  # ‖x − target‖ (Euclidean, data units)
+    method: str  # e.g. "Adam, 8 starts × 200 iterations, lr 0.05"
+
+
+@dataclass
 class Frame:
     """One snapshot of a run, for drawing. Produced by ``Trainer.frame()``."""
 
@@ -76,3 +127,7 @@ class Frame:
     status: str = ""  # one line for a status bar: device, steps/s
     error: str = ""  # set when training stopped on an error (non-finite value, out of memory, ...)
     display: Display = field(default_factory=Display)  # how to draw D and the data (the views' only source)
+    real_labels: np.ndarray | None = None  # (n,) class of each real point (conditional GANs; None otherwise)
+    fake_labels: np.ndarray | None = None  # (n,) class each generated point was asked for (conditional GANs)
+    latent_maps: tuple = ()  # LatentMap per latent space ("z", and "w" with a mapping network); latent_dim ≤ 2
+    latent_paths: tuple = ()  # LatentPath: straight and spherical paths in z (and straight in w), points data only

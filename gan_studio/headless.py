@@ -6,8 +6,9 @@ import sys
 
 import torch
 
-from gan_studio.config import Config
+from gan_studio.config import Config, ConfigError
 from gan_studio.engine import NonFiniteError, Trainer
+from gan_studio.ensemble import MEMBERS, EnsembleTrainer, MembersRecorder, summary
 from gan_studio.export.tensorboard import PICTURE_EVERY, TensorBoardRecorder
 from gan_studio.measure.frame import data_kind
 from gan_studio.progress import Progress
@@ -25,6 +26,11 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
     event and, every ``picture_every`` logged rows and at the end, the data view (``export.tensorboard``).
     """
     torch.set_num_threads(threads)
+    if cfg.train.seeds > 1:
+        if tensorboard is not None:
+            raise ConfigError("--tensorboard: not with train.seeds > 1 (a seed ensemble); leave it out or use "
+                              "--seeds 1")
+        return run_ensemble(cfg, steps, schedule, out, progress)
     trainer = Trainer(cfg)
     for warning in trainer.dataset.warnings:  # e.g. files of an image folder that could not be read
         print(f"gan-studio: note: data: {warning}", file=sys.stderr)
@@ -45,11 +51,14 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
     try:
         try:
             runner.run(steps, on_row=on_row)
+            # a NaN in the steps after the last logged one is read here (the engine checks on the device and reads
+            # once per logged step); the weights are then rolled back and the second call ends the run
+            final, samples, weights = runner.final_state()  # the same ending as a run saved from the window
         except NonFiniteError as err:
             bar.done()
             print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
             code = 3
-        final, samples, weights = runner.final_state()  # the same ending as a run saved from the window
+            final, samples, weights = runner.final_state()
         writer.final_row(final)
         writer.samples(samples)
         writer.weights(weights)
@@ -61,4 +70,33 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
             board.close()
     bar.update(trainer.step_count, last, force=True)
     bar.done()
+    return code
+
+
+def run_ensemble(cfg: Config, steps: int, schedule: Schedule, out: str, progress: bool = True) -> int:
+    """``run_headless`` for a seed ensemble (``train.seeds`` > 1): one metrics.csv row per member and logged step
+    (a ``seed`` column), samples.npy (N, m, *shape), weights.npz with a leading member axis; at the end a summary
+    of the members' final rows on stdout (median and range over seeds). Exit codes as ``run_headless``."""
+    trainer = EnsembleTrainer(cfg)
+    writer = RunWriter(out, cfg, trainer.columns())
+    runner = Runner(trainer, schedule, MembersRecorder(writer))
+    bar = Progress(steps, enabled=progress)
+    code = 0
+    try:
+        try:
+            runner.run(steps, on_row=lambda row: bar.update(trainer.step_count, row[MEMBERS][0]))
+            final, samples, weights = runner.final_state()  # may find a NaN of the last unlogged steps
+        except NonFiniteError as err:
+            bar.done()
+            print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
+            code = 3
+            final, samples, weights = runner.final_state()
+        writer.final_rows(final[MEMBERS])
+        writer.samples(samples)
+        writer.weights(weights)
+    finally:
+        writer.close()
+    bar.update(trainer.step_count, None, force=True)
+    bar.done()
+    print("\n".join(summary(final[MEMBERS])))
     return code

@@ -39,6 +39,7 @@ from gan_studio.schedule import parse_event
 MAX_STEP = 2**53  # the largest step a run folder may name (a float holds every whole number up to it exactly)
 MAX_WEIGHT_DIMS = 4  # conv weights: out × in × h × w
 RUN_FILES = ("config.toml", "events.jsonl", "metrics.csv", "samples.npy", "weights.npz")
+SEED_COLUMN = "seed"  # a seed ensemble's metrics.csv: one row per member and logged step, its seed after the step
 
 
 def recordings_root() -> Path:
@@ -129,6 +130,7 @@ class RunWriter:
                               "choose a folder you can write to") from None
         self.columns = columns
         self._last: tuple[int, list[str]] | None = None  # (offset of its line, cells) of the last row written
+        self._tail: list[tuple[int, list[str]]] = []  # (offset, cells) of the rows written of the last step
         self._write_line(csv_line(columns))
         if continue_from is not None:
             self._copy_history(Path(continue_from))
@@ -159,6 +161,7 @@ class RunWriter:
 
     def _write_row(self, cells: list[str]) -> None:
         self._last = (self._write_line(csv_line(cells)), cells)
+        self._tail = [*self._tail, self._last] if self._tail and self._tail[0][1][0] == cells[0] else [self._last]
 
     def row(self, row: dict) -> None:
         """Append one metrics row (keys not in the header are an error: the header is fixed); flushed at once."""
@@ -181,6 +184,20 @@ class RunWriter:
             self._metrics.truncate(offset)
             self._metrics.seek(offset)
         self._write_row(cells)
+
+    def final_rows(self, rows: list[dict]) -> None:
+        """A seed ensemble's last rows, one per member (``SEED_COLUMN``): they replace the rows of the last step
+        written when there are as many (keeping those rows' values where a final row has none), as ``final_row``."""
+        cells = [self._cells(row) for row in rows]
+        tail = self._tail
+        if len(tail) == len(cells) and tail[0][1][0] == cells[0][0]:
+            self._metrics.truncate(tail[0][0])
+            self._metrics.seek(tail[0][0])
+            cells = [[new if new != "" else was for new, was in zip(row, old, strict=True)]
+                     for row, (_, old) in zip(cells, tail, strict=True)]
+        self._tail = []
+        for row in cells:
+            self._write_row(row)
 
     def event(self, event: dict) -> None:
         """Append one event; flushed at once."""

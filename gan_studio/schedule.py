@@ -12,7 +12,7 @@ from gan_studio.config import ConfigError
 
 # Keys a command may change without rebuilding the nets (everything else needs a new Trainer).
 LIVE_KEYS = (
-    "loss.name", "lipschitz.name", "lipschitz.clip", "lipschitz.weight", "lipschitz.one_sided",
+    "loss.name", "loss.beta", "lipschitz.name", "lipschitz.clip", "lipschitz.weight", "lipschitz.one_sided",
     # remedy.pack is not live: m fixes packed D's input width (a switch of remedy.name to or from packing is live
     # and builds a new D, keeping G)
     "remedy.name", "remedy.kernels", "remedy.kernel_dims", "remedy.group", "remedy.unroll", "remedy.second_order",
@@ -20,7 +20,11 @@ LIVE_KEYS = (
     "optim.name", "optim.lr_d", "optim.lr_g", "optim.beta1", "optim.beta2",
     "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
     "metrics.every", "metrics.ot_every", "metrics.n_samples", "metrics.ot_samples", "metrics.grid",
+    "model.shown_class",  # the class picker of a conditional GAN: pictures only
 )
+# Live keys that change only what the views draw (never training or metrics): no event marker in the plots, and
+# a run whose only difference from a preset is one of these still shows that preset.
+DISPLAY_KEYS = ("model.shown_class",)
 # Actions a command may run: a round of one D update, a round of one G update, re-initialise, reseed.
 ACTIONS = ("step_d", "step_g", "reset", "reseed")
 

@@ -31,3 +31,31 @@ def test_the_table_runs_each_objective_as_its_paper_does():
 @pytest.mark.parametrize("name", ["gmmn", "mmdgan"])
 def test_kernel_objectives_name_their_kernel_cost(name):
     assert "all pairs" in bench.why_slow(name, bench.objective_config(name))
+
+
+# -- issue 15: the device table ------------------------------------------------------------------------------------
+def test_bench_on_cuda_without_a_gpu_says_so_in_one_line_and_exits_2(monkeypatch, capsys):
+    from gan_studio.cli import main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["bench", "--device", "cuda"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "needs an NVIDIA GPU" in err
+    assert main(["bench", "--device", "mps"]) == 2
+    assert "allowed: cuda" in capsys.readouterr().err
+
+
+def test_the_device_table_gives_ratios_to_the_captured_loop():
+    rows = [bench.DeviceRow("engine", 425.0, 170.0), bench.DeviceRow("captured", 1700.0, None)]
+    table = bench.format_device_table(rows, "cuda").splitlines()
+    assert table[2] == "| engine | 425.0 | 0.250 | 170.0 | 2.50 |"  # 425/1700 and 425/170
+    assert table[3] == "| captured | 1700.0 | 1.000 | — | — |"
+
+
+def test_the_device_settings_are_the_issues_and_run_on_a_cpu():
+    cfg = bench.device_config(*bench.DEVICE_SETTINGS[4][1:], "cpu")
+    assert (cfg.data.name, cfg.data.image_size, cfg.model.arch, cfg.train.rng) == ("shapes", 32, "conv", "cpu")
+    quiet = bench.device_config(*bench.DEVICE_SETTINGS[0][1:], "cuda")
+    assert quiet.metrics.every == bench.NEVER and quiet.train.rng == "device"
+    assert bench.timed_engine_rate(bench.device_config("ring8-collapse", {}, "cpu"), 0.2) > 0
+    assert bench.timed_plain_rate(bench.bench_config(), 0.1, "cpu") > 0

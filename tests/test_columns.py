@@ -29,9 +29,15 @@ def test_run_columns_keep_the_recorded_headers():
     zoo = (",rel_gap,tv_d,mmd2,mmd2_d,energy_distance_d,mcgan_mean,mcgan_cov,fisher_ipm,began_k,began_m_global,"
            "energy_real,energy_fake,margin,magan_window_real,magan_window_fake,magan_window_n,fisher_lambda,"
            "fisher_omega")  # the objective zoo's estimates and state (issue #11): every run has them
-    assert ",".join(columns.run_columns("2d", 4, 4)) == POINT_HEADER + ",w1_fast,w1_fast_floor,modes_reached" + zoo
-    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER + ",modes_reached" + zoo
-    assert ",".join(columns.run_columns("image", 4, 4)) == IMAGE_HEADER + zoo
+    gradients = ",grad_act_d_0,grad_act_d_1,grad_act_d_2,grad_act_d_3,note"  # issue #13's layer gradients, #17's note
+    zoo_points = zoo + ",class_match,class_match_min"  # issue 12's conditional columns
+    zoo_images = zoo + ",class_acc,class_acc_min"
+    vae = ",recon,kl_prior"  # issue 12's VAE contrast: the loss's terms, and the sharpness of images
+    zoo_points, zoo_images = zoo_points + vae, zoo_images + vae + ",sharpness,sharpness_data"
+    assert ",".join(columns.run_columns("2d", 4, 4)) == (POINT_HEADER + ",w1_fast,w1_fast_floor,modes_reached"
+                                                         + gradients + zoo_points)
+    assert ",".join(columns.run_columns("1d", 4, 4)) == POINT_HEADER + ",modes_reached" + gradients + zoo_points
+    assert ",".join(columns.run_columns("image", 4, 4)) == IMAGE_HEADER + gradients + zoo_images
 
 
 @pytest.mark.parametrize("data", ["ring8", "bimodal1d", "digits"])

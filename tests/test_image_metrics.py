@@ -181,9 +181,10 @@ def test_unlabelled_data_gives_only_sw1(tmp_path):
     ds = ImageDataset("folder", rng.uniform(-1, 1, (40, 3, 8, 8)), None, None, "folder: test")
     m = ImageMetrics(ds, directory=tmp_path)
     row = m.evaluate(rng.uniform(-1, 1, (40, 3, 8, 8)))
-    assert set(row) == {"classes", "confident", "rkl", "fd_classifier", "sw1"}
+    assert set(row) == {"classes", "confident", "rkl", "fd_classifier", "sw1", "sharpness", "sharpness_data"}
     assert all(math.isnan(row[k]) for k in ("classes", "confident", "rkl", "fd_classifier"))
     assert math.isfinite(row["sw1"]) and row["sw1"] > 0
+    assert row["sharpness"] > 0 and row["sharpness_data"] > 0  # no labels needed (issue 12's VAE contrast)
     assert m.classifier is None and not list(tmp_path.iterdir())
     assert "no labels" in m.describe()
 

@@ -7,6 +7,7 @@ The claim tests train each lesson itself (its own config and seed, on the CPU wi
 (the measured values are in each lesson's TOML file).
 """
 
+import numpy as np
 import pytest
 import torch
 
@@ -14,7 +15,7 @@ from gan_studio import config as C
 from gan_studio.config import ConfigError
 from gan_studio.engine import Trainer
 from gan_studio.lessons import HIGHLIGHTS, lesson_names, list_lessons, load_lesson, parse_lesson
-from gan_studio.lessons.claims import CLAIMS
+from gan_studio.lessons.claims import CLAIMS, StageRun, gp_critic_slope, parse_claim
 from gan_studio.lessons.player import LessonPlayer
 from gan_studio.runner import MemoryRecorder, Runner
 from gan_studio.schedule import parse_change
@@ -58,7 +59,8 @@ def test_each_shipped_lesson_loads_and_validates(name):
 
 def test_the_shipped_lessons_are_listed_in_order_with_their_descriptions():
     assert [name for name, _ in list_lessons()] == lesson_names()
-    assert lesson_names() == ["1-optimal-discriminator", "2-saturating-loss", "3-mode-collapse", "4-js-vs-w1"]
+    assert lesson_names() == ["1-optimal-discriminator", "2-saturating-loss", "3-mode-collapse", "4-js-vs-w1",
+                              "5-clipping-vs-penalty", "6-gp-critic-is-not-w1", "7-oscillation"]
 
 
 def test_a_lesson_file_by_path_with_overrides_and_its_schedule(tmp_path):
@@ -179,7 +181,7 @@ def play(lesson):
 
 @pytest.mark.parametrize("name", lesson_names())
 def test_each_lesson_claim_holds_on_its_own_run(name):
-    """Each stage's claims on the lesson's own run (its last stage: 600–1,200 steps, 6–15 s; measured values in
+    """Each stage's claims on the lesson's own run (its last stage: 400–1,200 steps, 6–25 s; measured values in
     the lesson's TOML)."""
     lesson = load_lesson(name)
     rows, frames = play(lesson)
@@ -240,3 +242,91 @@ def test_lesson_command_errors_are_one_line(tmp_path, capsys):
     assert "--size" in capsys.readouterr().err
     assert main(["lesson", "4-js-vs-w1", "--render", str(tmp_path), "--set", "model.hiden=3"]) == 2
     assert "model.hiden" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------------ lessons 5–7
+def _claims(name, kind):
+    return [claim for stage in load_lesson(name).stages for claim in stage.claims if claim.name == kind]
+
+
+def test_gp_critic_slope_is_the_maximiser_of_the_penalised_critic_objective():
+    """The closed form s = ±1 + W1/2λ of lesson 6 against a brute-force maximisation of s·W1 − λ·pen(s) over a fine
+    grid of slopes (an independent computation): the one-sided penalty's global maximum, and the two-sided one's two
+    local maxima (the right one global, the left one the wrong-sign lock)."""
+    slopes = np.linspace(-3, 3, 600_001)  # step 1e-5
+    for w1, lam in [(4.07, 10.0), (1.0, 10.0), (3.0, 2.0)]:
+        two = slopes * w1 - lam * (np.abs(slopes) - 1) ** 2
+        one = slopes * w1 - lam * np.maximum(np.abs(slopes) - 1, 0) ** 2
+        assert slopes[np.argmax(one)] == pytest.approx(gp_critic_slope(w1, lam, 1), abs=2e-5)
+        assert slopes[np.argmax(two)] == pytest.approx(gp_critic_slope(w1, lam, 1), abs=2e-5)
+        left = slopes < 0
+        assert slopes[left][np.argmax(two[left])] == pytest.approx(gp_critic_slope(w1, lam, -1), abs=2e-5)
+        inner = np.argmax(two[left])
+        assert 0 < inner < left.sum() - 1, "a true local maximum inside s < 0, not the edge at s = 0"
+    assert gp_critic_slope(4.07, 10.0, 1) * 4.07 == pytest.approx(4.898, abs=1e-3)
+    assert gp_critic_slope(4.07, 10.0, -1) * 4.07 == pytest.approx(-3.242, abs=1e-3)
+
+
+def test_lesson_6_claims_use_the_lessons_own_penalty_weight():
+    lesson = load_lesson("6-gp-critic-is-not-w1")
+    claims = _claims("6-gp-critic-is-not-w1", "gp_critic_slope")
+    assert [claim.sign for claim in claims] == [-1, 1]
+    assert all(claim.weight == lesson.cfg.lipschitz.weight for claim in claims)
+    assert lesson.cfg.lipschitz.name == "gp" and not lesson.cfg.lipschitz.one_sided
+    assert lesson.stages[0].change_texts == ("lipschitz.one_sided=true",)
+    assert lesson.cfg.train.g_steps == 0, "the closed form needs G held fixed"
+
+
+def test_lesson_7_dirac_numbers_in_its_captions():
+    """What lesson 7's captions quote of the Dirac-GAN (gan_studio.dynamics.dirac, the lab tab's model): WGAN's field
+    eigenvalues ±i; at h = 0.2 alternating descent |λ| = 1 (and its trajectory stays on a bounded orbit) while
+    simultaneous descent |λ| = √1.04 = 1.02 (and its trajectory spirals out); WGAN + R1 with γ = 10 (the run's
+    penalty, lipschitz.weight) has eigenvalues −5 ± √24, real and negative."""
+    from gan_studio.dynamics import dirac
+
+    lesson = load_lesson("7-oscillation")
+    first, restart, second = lesson.stages
+    assert "±i" in first.caption and "|λ| = 1," in first.caption and "|λ| = 1.02" in first.caption
+    assert "h = 0.2" in first.caption and "−5 ± √24" in second.caption and "γ = 10" in second.caption
+    wgan = dirac.CASES["wgan"]
+    assert dirac.closed_form(wgan).eigenvalues == pytest.approx(np.array([-1j, 1j]), abs=1e-12)
+    update = dirac.update_spectrum(wgan, 0.2)
+    assert np.abs(update["alternating"]) == pytest.approx([1.0, 1.0], abs=1e-9)
+    assert np.abs(update["simultaneous"]) == pytest.approx([np.sqrt(1.04)] * 2, abs=1e-12)
+    assert round(float(np.sqrt(1.04)), 2) == 1.02
+    sim = dirac.radius(dirac.trajectory(wgan, (1.0, 0.5), 0.2, 400, "simultaneous"))
+    alt = dirac.radius(dirac.trajectory(wgan, (1.0, 0.5), 0.2, 400, "alternating"))
+    assert sim[-1] / sim[0] == pytest.approx(1.04 ** 200, rel=1e-6), "|λ|^400 = 1.04^200: spirals out"
+    assert 0.5 < alt.min() / alt[0] and alt.max() / alt[0] < 2, "bounded: circles"
+    r1 = dirac.Case("WGAN + R1", "wgan", penalty="r1", gamma=restart.changes[2][2])
+    assert restart.change_texts == ("reset", "lipschitz.name=r1", "lipschitz.weight=10")
+    eig = dirac.closed_form(r1).eigenvalues
+    assert eig == pytest.approx(np.array([-5 - np.sqrt(24), -5 + np.sqrt(24)]), abs=1e-12)
+    assert np.sort(np.linalg.eigvals(dirac.equilibrium_jacobian(r1)).real) == pytest.approx(sorted(eig.real), abs=1e-9)
+
+
+def test_new_claims_on_synthetic_rows():
+    """activation_gradient_spread, sign_changes and between read exactly what they say (fast, no training)."""
+    spread = CLAIMS["activation_gradient_spread"](least=3, rising=1)
+    rows = [{"step": 10, "grad_act_d_0": 1e-6, "grad_act_d_1": 1e-4, "grad_act_d_2": 1e-2}]
+    assert spread.check(StageRun(-1, 10, rows)).holds
+    rows[0]["grad_act_d_1"] = 1e-7  # no longer rising layer by layer
+    assert not spread.check(StageRun(-1, 10, rows)).holds
+    assert not CLAIMS["activation_gradient_spread"](most=1).check(StageRun(-1, 10, rows)).holds
+    signs = [{"step": i, "w1_critic": v} for i, v in enumerate([1.0, -2.0, 0.05, -0.5, 3.0, None, -1.0])]
+    assert "3 sign changes" in CLAIMS["sign_changes"](least=3).check(StageRun(-1, 6, signs)).measured, \
+        "+ − (0.05 skipped) − + (None skipped) −"
+    assert not CLAIMS["sign_changes"](most=2).check(StageRun(-1, 6, signs)).holds
+    between = CLAIMS["between"](column="w1_critic", least=-2, most=3, from_step=1)
+    assert between.check(StageRun(-1, 6, signs)).holds
+    assert not CLAIMS["between"](column="w1_critic", least=-1.5, most=3).check(StageRun(-1, 6, signs)).holds
+    with pytest.raises(ValueError, match="no grad_act_d_<i> measured"):
+        spread.check(StageRun(-1, 10, [{"step": 5}]))
+
+
+def test_a_claims_column_must_be_a_registry_column():
+    assert CLAIMS["between"](column="lip") == parse_claim({"check": "between", "column": "lip"})
+    with pytest.raises(ConfigError, match="column: expected a metrics column .*got 'lipp'"):
+        parse_claim({"check": "between", "column": "lipp"})
+    with pytest.raises(ConfigError, match="column: expected a metrics column"):
+        parse_claim({"check": "sign_changes", "column": 3})

@@ -62,7 +62,7 @@ def test_restore_after_spectral_norm_switch_keeps_last_completed_step(before, af
         seen = {trainer.step_count: trainer.weights()}
         with torch.no_grad():
             next(trainer.G.parameters()).fill_(float("nan"))
-        message, _ = diverge(trainer, limit=1)
+        message, _ = diverge(trainer, limit=5)  # NaN at step 9, read at the next logged step (10)
     step = trainer.step_count
     assert f"the weights of step {step} (the last finite ones) are kept" in message
     assert same_weights(trainer.weights(), seen[step])  # exactly that step's weights, no older
@@ -290,3 +290,36 @@ def test_the_schedule_is_checked_before_the_first_step():
                                  (5, "optim.lr_d=abc", "--at 5: optim.lr_d")):
         with pytest.raises(ConfigError, match=expected):
             parse_change(step, text)
+
+
+def test_a_nan_in_the_last_unlogged_steps_ends_the_run_with_exit_3_and_finite_weights(tmp_path, monkeypatch):
+    """NaNs are read once per logged step; one that appears after the last logged step is found by the run's
+    ending (final_state), which must still end the run as any NaN does: exit 3, the last finite weights saved."""
+    import dataclasses
+
+    from gan_studio import engine, headless
+    from gan_studio.schedule import Schedule
+
+    calls = {"n": 0}
+    real_get = engine.get_objective
+
+    def poisoned(name):
+        objective = real_get(name)
+
+        def d_loss(out_r, out_f, state):
+            calls["n"] += 1
+            loss = objective.d_loss(out_r, out_f, state)
+            return loss * float("nan") if calls["n"] > 13 else loss  # steps 14 and 15: after the logged step 10
+
+        return dataclasses.replace(objective, d_loss=d_loss)
+
+    monkeypatch.setattr(engine, "get_objective", poisoned)
+    cfg = Config()
+    for key, value in {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "metrics.every": 10000,
+                       "metrics.ot_every": 10000, "metrics.n_samples": 100}.items():
+        cfg = C.with_value(cfg, key, value)
+    code = headless.run_headless(cfg, 15, Schedule(), str(tmp_path / "run"), progress=False)
+    assert code == 3
+    assert all(np.isfinite(v).all() for v in runs.load_weights(tmp_path / "run" / "weights.npz").values())
+    _, rows = runs.read_metrics(tmp_path / "run" / "metrics.csv")
+    assert int(rows[-1]["step"]) == 13  # the final row is that of the last finite step

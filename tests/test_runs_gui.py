@@ -119,7 +119,9 @@ def test_save_reproduces_and_open_restores_with_the_real_engine(make_window, qtb
 def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path):
     w = make_window(trainer=SYNTH)
     actions = {a.text(): a.shortcut().toString() for a in w.file_menu.actions() if a.text()}
-    assert actions == {"&Save run…": "Ctrl+S", "&Open run…": "Ctrl+O", "&Export picture…": "Ctrl+E",
+    assert actions == {"&Save run…": "Ctrl+S", "&Open run…": "Ctrl+O", "Open s&weep…": "Ctrl+Shift+O",
+                       "Compare &with run…": "Ctrl+Shift+B", "Stop &comparing": "",
+                       "&Export picture…": "Ctrl+E",
                        "Open &lesson…": "Ctrl+L", "&Copy as command": "Ctrl+Shift+C", "&Quit": "Ctrl+Q"}
     w.send(Step(30))
     qtbot.waitUntil(lambda: w.step == 30 and not w.dirty, timeout=10000)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from gan_studio.config import ConfigError
+
 
 class Dataset:
     """A distribution to learn: seeded sampling plus whatever exact facts are known about it.
@@ -33,6 +35,28 @@ class Dataset:
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` samples, shape (n, *shape), float32 on the CPU, drawn with ``generator`` only."""
         raise NotImplementedError
+
+    # ---------------------------------------------------------------- classes (conditional GANs, issue 12)
+    @property
+    def n_classes(self) -> int:
+        """Number of classes a conditional GAN can ask for: mixture components, labelled image classes; 0: none."""
+        if self.centres is not None:
+            return len(self.centres)
+        return len(self.class_names) if self.class_names else 0
+
+    def class_weights(self) -> np.ndarray | None:
+        """p_data(y): (n_classes,) class probabilities summing to 1 (mixture weights), None without classes."""
+        return None if self.weights is None else np.asarray(self.weights, dtype=np.float64)
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` samples and their (n,) int64 class labels, drawn exactly as ``sample`` draws (the same random
+        numbers from ``generator``, the same points); ConfigError for a set without classes."""
+        raise ConfigError(f"data.name: {self.name} has no classes (a conditional GAN needs a mixture or a "
+                          "labelled image set)")
+
+    def given_class(self, k: int) -> Dataset:
+        """p_data(x | k) as a data set of its own (sampling, exact density where known, the same bounds)."""
+        raise ConfigError(f"data.name: {self.name} has no classes")
 
     def density(self, x: np.ndarray) -> np.ndarray | None:
         """Exact density at (m, dim) points, or None when no closed form exists."""

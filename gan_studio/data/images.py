@@ -75,10 +75,29 @@ class ImageDataset(Dataset):
         counts = np.bincount(self.labels, minlength=self.n_classes).astype(np.float64)
         return counts / counts.sum()
 
+    def class_weights(self) -> np.ndarray | None:
+        """p_data(y): the share of stored images in each class (``class_histogram``); None without labels."""
+        return self.class_histogram()
+
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` stored images drawn uniformly with replacement (torch.randint on ``generator``), (n, C, H, W)."""
         idx = torch.randint(0, len(self), (int(n),), generator=generator)
         return self._tensor[idx]
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` images drawn as ``sample`` draws them and their (n,) class labels; ConfigError without labels."""
+        if self.labels is None:
+            return super().sample_labelled(n, generator)
+        idx = torch.randint(0, len(self), (int(n),), generator=generator)
+        return self._tensor[idx], torch.from_numpy(self.labels)[idx]
+
+    def given_class(self, k: int) -> ImageDataset:
+        """The stored images of class ``k`` alone (a view for the class picker)."""
+        if self.labels is None:
+            return super().given_class(k)
+        keep = self.labels == k
+        return ImageDataset(f"{self.name} class {k}", self.images[keep], self.labels[keep], self.class_names,
+                            f"{self.name}: class {self.class_names[k]} only")
 
 
 # ----------------------------------------------------------------------------------------------------- digits
@@ -305,7 +324,8 @@ def _load_one(path: Path, size: int, grey: bool) -> np.ndarray:
 
 
 def load_folder(path: str, image_size: int, grey: bool) -> ImageDataset:
-    """Every Pillow-readable image under folder ``path`` (recursive, sorted, hidden files skipped), no labels.
+    """Every Pillow-readable image under folder ``path`` (recursive, sorted, hidden files skipped); labelled by
+    sub-folder when every image lies in one of at least two sub-folders (``folder_labels``), else no labels.
 
     Each image is centre-cropped to a square and resized to image_size (box filter when shrinking, bilinear
     when enlarging); grey ('L') or RGB. Files Pillow cannot read are skipped and counted in ``warnings``.
@@ -325,10 +345,11 @@ def load_folder(path: str, image_size: int, grey: bool) -> ImageDataset:
     if len(files) > FOLDER_MAX_FILES:
         warnings.append(f"read only the first {FOLDER_MAX_FILES:,} of {len(files):,} files (sorted by path)")
         files = files[:FOLDER_MAX_FILES]
-    images, skipped = [], []
+    images, skipped, read = [], [], []
     for p in files:
         try:
             images.append(_load_one(p, image_size, grey))
+            read.append(p)
         except Exception as err:  # Pillow raises many types (UnidentifiedImageError, OSError, SyntaxError, ...)
             skipped.append(f"{p.name}: {str(err).splitlines()[0] if str(err) else type(err).__name__}")
     if not images:
@@ -341,11 +362,26 @@ def load_folder(path: str, image_size: int, grey: bool) -> ImageDataset:
         shown = "; ".join(skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
         warnings.append(f"skipped {len(skipped):,} of {len(files):,} files that are not readable images ({shown})")
     c = 1 if grey else 3
+    labels, class_names = folder_labels(folder, read)
+    labelled = (f"{len(class_names)} classes (one sub-folder each)" if class_names else "no labels")
     return ImageDataset(
-        "folder", np.stack(images), None, None,
+        "folder", np.stack(images), labels, class_names,
         f"folder: {len(images):,} images from '{folder}', {c}×{image_size}×{image_size} "
-        f"{'grey' if grey else 'RGB'}, centre-cropped square and resized, no labels, "
+        f"{'grey' if grey else 'RGB'}, centre-cropped square and resized, {labelled}, "
         f"sampled uniformly with replacement", warnings)
+
+
+def folder_labels(folder: Path, files: list[Path]) -> tuple[np.ndarray | None, list[str] | None]:
+    """Class labels from sub-folders: when every file lies in a first-level sub-folder and there are at least two,
+    class k is the k-th sub-folder name in sorted order; otherwise (None, None), an unlabelled set."""
+    parts = [f.relative_to(folder).parts for f in files]
+    if not parts or any(len(p) < 2 for p in parts):
+        return None, None
+    names = sorted({p[0] for p in parts})
+    if len(names) < 2:
+        return None, None
+    index = {name: k for k, name in enumerate(names)}
+    return np.array([index[p[0]] for p in parts], dtype=np.int64), names
 
 
 # ------------------------------------------------------------------------------------------------ entry point

@@ -97,9 +97,19 @@ class GaussianMixture(Dataset):
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` draws: a component per sample from the weights, then centre + std · N(0, I)."""
+        return self.sample_labelled(n, generator)[0]
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` draws and the (n,) component index that generated each: the class of a conditional GAN."""
         idx = _choose(self._w, n, generator)
         z = torch.randn(n, self.dim, generator=generator)
-        return self._c[idx] + self._s[idx, None] * z
+        return self._c[idx] + self._s[idx, None] * z, idx
+
+    def given_class(self, k: int) -> GaussianMixture:
+        """Component ``k`` alone, N(c_k, s_k² I), with this mixture's plotting bounds (views keep their frame)."""
+        part = GaussianMixture(f"{self.name} class {k}", self.centres[k:k + 1], self.stds[k:k + 1], [1.0])
+        part.bounds = self.bounds
+        return part
 
     def density(self, x: np.ndarray) -> np.ndarray:
         """Exact mixture pdf at (m, dim) points (log-sum-exp over components)."""

@@ -14,7 +14,12 @@ PANEL_NAMES = {"data": "the data view", "losses": "Losses", "dmean": "Mean D sco
 
 
 class LessonBar(QtWidgets.QFrame):
-    """Caption, question and navigation of the lesson being played (hidden when none is)."""
+    """Caption, question and navigation of the lesson being played (hidden when none is): the title and the
+    buttons share the top row, the caption wraps under it. The bar takes at most MAX_SHARE of the window's
+    height; a longer caption scrolls within it and its tooltip holds it whole (at 200 % on 1280×720 the bar
+    took 314 of 720 px and left the data view 70)."""
+
+    MAX_SHARE = 0.28
 
     back = QtCore.pyqtSignal()
     next = QtCore.pyqtSignal()
@@ -25,10 +30,13 @@ class LessonBar(QtWidgets.QFrame):
         self.setObjectName("lesson_bar")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.title = QtWidgets.QLabel("")
+        # the title may be cut on the right rather than widen the whole window past the screen
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.caption = QtWidgets.QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
         buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.title, 1)
         self.back_button = QtWidgets.QPushButton("◀ Back")
         self.next_button = QtWidgets.QPushButton("Next ▶")
         self.leave_button = QtWidgets.QPushButton("Leave the lesson")
@@ -38,13 +46,37 @@ class LessonBar(QtWidgets.QFrame):
             button.setToolTip(tip)
             button.clicked.connect(signal.emit)
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.caption_scroll = QtWidgets.QScrollArea()
+        self.caption_scroll.setWidget(self.caption)
+        self.caption_scroll.setWidgetResizable(True)
+        self.caption_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.caption_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
-        lay.addWidget(self.title)
-        lay.addWidget(self.caption)
         lay.addLayout(buttons)
+        lay.addWidget(self.caption_scroll)
+        self._watched: QtWidgets.QWidget | None = None  # the window whose height the bar follows
         self.hide()
+
+    def fit(self) -> None:
+        """Height for the caption: all of it, up to MAX_SHARE of the window's height less the top row."""
+        top = self.window()
+        if top is not self._watched:  # follow the window's resizes (presentation mode, full screen)
+            top.installEventFilter(self)
+            self._watched = top
+        room = int(self.MAX_SHARE * top.height()) - self.back_button.sizeHint().height() - 12
+        width = max(self.width() - 20, 100)
+        need = self.caption.heightForWidth(width)  # a word-wrapped label's height at that width
+        self.caption_scroll.setFixedHeight(max(self.caption.fontMetrics().height(), min(need + 4, room)))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self._watched and event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
+            self.fit()
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit()
 
     def show_stage(self, lesson_name: str, index: int, total: int, stage, playing: bool, scale: float = 1.0) -> None:
         """Show stage ``index`` (0-based) of ``total``; ``playing``: the run is on its way to the stage's step."""
@@ -61,7 +93,9 @@ class LessonBar(QtWidgets.QFrame):
             parts.append("Switched here, for the steps after: "
                          + ", ".join(f"<code>{html.escape(t)}</code>" for t in stage.change_texts))
         self.caption.setText("<br>".join(parts))
+        self.caption.setToolTip("\n".join(filter(None, (stage.caption, stage.question))))
         self.title.setFont(th.font(10 * scale))
         self.back_button.setEnabled(index > 0 or not playing)
         self.next_button.setEnabled(not playing and index < total - 1)
         self.show()
+        self.fit()

@@ -313,6 +313,16 @@ def apply_app_theme(app: QtWidgets.QApplication, theme: Theme, scale: float) -> 
     app.setFont(f)
 
 
+def drop_size_hints(root: QtWidgets.QWidget) -> None:
+    """Make the combo boxes under ``root`` measure their current font again. A QComboBox caches its
+    minimumSizeHint and a font change does not clear it (only a style change does): after 200 % → 100 % every
+    combo box, and with it every row of the controls, kept its 200 % height (40 px instead of 24). Call it once
+    the new font has reached the widgets (after the event loop ran)."""
+    for box in root.findChildren(QtWidgets.QComboBox):
+        QtWidgets.QApplication.sendEvent(box, QtCore.QEvent(QtCore.QEvent.Type.StyleChange))
+        box.updateGeometry()
+
+
 def symmetric_levels(values: np.ndarray, previous: tuple[float, float] | None) -> tuple[float, float]:
     """Colour levels ±m around 0 from the 99th percentile of |values|, smoothed so colours don't flicker."""
     finite = np.abs(values[np.isfinite(values)])

@@ -8,9 +8,11 @@ are at least ``MIN_PAINT_INTERVAL_MS`` apart). The window never waits on trainin
 File menu: the worker records every run into a run folder as it goes; "Save run…" (Ctrl+S) asks it to
 write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it to continue a saved run
 (the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
-(Ctrl+E) saves the window as a PNG. The dialogs only pick paths: ``save_run``, ``open_run`` and
-``export_picture`` do the work (tests call them directly). Opening a run, R / Reset and a data or model
-change ask first (``confirm``) when the current run has steps.
+(Ctrl+E) saves the window as a PNG; a right-click on any plot saves that plot as PNG or SVG; "Draw data" over
+the data view paints a data set to train on (``gui/brush.py``); "Compare with run…" (Ctrl+Shift+B) draws a
+recorded run beside this one (``gui/compare.py``). The dialogs only pick paths: ``save_run``, ``open_run``,
+``compare_with`` and ``export_picture`` do the work (tests call them directly). Opening a run, R / Reset and a data
+or model change ask first (``confirm``) when the current run has steps.
 
 Keys (``help.KEYS``, also listed by Help → Keyboard shortcuts): they act wherever the focus is in the
 window, except in a text field, which types them; Esc leaves the field. Status messages clear after
@@ -32,27 +34,47 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from gan_studio import config, runs
 from gan_studio.config import Config
 from gan_studio.export.command import run_command
+from gan_studio.gui import compare
 from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
+from gan_studio.gui.brush import BrushBar, BrushTool, DrawnPoints, save_points
+from gan_studio.gui.fit import ResizingScroll, rows_that_fit
 from gan_studio.gui.history import History
 from gan_studio.gui.lesson_bar import LessonBar
+from gan_studio.gui.panels.class_picker import ClassPicker
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
+from gan_studio.gui.plot_export import install as install_plot_menu
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.dirac import DiracView
+from gan_studio.gui.views.latent import LatentView
 from gan_studio.gui.views.samples import SampleGrid
+from gan_studio.gui.views.sweep import SweepWindow, open_sweep
 from gan_studio.gui.views.timeseries import TimeSeriesView
 from gan_studio.lessons import list_lessons, load_lesson
 from gan_studio.lessons.player import LessonPlayer
 from gan_studio.worker.handle import WorkerHandle
-from gan_studio.worker.protocol import Apply, Command, DropSchedule, Open, Packet, PlayUntil, Restart, Save, Step
+from gan_studio.worker.protocol import (
+    Apply,
+    Command,
+    DropSchedule,
+    Invert,
+    Open,
+    Packet,
+    PlayUntil,
+    Restart,
+    Save,
+    Step,
+)
 
 MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, not on a 60 Hz poll: the poll
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
 SERIES_PER_PAINT = 1  # time-series plots redrawn per paint while frames come fast (all six took 30–70 ms;
 # one per frame still updates each ~5 times a second); paused or slow motion: all at once
 SERIES_ROW_PX = 190  # the least height of a row of time-series plots at 100 % (title, key, plot, step axis)
+SERIES_COLUMN_PX = 190  # the least width of a column of time-series plots at 100 % (axes and a title such as
+# "Mean D score"); narrower, they stack in one column (at 200 % two columns of 280 px overlapped their titles)
 FAST_PAINT_S = 0.1  # paints closer than this count as "frames come fast"
 
 
@@ -101,6 +123,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.sent: list[Command] = []  # every command sent, in order (tests and the event log)
         self.recording = ""  # the folder the worker records the current run in
         self.last_folder = str(Path.home())  # where the file dialogs open
+        self.sweep_windows: list[SweepWindow] = []  # sweeps opened with File > Open sweep…, each in its own window
         self._closed = False
 
         self.view2d = DataView2D(self.theme, scale)
@@ -123,7 +146,23 @@ class StudioWindow(QtWidgets.QMainWindow):
         explain_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         explain_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         data_tab = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        data_tab.addWidget(self.data_stack)
+        # draw your own data (gui/brush.py): the brush's bar sits over the data view
+        self.drawing = DrawnPoints()
+        self.brushes = [BrushTool(self.view2d, self.view2d.plot, self.drawing, 2),
+                        BrushTool(self.view1d, self.view1d.dens, self.drawing, 1)]
+        self.brush_bar = BrushBar(self.brushes, self.drawing)
+        self.brush_bar.train.connect(self.train_on_drawing)
+        data_box = QtWidgets.QWidget()
+        data_column = QtWidgets.QVBoxLayout(data_box)
+        data_column.setContentsMargins(0, 0, 0, 0)
+        data_column.setSpacing(0)
+        data_column.addWidget(self.brush_bar)
+        self.class_picker = ClassPicker(self.theme, self.scale)  # conditional GANs: ask G for one class
+        self.class_picker.command.connect(self.send)
+        self.class_picker.conditioning_chosen.connect(self.choose_conditioning)
+        data_column.addWidget(self.class_picker)
+        data_column.addWidget(self.data_stack, 1)
+        data_tab.addWidget(data_box)
         data_tab.addWidget(explain_scroll)
         data_tab.setStretchFactor(0, 5)
         data_tab.setStretchFactor(1, 1)
@@ -138,18 +177,37 @@ class StudioWindow(QtWidgets.QMainWindow):
         dirac_scroll.setWidgetResizable(True)
         dirac_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.tabs.addTab(dirac_scroll, "Dirac-GAN lab")
+        # the latent space (issue 12): the latent map, paths between two codes, inversion by optimisation
+        self.latent_view = LatentView(self.theme, scale)
+        self.latent_view.invert_requested.connect(self.request_inversion)
+        self.view2d.point_clicked.connect(self.request_inversion)
+        latent_scroll = QtWidgets.QScrollArea()  # like the Dirac lab's: its minimum size must not widen the window
+        latent_scroll.setWidget(self.latent_view)
+        latent_scroll.setWidgetResizable(True)
+        latent_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.tabs.addTab(latent_scroll, "Latent space")
         self.images = None  # ImageViews, created on the first frame with images
         self.series = TimeSeriesView(self.theme, scale)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self.tabs)
         # the six plots keep a readable height and scroll when the window is small for its scale (200 % on a
         # 1280×720 projector squeezed each plot to a few pixels between its title and its step axis)
-        series_scroll = QtWidgets.QScrollArea()
-        series_scroll.setWidget(self.series)
-        series_scroll.setWidgetResizable(True)
-        series_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        series_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter.addWidget(series_scroll)
+        series_scroll = ResizingScroll(self.series)
+        series_scroll.resized.connect(self._fit_series)  # presentation mode: only the rows that fit whole
+        self.series_scroll = series_scroll
+        # File > Compare with run…: run B's line over the plots (gui/compare.py)
+        self.compare_bar = compare.CompareBar()
+        self.compare_bar.stop.connect(self.stop_comparing)
+        self.compared: compare.ComparedRun | None = None
+        self.compared_samples = None  # B's final samples in the data view (compare.samples_item)
+        self.compared_samples_home = None  # the data view's plot that holds them
+        series_box = QtWidgets.QWidget()
+        series_column = QtWidgets.QVBoxLayout(series_box)
+        series_column.setContentsMargins(0, 0, 0, 0)
+        series_column.setSpacing(0)
+        series_column.addWidget(self.compare_bar)
+        series_column.addWidget(series_scroll, 1)
+        splitter.addWidget(series_box)
         splitter.setStretchFactor(0, 10)
         splitter.setStretchFactor(1, 11)
         self.splitter = splitter
@@ -159,6 +217,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.lesson_bar.next.connect(self.lesson_next)
         self.lesson_bar.leave.connect(self.lesson_leave)
         self.lesson: LessonPlayer | None = None
+        self.highlighted = ""  # the panel the lesson's stage points at (kept in view in presentation mode)
         central = QtWidgets.QWidget()
         central_box = QtWidgets.QVBoxLayout(central)
         central_box.setContentsMargins(0, 0, 0, 0)
@@ -205,6 +264,9 @@ class StudioWindow(QtWidgets.QMainWindow):
             if is_text_field(edit):
                 edit.installEventFilter(self)
         self._build_menu()
+        # right-click on any plot: save that plot as PNG or SVG (gui/plot_export.py)
+        self.plot_menus = [install_plot_menu(view, self.ask_plot_path, self.show_message)
+                           for view in (self.view2d, self.view1d, self.samples, self.series, self.dirac.graphics)]
         self.restarts: list[float] = []  # when the worker was restarted after it died (monotonic seconds)
         self.health = QtCore.QTimer(self)  # notices a worker that died (killed, crashed) within health_ms
         self.health.setInterval(self.health_ms)
@@ -237,6 +299,15 @@ class StudioWindow(QtWidgets.QMainWindow):
                                   "gan-studio run reproduces it")
         self.open_action = action("&Open run…", "Ctrl+O", self.choose_open_folder,
                                   "continue a saved run folder: its weights, step count and curves")
+        self.sweep_action = action("Open s&weep…", "Ctrl+Shift+O", self.choose_sweep_folder,
+                                   "open a gan-studio sweep folder: its grid, and each metric's distribution over "
+                                   "seeds per grid point")
+        self.compare_action = action("Compare &with run…", "Ctrl+Shift+B", self.choose_compare_folder,
+                                     "draw a recorded run folder's curves, events and samples beside this run's, "
+                                     "with the settings where they differ")
+        self.stop_compare_action = action("Stop &comparing", "", lambda: self.stop_comparing(),
+                                          "take the compared run's curves, markers and samples off the views")
+        self.stop_compare_action.setEnabled(False)
         menu.addSeparator()
         self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
                                     "save the whole window as a PNG")
@@ -388,6 +459,14 @@ class StudioWindow(QtWidgets.QMainWindow):
         if self.worker is not None:
             self.worker.send(cmd)
 
+    def request_inversion(self, point) -> None:
+        """Ask the worker for the z that G maps closest to a clicked data point; its answer comes on a packet."""
+        self.send(Invert(tuple(float(v) for v in point)))
+        self.latent_view.mark_pending(point)
+        self.view2d.inversion.show(tuple(point))
+        self.view1d.show_inversion(tuple(point))
+        self.show_message("searching for the z that G maps to (" + ", ".join(f"{v:.3g}" for v in point) + ")…")
+
     def confirm(self, text: str) -> bool:
         """Ask before something destructive (a restart, a reset, opening a run); tests replace this."""
         answer = QtWidgets.QMessageBox.question(self, "Discard the current run?", text)
@@ -402,6 +481,13 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.send(Restart(config.to_dict(cfg)))
         self.show_message(f"restarting with the {what}…", False)
 
+    def choose_conditioning(self, how: str) -> None:
+        """The class picker's "Conditional GAN" choice: off, or on with the label fed as ``how`` (a restart)."""
+        cfg = config.with_value(self.controls.cfg, "model.conditional", how != "off")  # what the run uses
+        cfg = config.with_value(cfg, "model.shown_class", -1)
+        self.request_restart(cfg if how == "off" else config.with_value(cfg, "model.conditioning", how),
+                             "conditioning")
+
     # -- files ----------------------------------------------------------------------------------------------
     def choose_save_folder(self) -> None:
         """Save run…: ask for a folder, then ``save_run``."""
@@ -415,6 +501,71 @@ class StudioWindow(QtWidgets.QMainWindow):
         path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open a run folder", self.last_folder)
         if path:
             self.open_run(path)
+
+    def choose_sweep_folder(self) -> None:
+        """Open sweep…: ask for a sweep folder, then ``open_sweep``."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open a sweep folder (gan-studio sweep --out)",
+                                                          self.last_folder)
+        if path:
+            self.open_sweep(path)
+
+    def open_sweep(self, path: str) -> SweepWindow | None:
+        """Show the sweep folder ``path`` in a window of its own (the run here goes on); a folder that is not a
+        sweep is a message. Returns the window, or None."""
+        try:
+            window = open_sweep(path, self.theme, self.scale)
+        except config.ConfigError as err:
+            self.show_message(f"could not open the sweep: {err}", True)
+            return None
+        self.last_folder = str(Path(path).parent)
+        self.sweep_windows.append(window)
+        window.show()
+        return window
+
+    def choose_compare_folder(self) -> None:
+        """Compare with run…: ask for a run folder, then ``compare_with``."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Compare with a run folder", self.last_folder)
+        if path:
+            self.compare_with(path)
+
+    def compare_with(self, path: str) -> bool:
+        """Draw the run folder ``path`` as run B beside this one (replacing a run compared before); a folder
+        that cannot be compared is one line in the status bar and the views keep what they had."""
+        try:
+            run = compare.read_run(path)
+            compare.check_fits(run, compare.live_kind(self.latest.frame if self.latest else None))
+        except config.ConfigError as err:
+            self.show_message(f"could not compare: {err}", True)
+            return False
+        self.stop_comparing(quiet=True)
+        self.compared = run
+        self.last_folder = str(Path(path).parent)
+        self.series.set_compare(compare.CompareOverlay(run, self.theme, self.scale))
+        diffs = compare.config_differences(self.cfg, run.cfg)
+        self.compare_bar.apply_style(self.theme, self.scale)
+        self.compare_bar.show_run(compare.differences_line(run.name, diffs), diffs, run.folder)
+        if run.samples is not None:
+            self.compared_samples = compare.samples_item(run.samples, self.theme, self.scale)
+        if self.compared_samples is not None:  # on the density plot in 1D, among the points in 2D
+            self.compared_samples_home = self.view1d.dens if run.samples.shape[1] == 1 else self.view2d.plot
+            self.compared_samples_home.addItem(self.compared_samples)
+        self.stop_compare_action.setEnabled(True)
+        self.show_message(f"comparing with {run.folder} (B: short dashes; its samples faint in the data view)", False)
+        return True
+
+    def stop_comparing(self, quiet: bool = False) -> None:
+        """Take run B off every view."""
+        if self.compared is None:
+            return
+        self.compared = None
+        self.series.set_compare(None)
+        if self.compared_samples is not None:
+            self.compared_samples_home.removeItem(self.compared_samples)
+            self.compared_samples = None
+        self.compare_bar.hide()
+        self.stop_compare_action.setEnabled(False)
+        if not quiet:
+            self.show_message("stopped comparing", False)
 
     def choose_export_file(self) -> None:
         """Export picture…: ask for a PNG file name, then ``export_picture``."""
@@ -542,6 +693,8 @@ class StudioWindow(QtWidgets.QMainWindow):
                                              else None)
         if panel == "data":
             self.tabs.setCurrentIndex(0)
+        self.highlighted = panel
+        self._fit_series()
 
     def copy_command(self) -> str:
         """File → Copy as command: the reproducing line to the clipboard (and the status bar)."""
@@ -552,6 +705,26 @@ class StudioWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.clipboard().setText(line)
         self.show_message(f"copied: {line}", False)
         return line
+
+    def train_on_drawing(self, points) -> str:
+        """The brush's "Train on it": save the drawn points as a points file and restart the run on it (as
+        File… does); returns the file's path."""
+        try:
+            path = save_points(points, runs.recordings_root() / "drawn")
+        except OSError as err:
+            self.show_message(f"could not save the drawn points: {err.strerror or err}", True)
+            return ""
+        self.controls.load_data_file(str(path))
+        return str(path)
+
+    def ask_plot_path(self, name: str, kind: str) -> str:
+        """The file dialog of a plot's "Save this plot as …": the chosen path, "" when cancelled."""
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Save the plot as {kind.upper()}",
+                                                        str(Path(self.last_folder) / name),
+                                                        f"{kind.upper()} (*.{kind})")
+        if path:
+            self.last_folder = str(Path(path).parent)
+        return path
 
     def export_picture(self, path: str) -> bool:
         """Save the window as it is on screen as a PNG (``.png`` is added when missing)."""
@@ -602,6 +775,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         if packet.generation != self.generation:
             self.generation = packet.generation
             self.history.clear()
+            self.latent_view.clear()
+            self.view2d.inversion.show(None)
+            self.view1d.show_inversion(None)
             if packet.opened:  # an opened run: its past is in its folder
                 self.load_history(packet.opened)
         if packet.recording != self.recording:
@@ -610,6 +786,10 @@ class StudioWindow(QtWidgets.QMainWindow):
                                          else "this run is not being recorded")
         self.history.add_rows(packet.rows)
         self.history.add_events(packet.events)
+        if packet.inversion is not None:
+            self.latent_view.show_inversion(packet.inversion)
+            self.view2d.inversion.show(packet.inversion)
+            self.view1d.show_inversion(packet.inversion)
         for text in packet.messages:
             if text != packet.error:
                 self.show_message(text, text.startswith(("refused", "could not", "ignored", "unknown")))
@@ -665,7 +845,12 @@ class StudioWindow(QtWidgets.QMainWindow):
     def draw_frame(self, frame, probed: bool = True) -> None:
         """Send a frame to the views that apply to it (``probed``: it carries surfaces / curves)."""
         self.series.set_display(frame.display)
+        self.class_picker.update_display(frame.display)
         real = getattr(frame, "real", None)
+        # points only; not in presentation mode, which shows no controls but play, step and the lesson's
+        self.brush_bar.setVisible((real is None or getattr(real, "ndim", 2) != 4) and self.presenting is None)
+        if self.brush_bar.isVisible():
+            self.brush_bar.set_dim(1 if frame.dim == 1 else 2)
         if real is not None and getattr(real, "ndim", 2) == 4:
             self.data_stack.setCurrentWidget(self.samples)
             self.samples.update_frame(frame)
@@ -677,6 +862,7 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.view2d.update_frame(frame, probed)
         if frame.images:
             self._draw_images(frame)
+        self.latent_view.update_frame(frame, probed)
         if not (real is not None and getattr(real, "ndim", 2) == 4):
             text = explanation(frame)
             about = getattr(frame.display, "about", "")
@@ -690,6 +876,8 @@ class StudioWindow(QtWidgets.QMainWindow):
             from gan_studio.gui.views.images import ImageViews
 
             self.images = ImageViews(self.theme, self.scale)
+            self.plot_menus.append(install_plot_menu(self.images.layout_widget, self.ask_plot_path,
+                                                     self.show_message))
             self.tabs.addTab(self.images, "Images")
             self.tabs.setCurrentWidget(self.images)
         self.images.update_frame(frame)
@@ -698,6 +886,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         fps = self.frame_rate()
         state = "playing" if packet.playing else "paused"
         device = packet.device or "?"
+        if self.presenting is not None:  # the caption beside it needs the room more than the speeds do
+            self.status_state.setText(f"  {state} · step {packet.step:,}  ")
+            return
         self.status_state.setText(f"  {state} · step {packet.step:,} · {packet.steps_per_s:,.0f} steps/s · "
                                   f"{fps:.0f} frames/s · {device}  ")
 
@@ -735,17 +926,25 @@ class StudioWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         if app is not None:
             th.apply_app_theme(app, self.theme, scale)
-        for view in (self.view2d, self.view1d, self.samples, self.series, self.images):
+        # the status message's style sheet (its colour) pinned the font it had when the last message came: it kept
+        # 10 pt after a switch to 200 % and 15 pt after presentation mode ended, until the next message
+        self.status_message.setFont(th.font(10.0 * scale))
+        for view in (self.view2d, self.view1d, self.samples, self.series, self.images, self.latent_view,
+                     self.class_picker):
             if view and hasattr(view, "apply_style"):
                 view.apply_style(self.theme, scale)
+        for brush in self.brushes:
+            brush.style(self.theme, scale)
         c = self.controls
         for box, text in ((c.theme, theme), (c.scale, next(lbl for lbl, v in SCALES if v == scale) if scale in
                                                [v for _, v in SCALES] else c.scale.currentText())):
             box.blockSignals(True)
             box.setCurrentText(text)
             box.blockSignals(False)
-        self.series.setMinimumHeight(int(SERIES_ROW_PX * 3 * scale))
-        QtCore.QTimer.singleShot(0, self._fit_dock)  # after the new font reached the controls
+        self._fit_series()
+        self.compare_bar.apply_style(self.theme, scale)
+        # after the new font reached the controls: their combo boxes measure it (th.drop_size_hints), then the dock
+        QtCore.QTimer.singleShot(0, lambda: (th.drop_size_hints(self.controls), self._fit_dock()))
         self._fit_dock()
         self.request_paint()
 
@@ -769,6 +968,20 @@ class StudioWindow(QtWidgets.QMainWindow):
         """Keep the controls within their share of the new width."""
         super().resizeEvent(event)
         self._fit_dock()
+
+    def _fit_series(self) -> None:
+        """Every row of time series at least SERIES_ROW_PX × scale high, scrolling when the window is short; in
+        presentation mode only the rows that fit whole (a class cannot scroll, and a row cut off at the bottom
+        showed titles without plots)."""
+        row = SERIES_ROW_PX * self.scale
+        columns = 2 if self.series_scroll.width() >= 2 * SERIES_COLUMN_PX * self.scale else 1
+        rows = 6 // columns
+        if self.presenting is not None:
+            rows = rows_that_fit(self.series_scroll.height(), row, rows)
+        ids = list(self.series.panel_ids)
+        keep = ids.index(self.highlighted) // columns if self.highlighted in ids else 0
+        self.series.arrange(columns, rows, max(0, keep - rows + 1))  # with the panel a lesson points at
+        self.series.setMinimumHeight(int(row * rows))
 
     PRESENTATION_SCALE = 1.5  # the least view scale in presentation mode (read from the back row)
 

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from gan_studio.columns import COLUMNS
 from gan_studio.config import ConfigError
 
 
@@ -190,9 +191,154 @@ class W1Falls:
                        f"{drop:.3f}; claim: from {self.least:g} to {self.most:g})")
 
 
-Claim = DNearOptimal | JsNearLog2WhileW1Falls | JsAtMost | ModesAtMost | ModesReach | GradGRises | W1Falls
+def layer_values(row: dict, prefix: str) -> list[float]:
+    """The per-layer cells ``prefix0, prefix1, ...`` of a metrics row, in layer order, up to the first missing."""
+    out, i = [], 0
+    while row.get(f"{prefix}{i}") is not None:
+        out.append(float(row[f"{prefix}{i}"]))
+        i += 1
+    return out
+
+
+@dataclass(frozen=True)
+class ActivationGradientSpread:
+    """Through a deep critic, the norm of ∂D/∂(each layer's input activation) (``grad_act_d_<i>``) spans at least
+    ``least`` and at most ``most`` decades (log10 of the largest over the smallest layer) at every measurement of the
+    span from ``from_step`` on; ``rising = 1`` also asks that each layer's norm is below the next one's (the gradient
+    shrinks at every layer on its way back to the input) — Gulrajani et al. 2017, Fig. 1b."""
+
+    name: ClassVar[str] = "activation_gradient_spread"
+    least: float = 0.0
+    most: float = math.inf
+    from_step: int = 0
+    rising: int = 0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read grad_act_d_<i> of the span's measurements."""
+        layers = [(row["step"], layer_values(row, "grad_act_d_")) for row in run.rows if row["step"] >= self.from_step]
+        layers = [(step, values) for step, values in layers if len(values) >= 2]
+        _need(layers, "grad_act_d_<i>")
+        spreads, rising = [], True
+        for _, values in layers:
+            low, high = min(values), max(values)
+            spreads.append(math.log10(high / low) if low > 0 else math.inf)
+            rising &= all(a < b for a, b in zip(values, values[1:], strict=False))
+        holds = all(self.least <= d <= self.most for d in spreads) and (rising or not self.rising)
+        last = ", ".join(f"{v:.1e}" for v in layers[-1][1])
+        return Verdict(holds, f"spread {min(spreads):.2f}–{max(spreads):.2f} decades at {len(spreads)} measurements "
+                              f"from step {layers[0][0]}; rising from input to output at each: {rising}; at step "
+                              f"{layers[-1][0]}, input → output: {last} (claim: {self.least:g} to {self.most:g} "
+                              f"decades{', rising layer by layer' if self.rising else ''})")
+
+
+def gp_critic_slope(w1: float, weight: float, sign: int = 1) -> float:
+    """The slope s of a gradient-penalty critic at its optimum when all of p_g lies on one side of all of p_data
+    in 1D (then a linear critic of slope s has E s_r − E s_f = s·W1, and its interpolates all have ‖∇D‖ = |s|):
+    s maximises s·W1 − λ(|s| − 1)², so s = sign + W1/(2λ).
+
+    ``sign = 1``: the optimum of the one-sided penalty max(0, |s| − 1)² (and the two-sided one's right branch): the
+    critic over-shoots, estimate W1(1 + W1/2λ). ``sign = −1``: the two-sided penalty's second local maximum, at
+    negative slope (exists while W1 < 2λ): the penalty λ(|s| − 1)² is a barrier at s = 0, so a critic started with
+    the wrong sign stays there, estimate −W1(1 − W1/2λ).
+    """
+    return sign + w1 / (2 * weight)
+
+
+@dataclass(frozen=True)
+class GpCriticSlope:
+    """A 1D gradient-penalty critic against a frozen G on the far side of the data sits at the slope
+    ``gp_critic_slope(W1, weight, sign)``: at every measurement of the span from ``from_step`` on, the critic
+    estimate ``w1_critic`` is within ``tol``·W1 of s·W1 and the mean ‖∇ₓD‖ on interpolates ``gx_interp`` within
+    ``tol`` of |s| (W1: the row's exact ``w1``). ``lb_tol`` (if given) also asks ``w1_lb`` = critic / lip within
+    ``lb_tol``·W1 of sign·W1."""
+
+    name: ClassVar[str] = "gp_critic_slope"
+    weight: float = 10.0  # λ of the run's gradient penalty (tests/test_lessons.py checks it is the lesson's)
+    sign: int = 1
+    tol: float = 0.05
+    lb_tol: float = math.inf
+    from_step: int = 0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Compare w1_critic, gx_interp (and w1_lb) with the closed form at each measurement."""
+        keys = ("w1", "w1_critic", "gx_interp", "lip", "w1_lb")
+        rows = [row for row in run.rows if row["step"] >= self.from_step and all(row.get(k) is not None for k in keys)]
+        _need(rows, "w1, w1_critic, gx_interp, lip and w1_lb")
+        worst_estimate = worst_slope = worst_lb = 0.0
+        for row in rows:
+            w1 = row["w1"]
+            slope = gp_critic_slope(w1, self.weight, self.sign)
+            worst_estimate = max(worst_estimate, abs(row["w1_critic"] - slope * w1) / w1)
+            worst_slope = max(worst_slope, abs(row["gx_interp"] - abs(slope)))
+            worst_lb = max(worst_lb, abs(row["w1_lb"] - self.sign * w1) / w1)
+        last = rows[-1]
+        slope = gp_critic_slope(last["w1"], self.weight, self.sign)
+        holds = worst_estimate <= self.tol and worst_slope <= self.tol and worst_lb <= self.lb_tol
+        lb = f", critic/lip within {worst_lb:.3f}·W1 of {self.sign * 1:+d}·W1" if math.isfinite(self.lb_tol) else ""
+        return Verdict(holds, f"at step {last['step']}: W1 {last['w1']:.3f}, slope {self.sign:+d} + W1/2λ = "
+                              f"{slope:.3f}, estimate {last['w1_critic']:.3f} (closed form {slope * last['w1']:.3f}), "
+                              f"‖∇D‖ on interpolates {last['gx_interp']:.3f}, lip {last['lip']:.3f}, critic/lip "
+                              f"{last['w1_lb']:.3f}; over {len(rows)} measurements the estimate within "
+                              f"{worst_estimate:.3f}·W1 and the slope within {worst_slope:.3f}{lb} (claim: within "
+                              f"{self.tol:g}{f', critic/lip within {self.lb_tol:g}·W1' if lb else ''})")
+
+
+@dataclass(frozen=True)
+class SignChanges:
+    """Oscillation: the number of sign changes of ``column`` over the span's measurements whose magnitude is at least
+    ``threshold`` (smaller ones are skipped as undecided) lies between ``least`` and ``most``."""
+
+    name: ClassVar[str] = "sign_changes"
+    column: str = "w1_critic"
+    threshold: float = 0.1
+    least: int = 0
+    most: int = 1_000_000
+
+    def check(self, run: StageRun) -> Verdict:
+        """Count the sign changes of the span's clear measurements."""
+        values = [(step, v) for step, v in measured(run.rows, self.column) if abs(v) >= self.threshold]
+        _need(values, f"{self.column} of magnitude ≥ {self.threshold:g}")
+        changes = [step for (_, a), (step, b) in zip(values, values[1:], strict=False) if (a > 0) != (b > 0)]
+        signs = "".join("+" if v > 0 else "−" for _, v in values)
+        return Verdict(self.least <= len(changes) <= self.most,
+                       f"{len(changes)} sign changes of {self.column} (|value| ≥ {self.threshold:g}: {signs}, "
+                       f"{len(values)} measurements, changes at steps {changes[:12]}) (claim: from {self.least} to "
+                       f"{self.most if self.most < 1_000_000 else 'any'})")
+
+
+@dataclass(frozen=True)
+class Between:
+    """Every measurement of ``column`` in the span from step ``from_step`` on lies in [``least``, ``most``]."""
+
+    name: ClassVar[str] = "between"
+    column: str = "w1"
+    least: float = -math.inf
+    most: float = math.inf
+    from_step: int = 0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read ``column`` of the span."""
+        values = [(step, v) for step, v in measured(run.rows, self.column) if step >= self.from_step]
+        _need(values, self.column)
+        low, high = min(v for _, v in values), max(v for _, v in values)
+        return Verdict(self.least <= low and high <= self.most,
+                       f"{self.column} {low:.3g} to {high:.3g} at {len(values)} measurements from step "
+                       f"{values[0][0]} to {values[-1][0]} (claim: within [{self.least:g}, {self.most:g}])")
+
+
+Claim = (DNearOptimal | JsNearLog2WhileW1Falls | JsAtMost | ModesAtMost | ModesReach | GradGRises | W1Falls
+         | ActivationGradientSpread | GpCriticSlope | SignChanges | Between)
 CLAIMS: dict[str, type] = {kind.name: kind for kind in (DNearOptimal, JsNearLog2WhileW1Falls, JsAtMost, ModesAtMost,
-                                                         ModesReach, GradGRises, W1Falls)}
+                                                         ModesReach, GradGRises, W1Falls, ActivationGradientSpread,
+                                                         GpCriticSlope, SignChanges, Between)}
+
+
+def _column_name(key: str, given: object) -> str:
+    """A claim's column parameter: a metrics column of the registry (``columns.COLUMNS``), else a ConfigError."""
+    names = [c.name for c in COLUMNS if not c.layers]
+    if not isinstance(given, str) or given not in names:
+        raise ConfigError(f"{key}: expected a metrics column ({', '.join(names[:8])}, ...), got {given!r}")
+    return given
 
 
 def parse_claim(value: object) -> Claim:
@@ -213,7 +359,10 @@ def parse_claim(value: object) -> Claim:
         if key not in params:
             allowed = ", ".join(params) or "none"
             raise ConfigError(f"{key}: not a parameter of {name}; parameters: {allowed}")
-        wanted = params[key].type  # "int" or "float" (annotations are strings here)
+        wanted = params[key].type  # "int", "float" or "str" (annotations are strings here)
+        if wanted == "str":
+            values[key] = _column_name(key, given)
+            continue
         if isinstance(given, bool) or not isinstance(given, (int, float)) or (wanted == "int" and
                                                                               not isinstance(given, int)):
             raise ConfigError(f"{key}: expected {'a whole number' if wanted == 'int' else 'a number'}, got {given!r}")
@@ -221,4 +370,5 @@ def parse_claim(value: object) -> Claim:
     return kind(**values)
 
 
-__all__ = ["CLAIMS", "Claim", "StageRun", "Verdict", "d_star_gap", "measured", "parse_claim"]
+__all__ = ["CLAIMS", "Claim", "StageRun", "Verdict", "d_star_gap", "gp_critic_slope", "layer_values", "measured",
+           "parse_claim"]

@@ -4,20 +4,25 @@ them (``frames.Display``), so no view needs a loss or data-set name.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
-from gan_studio import probes
+from gan_studio import latent, probes
+from gan_studio.config import ConfigError
 from gan_studio.data.base import Dataset
-from gan_studio.frames import Display, Frame
+from gan_studio.frames import Display, Frame, Inversion
 from gan_studio.measure import streams
 from gan_studio.nets import eval_mode, sample_latent
+from gan_studio.nets.conditional import asking
 from gan_studio.objectives.base import Objective
 
 DISPLAY_POINTS = 1000  # real and generated points drawn in the data-space view
 PUSH_POINTS = 120  # generated points that get a push arrow (more arrows hide the samples and cost frame time);
 # the first ones of the fixed display batch, so each arrow stays with its sample from frame to frame
 LATENT_LINES = 21  # k×k warped latent grid
+LATENT_CLOUD = 400  # display codes the Latent tab draws over its map (where the latent distribution puts mass)
 
 def data_kind(dataset: Dataset) -> str:
     """"image", "1d" or "2d": which views and which metrics.csv columns a data set has."""
@@ -35,7 +40,8 @@ def display_facts(objective: Objective, dataset: Dataset, lipschitz: str = "none
     return Display(d_view=objective.d_view, decision_level=objective.decision_level, d_label=objective.d_label,
                    d_curve_label=objective.d_curve_label, d_reference=objective.d_reference, about=objective.about,
                    kind=data_kind(dataset), n_modes=n_modes, class_names=tuple(names) if names else None,
-                   critic_estimates_w1=objective.family == "critic" or lipschitz != "none")
+                   critic_estimates_w1=objective.family == "critic" or lipschitz != "none",
+                   game=objective.joint_loss is None)
 
 
 def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
@@ -45,15 +51,50 @@ def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
         rng = streams.generator("display", measurer.seed)  # the run's starting seed: a reseed moves no frame
         m = t.cfg.model
         z = sample_latent(DISPLAY_POINTS, m.latent_dim, m.latent, rng, t.device)
-        real = t.dataset.sample(DISPLAY_POINTS, rng).numpy()
+        if t.cfg.model.conditional:  # the same draws as ``sample``, with each point's class (conditional GANs)
+            real, labels = t.dataset.sample_labelled(DISPLAY_POINTS, rng)
+            measurer.cache["display_labels"] = labels.numpy()
+        else:
+            real = t.dataset.sample(DISPLAY_POINTS, rng)
+        real = real.numpy()
         measurer.cache["display"] = (z, real)
     return measurer.cache["display"]
 
 
 def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
-    """A Frame of the measurer's trainer as it is now; ``probe=False`` skips the surfaces (cheap frame)."""
+    """A Frame of the measurer's trainer as it is now; ``probe=False`` skips the surfaces (cheap frame).
+
+    A conditional GAN's frame is drawn for the class picker's class (``model.shown_class``, −1: every class):
+    G asked for it, D judged for it, the data density p_data(x | k) and the real points of class k; the asked and
+    the real classes travel with the frame (``Frame.fake_labels``, ``Frame.real_labels``)."""
     t = measurer.trainer
-    ds = t.dataset
+    shown = t.cfg.model.shown_class if t.cfg.model.conditional else -1
+    with asking(t.G, t.D, shown):
+        frame = _frame(measurer, grid, probe)
+        if not t.cfg.model.conditional:
+            return frame
+        frame.fake_labels = t.G.labels_for(len(frame.fake)).cpu().numpy()
+    frame.display = replace(display_facts(t.objective, t.dataset, t.cfg.lipschitz.name), conditional=True,
+                            shown_class=shown, conditioning=t.cfg.model.conditioning)
+    labels = measurer.cache.get("display_labels")
+    if labels is not None and not t.dataset.is_image:
+        keep = labels == shown if shown >= 0 else np.ones(len(labels), dtype=bool)
+        frame.real, frame.real_labels = frame.real[keep], labels[keep]
+    return frame
+
+
+def shown_data(trainer) -> Dataset:
+    """The data the views compare G with: p_data(x | k) for a conditional GAN's shown class k, else the data."""
+    m = trainer.cfg.model
+    if m.conditional and m.shown_class >= 0 and not trainer.dataset.is_image:
+        return trainer.dataset.given_class(m.shown_class)
+    return trainer.dataset
+
+
+def _frame(measurer, grid: int, probe: bool) -> Frame:
+    """``make_frame`` for the data ``shown_data`` gives (the whole data set unless a class is picked)."""
+    t = measurer.trainer
+    ds = shown_data(t)
     frame = Frame(step=t.step_count, dim=ds.dim, loss=t.cfg.loss.name, lipschitz=t.cfg.lipschitz.name,
                   bounds=np.asarray(ds.bounds, dtype=float), real=np.zeros((0, ds.dim)), fake=np.zeros((0, ds.dim)),
                   status=f"{t.device.type.upper()} · step {t.step_count}",
@@ -70,14 +111,18 @@ def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
     with eval_mode(t.G), torch.no_grad():
         fake_t = t.G(z)
     frame.fake = fake = fake_t.cpu().numpy()
-    frame.push = probes.push_directions(t.D, _push_loss(t, frame.real, fake_t), fake_t[:PUSH_POINTS])
+    if t.objective.joint_loss is None:
+        frame.push = probes.push_directions(t.D, _push_loss(t, frame.real, fake_t), fake_t[:PUSH_POINTS])
+    else:  # no game (VAE, autoencoder): G's update does not push its samples anywhere, so no arrows
+        frame.push = np.zeros((0, ds.dim))
     if not probe:
         return frame
     view = measurer.score_view(torch.as_tensor(frame.real, dtype=torch.float32, device=t.device), fake_t, fake_t)
     if ds.dim == 2:
         # the surface follows a generator that wandered off the data (as the view does), up to 2× the bounds
         bounds = probes.probe_bounds(ds.bounds, fake)
-        key = (grid, tuple(bounds.ravel()))  # the data density on the last probed grid, kept for the next frame
+        key = (grid, tuple(bounds.ravel()), ds.name)  # the data density on the last probed grid (and class),
+        # kept for the next frame
         if measurer.cache.get("data_density", (None,))[0] != key:
             measurer.cache["data_density"] = (key, probes.data_density_on_grid(ds, bounds, grid))
         frame.surface = probes.surface_2d(ds, view, fake, resolution=grid, bounds=bounds,
@@ -89,7 +134,39 @@ def make_frame(measurer, grid: int, probe: bool = True) -> Frame:
         frame.curves = probes.curves_1d(ds, view, gen, resolution=max(grid, 200), G=t.G,
                                         latent_dim=t.cfg.model.latent_dim, latent_kind=t.cfg.model.latent,
                                         data_samples=frame.real)
+    frame.latent_maps, frame.latent_paths = latent_pictures(measurer, z)
     return frame
+
+
+def latent_pictures(measurer, z: torch.Tensor) -> tuple[tuple, tuple]:
+    """(latent maps, latent paths) of the trainer's G for the Latent tab and the data view's path layer: the map
+    over the z plane (and w plane) when the latent has ≤ 2 dimensions and the data has modes; the paths between two
+    fixed codes of the display batch (``latent.path_ends``, chosen once per run, so the paths move only as G
+    learns). Cost: ``latent.LATENT_MS``."""
+    t = measurer.trainer
+    ds, m = t.dataset, t.cfg.model
+    if "path_ends" not in measurer.cache:
+        measurer.cache["path_ends"] = latent.path_ends(z.cpu().numpy())
+    a, b = measurer.cache["path_ends"]
+    codes = z[:LATENT_CLOUD].cpu().numpy()
+    maps = latent.latent_map(t.G, m.latent_dim, m.latent, ds.centres, ds.stds, display_z=codes)
+    return maps, latent.paths(t.G, a, b, centres=ds.centres, stds=ds.stds)
+
+
+def invert_point(measurer, point) -> Inversion:
+    """Find z for a data-space ``point`` (``latent.invert``), its random starts from the "inversion" stream at the
+    current step (a conditional G is asked for the shown class, as the views draw it; −1: the starts' classes
+    follow the data's class mix); a ConfigError names what is wrong with a point that cannot be inverted."""
+    t = measurer.trainer
+    ds = t.dataset
+    if ds.is_image:
+        raise ConfigError("inversion: needs point data (1D or 2D); this run's data are images")
+    target = np.asarray(point, dtype=np.float64).ravel()
+    if target.shape != (ds.dim,) or not np.all(np.isfinite(target)):
+        raise ConfigError(f"inversion: the point must be {ds.dim} finite number(s), got {list(target)}")
+    m = t.cfg.model
+    with asking(t.G, t.D, m.shown_class if m.conditional else -1):  # a conditional G: the picked class's G
+        return latent.invert(t.G, target, m.latent_dim, m.latent, measurer.stream("inversion"), step=t.step_count)
 
 
 def _push_loss(t, real: np.ndarray, fake_t: torch.Tensor):

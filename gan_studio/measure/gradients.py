@@ -72,3 +72,56 @@ def gradient_diagnostics(D: nn.Module, x_real: torch.Tensor, x_fake: torch.Tenso
     row.update(spectral_norms(D))
     return row
 
+
+
+def activation_gradient_norms(D: nn.Module, x: torch.Tensor, layers: list[nn.Module] | None = None) -> list[float]:
+    """Mean over the points of ‖∂D(x)/∂a_i‖₂ for each weight layer i (forward order), a_i = that layer's INPUT
+    activation (a_0 = x, so entry 0 is the mean ‖∇ₓD‖): the quantity of Gulrajani et al. 2017, Fig. 1b.
+
+    Unlike the parameter-gradient norms (grad_d_<i>), which stay within about one decade through a clipped critic,
+    these multiply by every layer's weights on the way back and so show a deep clipped critic's gradient vanishing
+    (or exploding) layer by layer. D scores each point on its own, so the gradient of the summed scores with respect
+    to a_i holds each point's own gradient; norms are per point (row), then averaged. D in eval mode (restored);
+    parameter ``.grad`` untouched. ``layers``: the layers to read (default ``nets.weight_layers(D)``). NaN for a
+    layer the forward pass did not reach.
+    """
+    layers = weight_layers(D) if layers is None else layers
+    inputs: dict[int, torch.Tensor] = {}
+
+    def keep(i: int):
+        def hook(_module, args):
+            if i not in inputs:  # the first call is the forward pass of x (a layer used twice keeps its first input)
+                inputs[i] = args[0]
+        return hook
+
+    dev = _device(D)
+    sums = np.zeros(len(layers))
+    counts = np.zeros(len(layers))
+    handles = [layer.register_forward_pre_hook(keep(i)) for i, layer in enumerate(layers)]
+    try:
+        with eval_mode(D), torch.enable_grad():
+            for start in range(0, len(x), CHUNK):
+                inputs.clear()
+                chunk = x[start:start + CHUNK].detach().to(dev, torch.float32).requires_grad_(True)
+                score = D(chunk).reshape(-1)
+                reached = sorted(inputs)
+                if not reached:  # no weight layer on the way (GMMN's D is the samples themselves): nothing to read
+                    break
+                grads = torch.autograd.grad(score.sum(), [inputs[i] for i in reached], allow_unused=True)
+                for i, grad in zip(reached, grads, strict=True):
+                    if grad is not None:
+                        norms = grad.detach().flatten(1).double().norm(dim=1)
+                        sums[i] += float(norms.sum())
+                        counts[i] += len(norms)
+    finally:
+        for handle in handles:
+            handle.remove()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return [float(s / c) if c else float("nan") for s, c in zip(sums, counts, strict=True)]
+
+
+def activation_gradient_columns(D: nn.Module, x: torch.Tensor, n_layers: int) -> dict[str, float]:
+    """{"grad_act_d_<i>": ``activation_gradient_norms``} for the first ``n_layers`` weight layers (the run's
+    header: a D built later with more layers reports its first ``n_layers``)."""
+    norms = activation_gradient_norms(D, x)[:n_layers]
+    return {f"grad_act_d_{i}": value for i, value in enumerate(norms)}

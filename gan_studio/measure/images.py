@@ -45,11 +45,14 @@ import torch
 
 from gan_studio.measure import streams
 from gan_studio.measure.classifier import ImageClassifier, get_classifier
+from gan_studio.metrics.conditional import class_accuracy
+from gan_studio.metrics.conditional import summary as class_summary
 from gan_studio.metrics.images import (
     CONFIDENCE,
     class_coverage,
     frechet_distance,
     gaussian_fit,
+    sharpness,
     sliced_w1,
     sorted_projections,
     w1_sorted,
@@ -218,25 +221,41 @@ class ImageMetrics:
             self._ref[(n, salt)] = self.dataset.images[rng.integers(0, len(self.dataset.images), n)]
         return self._ref[(n, salt)]
 
-    def evaluate(self, fake: np.ndarray | torch.Tensor) -> dict:
-        """Columns classes, confident, rkl, fd_classifier, sw1 for generated images (n, C, H, W) in [−1, 1]."""
+    def evaluate(self, fake: np.ndarray | torch.Tensor, asked: np.ndarray | None = None) -> dict:
+        """Columns classes, confident, rkl, fd_classifier, sw1, sharpness(_data) for generated images (n, C, H, W)
+        in [−1, 1]; with ``asked`` (n,), the classes a conditional G was asked for, also class_acc(_min)."""
         x = fake.detach().cpu().numpy() if torch.is_tensor(fake) else np.asarray(fake)
         x = x.astype(np.float32, copy=False)
         row = {"classes": float("nan"), "confident": float("nan"), "rkl": float("nan"),
                "fd_classifier": float("nan")}
+        if not np.isfinite(x).all():  # the classifier's numbers and the Fréchet distance would be garbage or raise:
+            # every sample-based column is NaN, and the row's note says why (measure.notes, columns.NOTES flag 1)
+            self.last_hist = None
+            n = len(x)
+            return {**row, "sw1": float("nan"), "sharpness": float("nan"), "sharpness_data": self.sharpness_data(n)}
         clf = self.classifier
         if clf is not None:
             probs, feats = clf.predict(x)
             cov = class_coverage(probs[:, :clf.n_classes], self.data_hist())  # junk never counts for a class
             self.last_hist = cov.pop("hist")
             row.update(cov)
+            if asked is not None:  # arg-max over the classes and the junk class: junk is never the asked class
+                row.update(class_summary(class_accuracy(probs.argmax(1), asked, clf.n_classes), "class_acc"))
             mu, c = gaussian_fit(feats)
             row["fd_classifier"] = frechet_distance(mu, c, clf.mu, clf.cov)
         n = len(x)
         if n not in self._ref_proj:  # the reference sample is fixed per n: project and sort it once
             self._ref_proj[n] = sorted_projections(self._real_sample(n), seed=self.seed)
         row["sw1"] = float(w1_sorted(sorted_projections(x, seed=self.seed), self._ref_proj[n]).mean())
+        row["sharpness"] = sharpness(to_unit(x))  # [0, 1] intensity units, as the data's below
+        row["sharpness_data"] = self.sharpness_data(n)
         return row
+
+    def sharpness_data(self, n: int) -> float:
+        """``sharpness`` of a fixed sample of n data images (salt 1, as the other floors): what blur is read against."""
+        if ("sharpness", n) not in self._floors:
+            self._floors[("sharpness", n)] = sharpness(to_unit(self._real_sample(n, salt=1)))
+        return self._floors[("sharpness", n)]
 
     def fd_floor(self, n: int) -> float:
         """``fd_classifier`` of n real images (a fixed sample) against the data: the estimator's noise floor."""

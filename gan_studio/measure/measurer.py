@@ -21,11 +21,15 @@ import torch
 from gan_studio import columns, metrics
 from gan_studio.config import Config
 from gan_studio.data.base import Dataset
-from gan_studio.frames import Frame
+from gan_studio.frames import Frame, Inversion
 from gan_studio.lipschitz import ScoreView
 from gan_studio.measure import frame, streams
-from gan_studio.measure.gradients import gradient_diagnostics
+from gan_studio.measure.gradients import activation_gradient_columns, gradient_diagnostics
+from gan_studio.measure.notes import note_flags
+from gan_studio.metrics.conditional import class_match
+from gan_studio.metrics.conditional import summary as class_summary
 from gan_studio.nets import eval_mode, sample_latent, weight_layers
+from gan_studio.nets.conditional import asked_labels, labelled
 from gan_studio.objectives.base import Objective, State
 
 WITNESS_POINTS = 512  # reference real / generated points of a witness (grid × refs kernel matrices stay small)
@@ -82,6 +86,17 @@ class Measurer:
             rng = streams.generator("data", self.seed)
             sample = self.trainer.dataset.sample
             self.cache[key] = (sample(n, rng).numpy(), sample(n, rng).numpy())
+        return self.cache[key]
+
+    def data_labels(self, n: int) -> torch.Tensor | None:
+        """The classes of the first data sample of ``data_samples(n)`` for a conditional GAN (the same draws,
+        labelled), on the training device; None for an unconditional run."""
+        t = self.trainer
+        if not t.cfg.model.conditional:
+            return None
+        key = ("data_labels", n)
+        if key not in self.cache:
+            self.cache[key] = t.dataset.sample_labelled(n, streams.generator("data", self.seed))[1].to(t.device)
         return self.cache[key]
 
     # ------------------------------------------------------------------------------------------ cadence
@@ -178,7 +193,7 @@ class Measurer:
         if ds.is_image:
             if cheap:
                 pause()
-                row.update(self.image_metrics().evaluate(fake))
+                row.update(self.image_metrics().evaluate(fake, asked=_asked(t.G, len(fake))))
         elif cheap:
             row.update(metrics.point_metrics(
                 fake, real, real2, bounds=ds.bounds, rng=streams.numpy_generator("sliced_w1", t.step_count),
@@ -186,6 +201,9 @@ class Measurer:
                 weights=ds.weights, n_proj=SW1_PROJECTIONS))
             if ds.centres is not None and ds.stds is not None:
                 row["modes_reached"] = metrics.modes_reached(fake, ds.centres, ds.stds)
+                asked = _asked(t.G, len(fake))  # a conditional GAN: does class k land on mode k?
+                if asked is not None:
+                    row.update(class_summary(class_match(fake, asked, ds.centres, ds.stds), "class_match"))
             if ds.dim == 2:  # 7–14 ms: no frame pause needed (metrics.FAST_OT_N)
                 row.update(self._transport(real, real2, fake, metrics.FAST_OT_N, "w1_fast"))
         if exact_ot and not ds.is_image and ds.dim == 2:
@@ -201,9 +219,12 @@ class Measurer:
             view = self.score_view(x_real, fake_t, fake2)
             row.update(gradient_diagnostics(view, x_real[:g], fake_t[:g], rng, resolution=LIP_GRID,
                                             bounds=None if ds.is_image else ds.bounds))
+            row.update(activation_gradient_columns(view, torch.cat([x_real[:g], fake_t[:g].to(x_real.dtype)]),
+                                                   t.header_d_layers))
             lip = row.get("lip")
             critic = row.get("w1_critic")
             row["w1_lb"] = metrics.w1_lower_bound(critic, lip) if lip and critic is not None else None
+            row["note"] = note_flags(fake, None if ds.is_image else ds.bounds, row)  # why a cell is NaN, if one is
         return row
 
     def _transport(self, real: np.ndarray, real2: np.ndarray, fake: np.ndarray, n: int, column: str) -> dict:
@@ -223,14 +244,16 @@ class Measurer:
         not for an energy, whose sign is the other way), and the objective's own estimate (``estimate.compute`` on
         this head's outputs: ``js_d``, ``fdiv_d``, ``rel_gap``, ``tv_d``, ``mmd2`` ...)."""
         objective, D = self.trainer.objective, self.trainer.D
+        # a conditional D judges each sample with its class: the data's own, the one G was asked for
+        D_r, D_f = labelled(D, self.data_labels(len(x_real))), labelled(D, asked_labels(self.trainer.G, len(x_fake)))
         with eval_mode(D), torch.no_grad():
-            out_r, out_f = D(x_real), D(x_fake)
+            out_r, out_f = D_r(x_real), D_f(x_fake)
             if objective.fake_batches == 2:
-                out_f = (out_f, D(x_fake2))
+                out_f = (out_f, D_f(x_fake2))
             if objective.head == "score":
                 out_r, out_f = out_r.reshape(-1), out_f.reshape(-1)
             row = {}
-            if objective.head != "reconstruction":
+            if objective.d_view != "energy":  # an energy (autoencoder D, VAE) is lower for real: no critic gap
                 n = WITNESS_POINTS  # a witness's reference batches; the score head ignores them
                 ref_r = out_r[:n]
                 ref_f = tuple(o[:n] for o in out_f) if objective.fake_batches == 2 else out_f[:n]
@@ -264,6 +287,16 @@ class Measurer:
     def frame(self, grid: int, probe: bool = True) -> Frame:
         """A Frame of the trainer's current state; ``probe=False`` skips the surfaces (cheap frame)."""
         return frame.make_frame(self, grid, probe)
+
+    def invert(self, point) -> Inversion:
+        """z for a data-space point by optimisation (``frame.invert_point``)."""
+        return frame.invert_point(self, point)
+
+
+def _asked(G: torch.nn.Module, n: int) -> np.ndarray | None:
+    """The classes a conditional G asked for in a measured sample of n (None when G is unconditional)."""
+    labels = asked_labels(G, n)
+    return None if labels is None else labels.cpu().numpy()
 
 
 def _no_pause() -> None:

@@ -38,6 +38,7 @@ STREAMS: dict[str, Stream] = {
     "data": Stream("per_run", 7_777, "two independent data samples per sample size: estimates and noise floors"),
     "display": Stream("per_run", 4_242, "the fixed latent batch and data sample the views draw"),
     "image_probe": Stream("per_run", 7_919, "the image probe's fixed latents, interpolation pairs and real grid"),
+    "inversion": Stream("per_step", 31, "the random starts of an inversion (find z for a clicked point)"),
     "sliced_w1": Stream("numpy", 0, "sliced-W1 directions of the point columns: NumPy default_rng(step)"),
     "image_metrics": Stream("numpy", 0, "image columns: fixed data samples default_rng([seed, n, salt]) and "
                                         "projection directions default_rng(seed)"),

@@ -14,6 +14,8 @@ The classifier whose probabilities and features these take lives in ``gan_studio
   upward at finite n.
 - ``sw1``: sliced W1 in pixel space ([−1, 1] units), mean over 128 fixed random directions of the exact 1D W1
   between projected samples. SW1 ≤ W1.
+- ``sharpness``: mean gradient magnitude (``sharpness``), of the generated images and of the data
+  (``sharpness_data``): blur (a VAE's averages) lowers it, noise raises it.
 """
 
 from __future__ import annotations
@@ -52,8 +54,16 @@ def class_coverage(probs: np.ndarray, data_hist: np.ndarray, threshold: float = 
 
 
 def gaussian_fit(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (d,) and unbiased covariance (d, d) of (n, d) features, float64."""
+    """Mean (d,) and unbiased covariance (d, d) of (n, d) features, float64. The covariance is NaN-filled when
+    n < 2 (none from one sample) and both are when a feature is non-finite, so that ``frechet_distance`` gives NaN
+    (and NumPy no warnings)."""
     f = np.asarray(features, dtype=np.float64)
+    f = f.reshape(len(f), -1)
+    d = f.shape[1]
+    if not np.isfinite(f).all():
+        return np.full(d, np.nan), np.full((d, d), np.nan)
+    if len(f) < 2:
+        return (f[0].copy() if len(f) else np.full(d, np.nan)), np.full((d, d), np.nan)
     return f.mean(axis=0), np.cov(f, rowvar=False, ddof=1)
 
 
@@ -62,9 +72,13 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 
     ‖mu1 − mu2‖² + Tr(cov1 + cov2 − 2 (cov1 cov2)^½), with scipy.linalg.sqrtm; a tiny ridge (1e-6·I) is added
     when the product is singular enough to give a non-finite root; the real part is kept (imaginary rounding).
+    NaN when any mean or covariance entry is non-finite (non-finite samples, fewer than 2 of them): sqrtm raised on
+    such input or returned a meaningless number (issue #17).
     """
     mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
+    if not all(np.isfinite(a).all() for a in (mu1, mu2, cov1, cov2)):
+        return float("nan")
     with warnings.catch_warnings():  # singular covariances (dead ReLU features) are expected and handled
         warnings.simplefilter("ignore", linalg.LinAlgWarning)
         root = linalg.sqrtm(cov1 @ cov2)
@@ -122,3 +136,15 @@ def sliced_w1(x: np.ndarray, y: np.ndarray, n_proj: int = SW1_PROJECTIONS, seed:
     return float(w1_sorted(sorted_projections(x, n_proj, seed), sorted_projections(y, n_proj, seed)).mean())
 
 
+def sharpness(images: np.ndarray) -> float:
+    """Mean gradient magnitude of images (n, C, H, W) (or (n, H, W)), in their intensity units per pixel step.
+
+    Forward differences Δx = I[i, j+1] − I[i, j] and Δy = I[i+1, j] − I[i, j] on the (H−1)×(W−1) pixels that have
+    both, magnitude √(Δx² + Δy²), mean over those pixels, the channels and the images. Exact on the given images;
+    0 for a constant image. Averaging images (blur) lowers it; noise raises it, so compare it with the data's."""
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim < 3 or x.shape[-1] < 2 or x.shape[-2] < 2:
+        raise ValueError(f"sharpness needs images (n, [C,] H, W) with H, W ≥ 2; got shape {x.shape}")
+    dx = x[..., :-1, 1:] - x[..., :-1, :-1]
+    dy = x[..., 1:, :-1] - x[..., :-1, :-1]
+    return float(np.sqrt(dx * dx + dy * dy).mean())

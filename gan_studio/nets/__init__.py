@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_studio.config import CHOICES, ConfigError
+from gan_studio.nets.mapping import with_mapping
 from gan_studio.nets.mlp import (
     MLPDiscriminator,
     MLPGenerator,
@@ -53,12 +54,13 @@ def resolve_arch(arch: str, data_shape: tuple[int, ...]) -> str:
 
 
 def build_generator(cfg_model, data_shape: tuple[int, ...]) -> nn.Module:
-    """G(z: (n, latent_dim)) -> (n, *data_shape), family chosen by ``cfg_model.arch``."""
+    """G(z: (n, latent_dim)) -> (n, *data_shape), family chosen by ``cfg_model.arch``, after a z → w mapping MLP
+    when ``cfg_model.mapping`` > 0 (``nets.mapping``)."""
     if resolve_arch(cfg_model.arch, data_shape) == "conv":
         from gan_studio.nets.conv import build_conv_generator
 
-        return build_conv_generator(cfg_model, tuple(data_shape))
-    return build_mlp_generator(cfg_model, tuple(data_shape))
+        return with_mapping(build_conv_generator(cfg_model, tuple(data_shape)), cfg_model)
+    return with_mapping(build_mlp_generator(cfg_model, tuple(data_shape)), cfg_model)
 
 
 def build_discriminator(cfg_model, data_shape: tuple[int, ...], head: str = "score", energy: str = "l2"
@@ -75,7 +77,12 @@ def build_discriminator(cfg_model, data_shape: tuple[int, ...], head: str = "sco
             return heads.build_autoencoder_discriminator(cfg_model, tuple(data_shape), energy)
         if head == "none":
             return heads.SamplesD(tuple(data_shape))
-        raise ValueError(f"unknown discriminator head {head!r}; allowed: score, features, reconstruction, none")
+        if head == "encoder":  # D's slot holds the VAE's encoder (objectives.vae)
+            from gan_studio.nets.encoder import build_encoder
+
+            return build_encoder(cfg_model, tuple(data_shape))
+        raise ValueError(f"unknown discriminator head {head!r}; allowed: score, features, reconstruction, none, "
+                         f"encoder")
     if resolve_arch(cfg_model.arch, data_shape) == "conv":
         from gan_studio.nets.conv import build_conv_discriminator
 
@@ -87,13 +94,14 @@ def sample_latent(n: int, latent_dim: int, kind: str, generator: torch.Generator
                   device: torch.device | str = "cpu") -> Tensor:
     """(n, latent_dim) float32 codes, N(0, I) ("gaussian") or U(−1, 1) ("uniform").
 
-    Drawn on the CPU with ``generator`` (a CPU torch.Generator) and then moved to ``device``, so the same seed
-    gives the same codes on every device.
+    Drawn where ``generator`` lives and then moved to ``device``: with a CPU generator (``train.rng = cpu``) the
+    same seed gives the same codes on every device; with one on the GPU (``device``) nothing is copied.
     """
+    where = generator.device if generator is not None else torch.device("cpu")
     if kind == "gaussian":
-        z = torch.randn(n, latent_dim, generator=generator, device="cpu")
+        z = torch.randn(n, latent_dim, generator=generator, device=where)
     elif kind == "uniform":
-        z = torch.rand(n, latent_dim, generator=generator, device="cpu").mul_(2.0).sub_(1.0)
+        z = torch.rand(n, latent_dim, generator=generator, device=where).mul_(2.0).sub_(1.0)
     else:
         raise ConfigError(f"model.latent: unknown value {kind!r}; allowed: {', '.join(CHOICES['model.latent'])}")
     return z.to(device)

@@ -18,10 +18,11 @@ from gan_studio.objectives.fisher import FISHER
 from gan_studio.objectives.kernel import KERNEL_OBJECTIVES
 from gan_studio.objectives.least_squares import LSGAN
 from gan_studio.objectives.relativistic import RELATIVISTIC_OBJECTIVES
+from gan_studio.objectives.vae import VAE_OBJECTIVES
 
 REGISTRY: dict[str, Objective] = {o.name: o for o in (MINIMAX, NS, WGAN, LSGAN, HINGE, *FGANS,
                                                       *RELATIVISTIC_OBJECTIVES, *ENERGY_OBJECTIVES,
-                                                      *KERNEL_OBJECTIVES, FISHER)}
+                                                      *KERNEL_OBJECTIVES, FISHER, *VAE_OBJECTIVES)}
 # Not registered: fisher.RWGAN, whose asymmetric clip box (Guo et al. 2017) is not verified (objectives/fisher.py).
 """Every objective by name. Tests may add one with ``monkeypatch.setitem``."""
 

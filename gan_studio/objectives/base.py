@@ -23,6 +23,9 @@ features        (n, k) feature vectors (the IPM / kernel objectives); ``witness`
 reconstruction  ``Reconstruction(energy (n,), code (n, c))``: per-sample reconstruction error, LOWER =
                 more real, and the encoder's embedding (EBGAN's pull-away term)
 none            the samples themselves, flattened to (n, d): there is no D (GMMN); ``witness`` as features
+encoder         ``vae.Posterior(mu (n, k), logvar (n, k))``: D's slot holds an encoder q(z|x) (VAE, plain
+                autoencoder); no game: the engine minimises ``joint_loss``; measurement sees the energy
+                ``vae.ReconstructionEnergy`` (n,), lower = better explained
 ==============  ====================================================================================
 
 ``Objective.scores(out_x, out_r, out_f)`` turns any head's output into one number per sample, in the units the
@@ -41,8 +44,9 @@ from torch import Tensor
 
 from gan_studio.config import CHOICES
 
-Head = Literal["score", "features", "reconstruction", "none"]
-"""What D's head outputs: a raw score per sample, a feature vector, a reconstruction, or no D at all."""
+Head = Literal["score", "features", "reconstruction", "none", "encoder"]
+"""What D's head outputs: a raw score per sample, a feature vector, a reconstruction, no D at all, or (D's slot
+holding an encoder) a Gaussian posterior."""
 
 DView = Literal["probability", "score", "energy", "none"]
 """How the views draw D: σ(score) in [0, 1], the raw score, an energy (lower = more real), or not at all."""
@@ -72,6 +76,12 @@ class Reconstruction(NamedTuple):
 
 Out = Tensor | Reconstruction | tuple
 """D's output on one batch (see the module table); a ``fake_batches = 2`` objective's ``out_f`` is a pair of them."""
+
+JointLoss = Callable[[Callable, Callable, Tensor, Tensor, float], tuple[Tensor, dict[str, Tensor]]]
+"""For an ``encoder`` head (no game): ``joint_loss(encoder, decoder, x, eps, beta) -> (loss (n,), {column: term
+(n,)})``, the per-sample loss the encoder (in D's slot) and G (the decoder) minimise together, and its named terms
+(metrics.csv columns); ``eps`` (n, latent_dim) is the reparameterisation noise, zeros for the posterior mean;
+``beta`` is ``loss.beta`` (``objectives.vae``)."""
 
 Witness = Callable[[Tensor, Out, Out], Tensor]
 """For a ``features`` (or ``none``) head: ``witness(out_x, out_r, out_f) -> (n,)`` scalar scores of the points whose
@@ -142,6 +152,7 @@ class Objective:
     g_needs_real: bool = False  # G's loss needs D(x_real) too: one more D forward pass on a real batch per G step
     fake_batches: int = 1  # independent generated batches per update; 2: out_f = (D(G(z)), D(G(z')))
     witness: Witness | None = None  # features / none heads: the scalar per sample (``Witness``)
+    joint_loss: JointLoss | None = None  # encoder head: no game, one loss for the encoder and G (``JointLoss``)
 
     def first_fake(self, out_f: Out) -> Out:
         """The first generated batch's outputs: ``out_f`` itself, or its first element when ``fake_batches = 2``."""
@@ -155,4 +166,6 @@ class Objective:
             return out_x.reshape(-1)
         if self.head == "reconstruction":
             return out_x.energy
+        if self.head == "encoder":
+            return out_x.reshape(-1)  # measurement's view of an encoder is already an energy (module table)
         return self.witness(out_x, out_r, out_f)

@@ -18,7 +18,7 @@ import numpy as np
 
 from gan_studio import columns, config
 from gan_studio.config import ConfigError
-from gan_studio.frames import Curves1D, Display, Frame, Surface2D
+from gan_studio.frames import Curves1D, Display, Frame, Inversion, Surface2D
 
 CLASSIFIER = ("minimax", "ns")
 FINAL_SAMPLES = 2500  # like the engine: samples.npy holds max(metrics.n_samples, this) samples
@@ -125,6 +125,9 @@ class SyntheticTrainer:
                 row.update(w1_fast=w1 * 1.05 + 0.02 * r(), w1_fast_floor=0.08)
             row.update(gx_real=lip * 0.6, gx_fake=lip * 0.4, gx_interp=lip * 0.5)
             row.update({f"sigma_d_{i}": 1.0 + 0.1 * i * a for i in range(self.cfg.model.depth + 1)})
+            row.update({f"grad_act_d_{i}": lip * 10 ** (0.2 * i) for i in range(self.cfg.model.depth + 1)})
+            if row["hq"] == 0:  # no high-quality sample yet: rkl is undefined, and the note says so (columns.NOTES)
+                row.update(rkl=math.nan, note=4.0)
             if self.cfg.loss.name in CLASSIFIER:
                 row["js_d"] = 0.8 * js
             if self.cfg.loss.name.startswith("fgan-"):
@@ -182,6 +185,23 @@ class SyntheticTrainer:
             event = {"step": self.step_count, "what": what, "old": old, "new": config.get(self.cfg, what)}
         self.events.append(event)
         return event
+
+    def invert(self, point) -> Inversion:
+        """A cartoon inversion: the best code of a 41-point grid per latent axis over [−3, 3] (no descent), its
+        "search path" the straight line from the origin to it."""
+        target = np.asarray(point, dtype=np.float64).ravel()
+        if target.shape != (self.dim,) or not np.all(np.isfinite(target)):
+            raise ConfigError(f"inversion: the point must be {self.dim} finite number(s), got {list(target)}")
+        d = min(max(1, self.cfg.model.latent_dim), 2)
+        axes = np.meshgrid(*[np.linspace(-3, 3, 41)] * d)
+        codes = np.stack([a.ravel() for a in axes], 1)
+        errors = np.linalg.norm(self._fake(codes) - target, axis=1)
+        z = codes[int(np.argmin(errors))]
+        paths_z = np.linspace(0, 1, 9)[:, None] * z  # (9, d)
+        paths_x = self._fake(paths_z)
+        return Inversion(step=self.step_count, target=target, paths_z=paths_z[None], paths_x=paths_x[None],
+                         errors=np.array([errors.min()]), best=0, z=z, x=paths_x[-1], error=float(errors.min()),
+                         method="synthetic grid search (a stand-in)")
 
     # -- drawing --------------------------------------------------------------------------------------------
     def display(self) -> Display:

@@ -118,12 +118,20 @@ class Open:
 
 
 @dataclass(frozen=True)
+class Invert:
+    """Find the latent code whose G(z) is closest to the data-space ``point`` (1 or 2 numbers); the answer, a
+    ``frames.Inversion``, rides on the next packet (``Packet.inversion``)."""
+
+    point: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Quit:
     """End the worker (the recording is closed)."""
 
 
 Command = (Play | Pause | PlayUntil | Step | Apply | Speed | Grid | RequestFrame | Restart | DropSchedule | Save
-           | Open | Quit)
+           | Open | Invert | Quit)
 
 
 # -- packets (worker → window) --------------------------------------------------------------------------------
@@ -148,6 +156,7 @@ class Packet:
     probed: bool = True  # the frame carries probes (surface / curves / latent grid); else keep the last ones
     recording: str = ""  # the run folder this run is being written to ("" when it cannot be recorded)
     opened: str = ""  # the saved run folder this generation continues (its metrics and events are its past)
+    inversion: Any = None  # gan_studio.frames.Inversion answering the last Invert command, once (None otherwise)
 
 
 # -- what the worker and the runner need of a trainer -----------------------------------------------------------
@@ -194,6 +203,10 @@ class TrainerProtocol(Protocol):
 
     def load_weights(self, arrays: dict) -> None:
         """Load arrays saved by ``weights()``; a misfit is a ConfigError naming it."""
+
+    def invert(self, point) -> Any:
+        """A ``frames.Inversion``: the latent code G maps closest to the data-space ``point``; a ConfigError when
+        the point or the data cannot be inverted."""
 
 
 def describe_error(err: BaseException, device: str = "") -> str:

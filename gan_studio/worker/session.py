@@ -41,6 +41,7 @@ from gan_studio.worker.protocol import (
     Command,
     DropSchedule,
     Grid,
+    Invert,
     Open,
     Packet,
     Pause,
@@ -85,6 +86,9 @@ def engine_trainer(cfg: config.Config) -> TrainerProtocol:
     """Build the real engine's trainer (imported here, in the child process: it imports torch)."""
     from gan_studio.engine import Trainer
 
+    if cfg.train.seeds > 1:  # the window draws one run; a seed ensemble is a command-line run for now
+        raise config.ConfigError(f"train.seeds: the window trains one run (train.seeds = 1), got {cfg.train.seeds}; "
+                                 f"train an ensemble with gan-studio run --seeds {cfg.train.seeds}")
     return Trainer(cfg)
 
 
@@ -138,6 +142,7 @@ class Session:
         self.messages: list[str] = []  # notes for the window (the recording adds its own)
         self.recording = Recording(self.record_dir, self.messages)
         self.unsent: Packet | None = None
+        self.inversion = None  # a frames.Inversion not yet delivered (it rides on one packet)
         self.frames_made = self.frames_dropped = 0
         self.frame_seconds = 0.0  # time spent making frames, in all
         self.planner = pacing.FramePlanner()
@@ -196,6 +201,7 @@ class Session:
         self.planner = pacing.FramePlanner(can_skip_probes=True)
         self.generation += 1
         self.rows, self.events, self.error = [], [], ""
+        self.inversion = None  # it answered about the old run's G
         self.rate.clear()
         self.devices = available_devices()
         self.start_recording(start_cfg, opened or None)
@@ -453,9 +459,21 @@ class Session:
                 self.apply(what, value)
             case Save(folder=folder):
                 self.save(str(folder))
+            case Invert(point=point):
+                self.invert(point)
             case _:
                 self.messages.append(f"unknown command {cmd!r}")
         self.want_frame = True
+
+    def invert(self, point) -> None:
+        """Find z for a data-space point; the answer rides on the next delivered packet, a refusal is a message."""
+        try:
+            self.inversion = self.trainer.invert(point)
+        except config.ConfigError as err:
+            self.messages.append(f"refused: {err}")
+        except Exception as err:
+            self.messages.append(f"could not invert the point: {type(err).__name__}: {err}")
+            traceback.print_exc()
 
     # -- output ---------------------------------------------------------------------------------------------
     def steps_per_s(self) -> float:
@@ -492,7 +510,7 @@ class Session:
                         generation=self.generation, device=str(getattr(trainer, "device", "")),
                         devices=self.devices, probed=probed,
                         frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped,
-                        recording=self.recording.folder, opened=self.opened)
+                        recording=self.recording.folder, opened=self.opened, inversion=self.inversion)
         self.frames_made += 1
         self.deliver(packet)
 
@@ -514,6 +532,8 @@ class Session:
             self.unsent = packet  # rows/events/messages stay pending for the next packet
             return
         self.unsent = None
+        if packet.inversion is self.inversion:  # delivered once; a newer one waits for its own packet
+            self.inversion = None
         del self.rows[: len(packet.rows)]
         del self.events[: len(packet.events)]
         del self.messages[: len(packet.messages)]

@@ -21,12 +21,13 @@ from gan_studio.config import CHOICES, Config, ConfigError
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.data2d import DEFAULT_LAYERS, LAYERS
 from gan_studio.presets import list_presets, load_preset
+from gan_studio.schedule import DISPLAY_KEYS
 from gan_studio.worker.protocol import SPEEDS, Apply, Pause, Play, Speed, Step
 
 LIVE_COMBOS = ("loss.name", "lipschitz.name", "remedy.name", "optim.name")
 LIVE_FIELDS = ("lipschitz.param", "remedy.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps",
                "train.batch_size")
-MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim")
+MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim", "model.mapping")
 CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
@@ -238,8 +239,10 @@ class ControlPanel(QtWidgets.QWidget):
         g.addWidget(QtWidgets.QLabel("Latent dim"), 1, 0)
         g.addWidget(self._field("model.latent_dim"), 1, 1)
         g.addWidget(self._combo("model.latent", live=False), 1, 2, 1, 2)
+        g.addWidget(QtWidgets.QLabel("Mapping"), 2, 0)  # z → w layers before G (the Latent tab draws z or w)
+        g.addWidget(self._field("model.mapping"), 2, 1)
         g.addWidget(self._button("Restart with this model…", "rebuild G and D with these sizes (asks first)",
-                                 self._model_restart), 2, 0, 1, 4)
+                                 self._model_restart), 3, 0, 1, 4)
         return box
 
     def _view_box(self) -> QtWidgets.QGroupBox:
@@ -302,6 +305,8 @@ class ControlPanel(QtWidgets.QWidget):
                     self._preset_cfgs[self.preset.itemText(i)] = load_preset(self.preset.itemText(i))
                 except (ConfigError, OSError):
                     pass
+        for key in DISPLAY_KEYS:  # what the views draw (the class picker) is not part of the experiment
+            cfg = config.with_value(cfg, key, config.get(Config(), key))
         for name, preset_cfg in self._preset_cfgs.items():
             from_scratch = config.with_value(preset_cfg, "train.start", "")
             if cfg in (preset_cfg, from_scratch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6 import QtCore
 from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
@@ -12,6 +13,8 @@ from gan_studio.gui.views.scatter import move_points
 
 MAX_MAP_LINES = 60  # z → x lines drawn
 RUG_POINTS = 300  # real and generated samples drawn as ticks under the density axis
+DATA_PX = 50  # the least height of a plot's data area at 100 %, under its title and key and over its x axis: at
+# 150 % on a 1280×720 projector the three plots shared ~470 px and the density plot's data got 25 px
 
 
 REFERENCE_LABELS = {"optimal_d": "optimal D*(x)", "optimal_critic": "optimal critic (slope ±1)"}
@@ -38,6 +41,14 @@ def d_curve(frame) -> tuple[np.ndarray, np.ndarray | None, str, str]:
                 shift = float((d * p).sum() / p.sum())
         return d - shift, c.optimal_critic, shown.d_curve_label, REFERENCE_LABELS["optimal_critic"]
     return d, None, shown.d_curve_label, ""
+
+
+def _axis_height(axis: pg.AxisItem) -> float:
+    """The height an x axis takes: its tick labels and its own label (pyqtgraph updates its size only when it
+    next draws, so right after a scale change ``maximumHeight`` still held the old size)."""
+    tick = th.text_size(["0"], axis.style["tickFont"] or th.font(9.5))[1] + axis.style["tickTextOffset"][1]
+    label = axis.label.boundingRect().height() if axis.labelText else 0.0
+    return max(axis.maximumHeight(), tick + max(0, axis.style["tickLength"]) + label)
 
 
 class DataView1D(pg.GraphicsLayoutWidget):
@@ -73,6 +84,10 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self.fake_rug = pg.ScatterPlotItem(symbol="|", pen=None)
         self.dens.addItem(self.real_rug)
         self.dens.addItem(self.fake_rug)
+        self.inversion = pg.ScatterPlotItem()  # an inversion's target (×) and best reconstruction G(z) (★)
+        self.inversion.setZValue(10)
+        self.dens.addItem(self.inversion)
+        self._inversion = None
         self.d_line = pg.PlotDataItem()
         self.d_ref = pg.PlotDataItem()
         self.dplot.addItem(self.d_line)
@@ -123,9 +138,35 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self.map_z.setSize(5 * scale)
         self.map_x.setBrush(theme.brush(theme.fake, 220))
         self.map_x.setSize(6 * scale)
+        self.inversion.setPen(theme.pen(theme.bg, 1, scale))
+        self.inversion.setSize(16 * scale)
+        self.show_inversion(self._inversion)
         self.map_note.setColor(theme.fg)
         self.map_note.setFont(th.font(11 * scale, bold=True))
         self._place_note()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit_plots()
+
+    def fit_plots(self) -> None:
+        """Show as many of the three plots as fit with DATA_PX × scale of data each (besides their title rows and x
+        axes), from the top: densities, D, then the z → x mapping; the densities always. Each shown plot is given
+        at least that height; a hidden one gives its room to the others."""
+        if not hasattr(self, "mapping"):  # a resize while pyqtgraph builds the widget, before the plots exist
+            return
+        spacing = self.ci.layout.verticalSpacing()
+        room = self.height() - 2 * spacing - 8
+        for row, plot in enumerate((self.dens, self.dplot, self.mapping)):
+            plot.setMinimumHeight(0)  # its own least height (title row, axes, view box) before ours
+            least = plot.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).height()
+            need = max(least, plot.layout.rowMaximumHeight(0) + _axis_height(plot.getAxis("bottom"))
+                       + DATA_PX * self.scale)
+            show = row == 0 or need <= room
+            room -= need + spacing if show else room
+            plot.setVisible(show)
+            plot.setMinimumHeight(need if show else 0)
+            plot.setMaximumHeight(1e6 if show else 0)
 
     def _align_left_axes(self) -> None:
         """One width for the three left axes (each sized its own, and the shared x axes did not line up): room
@@ -152,6 +193,7 @@ class DataView1D(pg.GraphicsLayoutWidget):
         if self._note:  # also in the title row: it stays readable when the plot is too short for the text
             key_lines["mapping"] = f'<span style="color:{t.fg}">{self._note}</span>'
         th.set_title(self.mapping, "Generator mapping z → x", t, s, key_lines["mapping"])
+        self.fit_plots()  # the title rows' heights changed with their keys
 
     def _place_note(self, *_) -> None:
         """Centre the z → x note in the plot and wrap it to the plot's width."""
@@ -234,6 +276,23 @@ class DataView1D(pg.GraphicsLayoutWidget):
             self._set_titles()
             self._place_note()
         self.frames_drawn += 1
+
+    def show_inversion(self, inversion) -> None:
+        """Mark an inversion on the density axis: the target (×) and, once found, G(z) (★); None clears. A 2D
+        point (the 2D view's) clears too."""
+        self._inversion = inversion
+        if inversion is None:
+            self.inversion.setData([], [])
+            return
+        pending = isinstance(inversion, tuple | list | np.ndarray)
+        target = np.asarray(inversion if pending else inversion.target, float).ravel()
+        if target.size != 1:
+            self.inversion.setData([], [])
+            return
+        xs = [target[0]] if pending else [target[0], float(np.ravel(inversion.x)[0])]
+        t = self.theme
+        self.inversion.setData(xs, [-0.1 * self._top] * len(xs), symbol=["x", "star"][:len(xs)],
+                               brush=[t.brush(t.error), t.brush(t.marker)][:len(xs)])
 
     def key_texts(self, plot: str) -> list[str]:
         """The texts of a title row's colour key ("dens", "d" or "mapping")."""

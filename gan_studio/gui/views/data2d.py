@@ -11,6 +11,7 @@ from scipy.ndimage import gaussian_filter
 from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
+from gan_studio.gui.views.classes import ClassLayer
 from gan_studio.gui.views.contours import contour_segments
 from gan_studio.gui.views.scatter import move_points
 
@@ -22,8 +23,10 @@ LAYERS: dict[str, str] = {
     "fake": "generated samples",
     "push": "push arrows (−∇ₓ L_G)",
     "latent": "warped latent grid",
+    "paths": "G along latent paths (lerp, slerp)",
+    "inversion": "inversion (click: find z)",
 }
-DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push"}
+DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push", "inversion"}
 DENSITY_LEVELS = (0.1, 0.3, 0.6)  # generator density contour lines, as fractions of its (smoothed) peak
 DENSITY_SMOOTH = 1.5  # grid cells: the Gaussian blur that turns the frame's density histogram into a surface
 BAR_WIDTH = 18  # colour bar strip, pixels at 100 %
@@ -71,7 +74,10 @@ def _pixel_rect(xs: np.ndarray, ys: np.ndarray) -> QtCore.QRectF:
 
 
 class DataView2D(pg.GraphicsLayoutWidget):
-    """Draws the 2D parts of a Frame; ``update_frame(frame)`` only calls setData / setImage."""
+    """Draws the 2D parts of a Frame; ``update_frame(frame)`` only calls setData / setImage. A click in the plot
+    emits ``point_clicked`` with the data point (x, y) (the window asks for its inversion)."""
+
+    point_clicked = QtCore.pyqtSignal(object)
 
     def __init__(self, theme: th.Theme = th.LIGHT, scale: float = 1.0, parent=None):
         super().__init__(parent=parent)
@@ -91,6 +97,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.real = pg.ScatterPlotItem(pen=None)
         self.fake = pg.ScatterPlotItem(pen=None)
         self.push = pg.PlotCurveItem(connect="pairs")
+        self.paths = {"lerp": pg.PlotCurveItem(), "slerp": pg.PlotCurveItem()}  # G along the latent paths
+        self.inversion = InversionOverlay()
         # Layers that change a few times a second at most are kept as pixmaps: the generated samples move on
         # every frame and repaint the whole plot, and re-drawing these under them each time cost the window's
         # process ~1.5 ms a frame (a busy window slows training on 2 cores)
@@ -102,6 +110,11 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self.plot.addItem(item)
         self.plot.addItem(self.surface)
         self.plot.addItem(self.density)
+        self.classes = ClassLayer(self.plot, z_real=self.real.zValue(), z_fake=self.fake.zValue())  # conditional
+        for z, item in enumerate([*self.paths.values(), *self.inversion.items()], start=10):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self.scene().sigMouseClicked.connect(self._clicked)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.d_colormap(), interactive=False, width=BAR_WIDTH,
                                    label="σ(D(x))")
         self._bar_ticks: list[tuple[float, str]] = []
@@ -112,6 +125,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.ci.addItem(self.legend, row=1, col=0)
         self.density_sample = pg.PlotDataItem([0], [0], pen=None, symbol="s")
         self._has_boundary = True
+        self._game = True  # Display.game: a VAE has no game, so no push arrows in the legend
         self._real: np.ndarray | None = None
         self._levels: tuple[float, float, float] | None = None
         self._title = ""
@@ -144,6 +158,10 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.density_lines.setPen(theme.pen(theme.density, 2.2, scale, alpha=235))
         self.latent.setPen(theme.pen(theme.latent, 1.8, scale, alpha=220))
         self.push.setPen(theme.pen(theme.fg, 2.0, scale, alpha=235))
+        self.paths["lerp"].setPen(theme.pen(theme.marker, 3.0, scale))
+        self.paths["slerp"].setPen(theme.pen(theme.marker, 3.0, scale, dash=True))
+        self.inversion.apply_style(theme, scale)
+        self.classes.apply_style(theme, scale)
         self.bar.setColorMap(theme.d_colormap(lower_is_real=self._energy))
         self.density.setColorMap(theme.density_colormap())
         self.bar.layout.setColumnFixedWidth(1, BAR_WIDTH * scale)
@@ -174,14 +192,21 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self.fake.setVisible("fake" in self.layers)
         self.push.setVisible("push" in self.layers)
         self.latent.setVisible("latent" in self.layers)
+        for item in self.paths.values():
+            item.setVisible("paths" in self.layers)
+        self.inversion.setVisible("inversion" in self.layers)
+        self.classes.set_visible("real" in self.layers, "fake" in self.layers)
         self._rebuild_legend()
 
     def _rebuild_legend(self) -> None:
-        entries = [("real", self.real, "real data"), ("fake", self.fake, "generated G(z)"),
-                   ("push", self.push, "push −∇ₓL_G"),
+        points = [("real", self.real, "real data"), ("fake", self.fake, "generated G(z)")]
+        entries = [*(self.classes.legend_entries() if self.classes.active else points),  # conditional: by class
+                   ("push", self.push, "push −∇ₓL_G" if self._game else None),
                    ("contours", self.boundary, "decision boundary" if self._has_boundary else None),
                    ("density", self.density_sample, "p_g estimate"),
-                   ("latent", self.latent, "G(latent grid)")]
+                   ("latent", self.latent, "G(latent grid)"),
+                   ("paths", self.paths["lerp"], "G(straight path)"),
+                   ("paths", self.paths["slerp"], "G(spherical path)")]
         self.legend.clear()
         for layer, item, text in entries:
             if layer in self.layers and text:
@@ -240,6 +265,15 @@ class DataView2D(pg.GraphicsLayoutWidget):
     def _taken_over(self, *_) -> None:
         self._user_view = True
 
+    def _clicked(self, event) -> None:
+        """A left click inside the plot: ask for the z of that point (when the inversion layer is shown)."""
+        vb = self.plot.vb
+        if (event.button() != QtCore.Qt.MouseButton.LeftButton or "inversion" not in self.layers
+                or not vb.sceneBoundingRect().contains(event.scenePos())):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        self.point_clicked.emit((float(p.x()), float(p.y())))
+
     def update_frame(self, frame, probed: bool = True) -> None:
         """Draw a 2D Frame; ``probed=False`` (a sample-only frame) keeps the last surface and latent grid."""
         b = np.asarray(frame.bounds, dtype=float)
@@ -255,12 +289,21 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self._real = real  # the display sample is fixed: skip the 2–3 ms setData when it did not change
             self.real.setData(pos=real)
         move_points(self.fake, fake)
+        was_by_class = self.classes.active
+        by_class = self.classes.update_frame(frame, fake, real)  # a conditional GAN: points coloured by class
+        if by_class != was_by_class:
+            self._rebuild_legend()
+        self.real.setVisible("real" in self.layers and not by_class)
+        self.fake.setVisible("fake" in self.layers and not by_class)
         shown_as = frame.display
         prob = shown_as.d_view == "probability"
         energy = shown_as.d_view == "energy"
         if energy != self._energy:  # an energy's "real" end is its low end: the colours turn round
             self._energy = energy
             self.bar.setColorMap(self.theme.d_colormap(lower_is_real=energy))
+        if shown_as.game != self._game:
+            self._game = shown_as.game
+            self._rebuild_legend()
         s = frame.surface
         if s is not None and probed:
             score = np.asarray(s.score, dtype=float)
@@ -326,6 +369,11 @@ class DataView2D(pg.GraphicsLayoutWidget):
             self.latent.setData(lx, ly)
         else:
             self.latent.setData([], [])
+        if probed:
+            drawn = {p.kind: np.asarray(p.points, float) for p in frame.latent_paths if p.space == "z"}
+            for kind, item in self.paths.items():
+                pts = drawn.get(kind, np.zeros((0, 2)))
+                item.setData(pts[:, 0], pts[:, 1])
         # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
         title = f"Data space · {frame.loss} + {frame.lipschitz}"
         if title != self._title:
@@ -342,11 +390,18 @@ def explanation(frame) -> str:
              "the current generator (dashed)." if not critic else
              "<b>Middle</b>: the critic D(x) (green); for WGAN the dashed line is the optimal critic "
              "(slope ±1). A critic's constant offset is arbitrary, so both are shifted to mean 0 on the data.")
+        if not frame.display.game:
+            d = ("<b>Middle</b>: not a discriminator — the model's own loss at x, decoded from its encoder's code "
+                 "for x (lower = better explained).")
         return ("<b>How to read this.</b> <b>Top</b>: the data density (blue, exact) and the generator's density "
                 "(orange, estimated from samples; ticks under the axis are samples). " + d +
                 " <b>Bottom</b>: where the generator sends evenly spaced z (Goodfellow et al. 2014, Fig. 1): "
                 "lines bunch up where p_g is high.")
-    if frame.display.d_view == "energy":
+    if not frame.display.game:
+        bg = ("There is no discriminator and no game: the generator is a decoder, trained with an encoder to "
+              "reconstruct the data. The background is that model's own loss at x (blue = low = well explained, "
+              "orange = high). Its samples G(z), z ~ N(0, I), land where decoded codes land: between the modes too.")
+    elif frame.display.d_view == "energy":
         bg = ("The background is the discriminator's energy D(x), its reconstruction error: blue = low energy = "
               "“more real”, orange = high. The generator moves its samples downhill, to where D reconstructs well.")
     elif not critic:
@@ -355,6 +410,78 @@ def explanation(frame) -> str:
     else:
         bg = ("The background is the critic's score D(x): blue = higher = “more real”, orange = lower. Only "
               "differences matter (there is no probability here); the generator climbs this surface.")
-    return ("<b>How to read this.</b> Blue dots: real data. Orange diamonds: the generator's samples G(z). "
-            + bg + " Arrows: the direction the generator's next update pushes each sample (−∇ₓ L_G, scaled "
-            "for visibility). A generator that sits on only some of the blue clusters shows mode collapse.")
+    points = "Blue dots: real data. Orange diamonds: the generator's samples G(z). "
+    if getattr(frame.display, "conditional", False):
+        points = ("Colours are classes (conditional GAN): light dots are real data, outlined diamonds the "
+                  "generator's samples G(z, k) asked for class k, in k's colour; a diamond on a dot cluster of "
+                  "another colour is a sample that missed its class. Pick a class above the plot to see "
+                  "p_g(x | k) against p_data(x | k). ")
+    arrows = (" Arrows: the direction the generator's next update pushes each sample (−∇ₓ L_G, scaled for "
+              "visibility)." if frame.display.game else "")
+    return ("<b>How to read this.</b> " + points + bg + arrows
+            + " A generator that sits on only some of the blue clusters shows mode collapse.")
+
+
+class InversionOverlay:
+    """An inversion drawn over a 2D data plot: the target (×), every start's search in data space (thin), the
+    best reconstruction (★) joined to the target by a dashed line, and its error."""
+
+    def __init__(self):
+        self.search = pg.PlotCurveItem(connect="finite")
+        self.link = pg.PlotCurveItem()
+        self.target = pg.ScatterPlotItem(symbol="x")
+        self.best = pg.ScatterPlotItem(symbol="star")
+        self.text = pg.TextItem("", anchor=(0, 1))
+
+    def items(self) -> list:
+        """The plot items, bottom to top."""
+        return [self.search, self.link, self.target, self.best, self.text]
+
+    def apply_style(self, theme: th.Theme, scale: float) -> None:
+        """Colours and sizes for a theme and view scale."""
+        self.search.setPen(theme.pen(theme.marker, 1.2, scale, alpha=150))
+        self.link.setPen(theme.pen(theme.error, 2.0, scale, dash=True))
+        self.target.setSize(18 * scale)
+        self.target.setBrush(theme.brush(theme.error))
+        self.target.setPen(theme.pen(theme.bg, 1, scale))
+        self.best.setSize(20 * scale)
+        self.best.setBrush(theme.brush(theme.marker))
+        self.best.setPen(theme.pen(theme.bg, 1.5, scale))
+        self.text.setColor(theme.fg)
+        self.text.setFont(th.font(10 * scale, bold=True))
+        self.text.fill = theme.brush(theme.bg, 200)  # readable over the surface (TextItem has no setter for it)
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (the items' Qt name)
+        """Show or hide every item."""
+        for item in self.items():
+            item.setVisible(visible)
+
+    def show(self, inversion) -> None:
+        """Draw a ``frames.Inversion``; a plain point (a request on its way) draws the target alone; None (or a 1D
+        point: the 1D view draws those) clears."""
+        for item in (self.search, self.link):
+            item.setData([], [])
+        for item in (self.target, self.best):
+            item.setData([], [])
+        self.text.setText("")
+        if inversion is None:
+            return
+        pending = isinstance(inversion, tuple | list | np.ndarray)
+        target = np.asarray(inversion if pending else inversion.target, float).ravel()
+        if target.size != 2:
+            return
+        if pending:
+            self.target.setData(pos=target[None])
+            self.text.setText("searching for z…")
+            self.text.setPos(float(target[0]), float(target[1]))
+            return
+        best = np.asarray(inversion.x, float)[:2]
+        paths = np.asarray(inversion.paths_x, float)[..., :2]
+        pad = np.full((paths.shape[0], 1, 2), np.nan)
+        flat = np.concatenate([paths, pad], 1).reshape(-1, 2)
+        self.search.setData(flat[:, 0], flat[:, 1])
+        self.link.setData([target[0], best[0]], [target[1], best[1]])
+        self.target.setData(pos=target[None])
+        self.best.setData(pos=best[None])
+        self.text.setText(f"error {inversion.error:.3g}")
+        self.text.setPos(float(target[0]), float(target[1]))

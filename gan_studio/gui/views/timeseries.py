@@ -23,6 +23,7 @@ its axes and its stepped ranges belong to it alone).
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -34,6 +35,7 @@ from gan_studio.frames import Display
 from gan_studio.gui import ranges
 from gan_studio.gui import theme as th
 from gan_studio.gui.history import History, event_label
+from gan_studio.schedule import DISPLAY_KEYS
 
 MAX_MARKERS = 40  # newest events drawn as markers (older ones stay in the log)
 STYLE = {"line": (2.0, False), "dash": (2.0, True), "dots": (1.2, False), "floor": (1.0, False)}  # width, dash
@@ -385,6 +387,24 @@ def _set_range(vb: pg.ViewBox, current, items, log: bool, include=(), limits=Non
     return new
 
 
+class Overlay(Protocol):
+    """Another run's curves on these panels (``gui.compare.CompareOverlay``), drawn with each panel."""
+
+    def draw_panel(self, panel: _Panel, history: History) -> None: ...
+    def key_entries(self, panel: _Panel) -> list[tuple[str, str, str, str, bool]]: ...
+    def step_span(self) -> tuple[float | None, float | None]: ...
+    def apply_style(self, theme: th.Theme, scale: float) -> None: ...
+    def remove(self) -> None: ...
+
+
+def merge_spans(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) \
+        -> tuple[float | None, float | None]:
+    """The step span covering two spans (either may be (None, None))."""
+    firsts = [v for v in (a[0], b[0]) if v is not None and math.isfinite(v)]
+    lasts = [v for v in (a[1], b[1]) if v is not None]
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
 class TimeSeriesView(pg.GraphicsLayoutWidget):
     """Six plots linked on the step axis; ``update_history`` redraws from a History."""
 
@@ -397,6 +417,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         self._generation: int | None = None  # the History generation (run) shown
         self._display: Display | None = None  # the display facts the labels were last set from
         self._metrics_cfg: dict = {}  # the [metrics] section the sample sizes were last set from
+        self.compare: Overlay | None = None  # another run's curves drawn beside these (gui/compare.py)
         lay = self.ci
         # panel ids are the registry's Column.panel values; each panel's curves come from the registry
         self.losses = _Panel(lay, 0, 0, "Losses", "loss")
@@ -483,6 +504,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 p.set_note(p.note.toPlainText())
             p.version = -1  # end labels take the new font at the next draw
         self._recolour_layers()
+        if self.compare is not None:
+            self.compare.apply_style(theme, scale)
         for _, fill in self.fills.values():
             fill.setBrush(theme.brush(theme.muted, 70))
         for line in (self.js_max, self.modes_ref):
@@ -494,6 +517,10 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         m.setPen(self.theme.pen(self.theme.marker, 1.5, self.scale, dash=True))
         m.label.setColor(self.theme.marker)
         m.label.setFont(th.font(8.5 * self.scale, bold=True))
+        # on a ground of the background's colour: drawn straight over the curves, a label and the lines crossing
+        # it could not be told apart from the back row
+        m.label.fill = self.theme.brush(self.theme.bg, 225)
+        m.label.update()
 
     # -- data -----------------------------------------------------------------------------------------------
     def set_context(self, cfg: dict | None) -> None:
@@ -623,7 +650,9 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                     zero.setData(s.x, np.zeros(s.n))
                 else:
                     zero.setData([], [])
-        key = p.key_entries(history)
+        if self.compare is not None:
+            self.compare.draw_panel(p, history)
+        key = p.key_entries(history) + (self.compare.key_entries(p) if self.compare is not None else [])
         if key != p.key:
             p.key = key
             p.restyle_title(self.theme, self.scale)
@@ -646,6 +675,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         if not all(p.following for p in self.panels):
             return
         first, last = history.step_span()
+        if self.compare is not None:
+            first, last = merge_spans((first, last), self.compare.step_span())
         if first is None:
             return
         new = ranges.step_range(self._x_range, first, last)
@@ -654,7 +685,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
             self.losses.plot.setXRange(*new, padding=0)
 
     def _update_markers(self, events: list[dict]) -> None:
-        shown = [e for e in events if e.get("what") not in ("step_d", "step_g")][-MAX_MARKERS:]
+        shown = [e for e in events if e.get("what") not in ("step_d", "step_g", *DISPLAY_KEYS)][-MAX_MARKERS:]
         key = [(e.get("step"), e.get("what"), str(e.get("new"))) for e in shown]
         if key == self._marker_key:
             return
@@ -673,11 +704,22 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
             for step, label in groups:
                 m = pg.InfiniteLine(pos=step, angle=90, movable=False, label=label,
                                     labelOpts={"position": 0.04, "rotateAxis": (1, 0), "anchors": [(0, 1), (0, 1)]})
-                m.setZValue(-5)
+                m.setZValue(5)  # over the curves: its label's ground (``_style_marker``) keeps the text readable
                 self._style_marker(m)
                 p.plot.addItem(m, ignoreBounds=True)
                 p.markers.append(m)
         self._n_markers = len(groups)
+
+    def set_compare(self, overlay: Overlay | None) -> None:
+        """Draw ``overlay``'s run beside this one (None: take the one drawn off); every plot is redrawn."""
+        if self.compare is not None:
+            self.compare.remove()
+        self.compare = overlay
+        self._x_range = None
+        for p in self.panels:
+            p.version = -1
+        if self._history is not None:
+            self.update_history(self._history)
 
     @property
     def marker_count(self) -> int:
@@ -687,3 +729,29 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
     def markers_per_plot(self) -> list[int]:
         """Markers on each plot, in panel order."""
         return [len(p.markers) for p in self.panels]
+
+    def arrange(self, columns: int, rows: int, first: int = 0) -> None:
+        """Lay the six plots out in ``columns`` columns (2, or 1 when the view is narrow for its scale: two columns
+        of 280 px at 200 % overlapped their titles) and show ``rows`` rows from row ``first``; the hidden plots give
+        their room to the shown ones (presentation mode on a small screen: a row cut off at the bottom showed titles
+        and no plots)."""
+        if (columns, rows, first) == getattr(self, "_arrangement", (2, 3, 0)):
+            return
+        self._arrangement = (columns, rows, first)
+        grid = self.ci.layout
+        for panel in self.panels:  # the Qt grid only: pyqtgraph's own bookkeeping is for adding items, done
+            grid.removeItem(panel.plot)
+        for i, panel in enumerate(self.panels):
+            row, col = divmod(i, columns)
+            grid.addItem(panel.plot, row, col)
+            panel.plot.setVisible(first <= row < first + rows)
+        grid.setColumnStretchFactor(1, 1 if columns == 2 else 0)
+
+    def visible_rows(self) -> int:
+        """How many rows of plots are shown."""
+        columns = self.columns()
+        return len({i // columns for i, panel in enumerate(self.panels) if panel.plot.isVisible()})
+
+    def columns(self) -> int:
+        """How many columns the plots are laid out in."""
+        return getattr(self, "_arrangement", (2, 3, 0))[0]
