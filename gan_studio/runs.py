@@ -115,10 +115,12 @@ class RunWriter:
     cells and where its line starts) and rewritten in place when that happens.
 
     ``continue_from``: a run folder whose events and metrics rows this run carries on (an opened run):
-    they are copied first, streaming.
+    they are copied first, streaming. A branch (``worker.timeline``) copies the rows up to step ``until`` only and
+    writes ``events`` (the branch's) instead of the folder's.
     """
 
-    def __init__(self, folder: str | Path, cfg: Config, columns: list[str], continue_from: str | Path | None = None):
+    def __init__(self, folder: str | Path, cfg: Config, columns: list[str], continue_from: str | Path | None = None,
+                 until: int | None = None, events: list[dict] | None = None):
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -133,7 +135,7 @@ class RunWriter:
         self._tail: list[tuple[int, list[str]]] = []  # (offset, cells) of the rows written of the last step
         self._write_line(csv_line(columns))
         if continue_from is not None:
-            self._copy_history(Path(continue_from))
+            self._copy_history(Path(continue_from), until, events)
 
     def _write_line(self, line: bytes) -> int:
         offset = self._metrics.tell()
@@ -141,15 +143,21 @@ class RunWriter:
         self._metrics.flush()
         return offset
 
-    def _copy_history(self, old: Path) -> None:
-        """Copy an old run's rows (cells as written, matched by column name) and events."""
+    def _copy_history(self, old: Path, until: int | None = None, events: list[dict] | None = None) -> None:
+        """Copy an old run's rows (cells as written, matched by column name; up to step ``until`` if given) and
+        events (``events`` instead, if given)."""
         with open(old / "metrics.csv", newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             header = next(reader, [])
             for values in reader:
                 cells = dict(zip(header, values, strict=False))
+                if until is not None and float(cells.get("step") or 0) > until:
+                    continue
                 self._write_row([cells.get(c, "") for c in self.columns])
-        if (old / "events.jsonl").exists():
+        if events is not None:
+            for event in events:
+                self.event(event)
+        elif (old / "events.jsonl").exists():
             for event in read_events(old / "events.jsonl"):
                 self.event(event)
 

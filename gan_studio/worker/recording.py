@@ -7,7 +7,8 @@ plus a final full metrics row, samples and weights of the current state to a fol
 ``gan-studio run`` ending at this step. Every ``CHECKPOINT_S`` seconds the record also gets the weights of its
 last logged step (``runs.write_checkpoint``): the window restarts a worker that died from there.
 ``open_run_folder`` builds a trainer on a folder's config.toml, replays its events' setting changes and loads
-weights.npz; the optimizers start fresh.
+weights.npz; the optimizers start fresh. A rewind (``worker.timeline``) ends the record and starts the branch's:
+the old one cut at the rewind step (``Recording.branch``), so every record replays with ``gan-studio run``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Recording:
         self.messages = messages
         self.writer: runs.RunWriter | None = None
         self.checkpointed = time.monotonic()  # when the weights were last written into the record
+        self.start_cfg: config.Config | None = None  # the config the record starts from (its config.toml)
 
     @property
     def folder(self) -> str:
@@ -45,6 +47,7 @@ class Recording:
               continue_from: str | None = None) -> None:
         """Close the current record and start a new run folder (copying ``continue_from``'s past first)."""
         self.stop()
+        self.start_cfg = start_cfg
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{generation}"
         folder, n = self.root / name, 1
         while folder.exists():  # never write over another record
@@ -56,6 +59,30 @@ class Recording:
             self.writer = None
             self.messages.append(f"could not record this run in '{folder}': {getattr(err, 'strerror', None) or err}; "
                                  "it trains, but cannot be saved")
+
+    def branch(self, generation: int, columns: list[str], step: int, events: list[dict]) -> str:
+        """After a rewind to ``step`` (``worker.timeline``): close the record and start a new one, the branch's,
+        that is the old one cut at ``step``: the same config.toml, the rows up to ``step`` and ``events`` (the
+        trainer's after the rewind: the changes made up to that step). Later rows and changes are written to it
+        as they come, so ``gan-studio run --config … --events …`` of the branch's folder replays the branch
+        (config + its events up to the rewind + the changes made after it). The abandoned part stays in the old
+        folder, which is not written any more. Returns the old folder ("" when none was recorded)."""
+        old = self.folder
+        if not old or self.start_cfg is None:
+            return ""
+        self.stop()
+        name = f"{Path(old).name}-branch-{step}"
+        folder, n = self.root / name, 1
+        while folder.exists():
+            n += 1
+            folder = self.root / f"{name}-{n}"
+        try:
+            self.writer = runs.RunWriter(folder, self.start_cfg, list(columns), old, until=step, events=events)
+        except (OSError, ValueError, config.ConfigError) as err:
+            self.writer = None
+            self.messages.append(f"could not record the branch in '{folder}': "
+                                 f"{getattr(err, 'strerror', None) or err}; it trains, but cannot be saved")
+        return old
 
     def stop(self) -> None:
         """Close the record (its held row is written)."""
