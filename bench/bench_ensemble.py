@@ -5,6 +5,11 @@ The two are timed alternately (run, ensemble, run, ensemble, ...) in one process
 machine hits both; the ratio reported is the median of the per-round ratios. Target (issue 16): on CPU, 32 members
 ≥ 3× the member-steps/s of one run; on a CUDA GPU, ≥ 16×.
 
+On a shared machine the wall-clock ratio swings with the other users' load (1.3–1.7× at a load average of 12–17 on
+2 cores), so the rounds also give the ratio per CPU-second of this process (``cpu_ratio_median``: the process's
+user + system time, which a time slice given to another process does not add to; caches and memory bandwidth are
+still shared) and the load average at the start (``loadavg``), to judge how far the wall figure can be trusted.
+
     python bench/bench_ensemble.py [--members 32] [--rounds 3] [--seconds 4] [--threads 1] [--ensemble-threads 2]
                                    [--device cpu]
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -26,18 +32,19 @@ from gan_studio.ensemble import make_trainer
 from gan_studio.runner import Runner
 
 
-def steps_per_second(cfg: Config, seconds: float) -> float:
-    """Training steps/s of ``make_trainer(cfg)`` through the Runner over about ``seconds`` (after 5 warm-up steps)."""
+def steps_per_second(cfg: Config, seconds: float) -> tuple[float, float]:
+    """Training steps per wall second and per CPU second of this process, of ``make_trainer(cfg)`` through the
+    Runner over about ``seconds`` (after 5 warm-up steps)."""
     runner = Runner(make_trainer(cfg))
     for _ in range(5):
         runner.step()
     if cfg.train.device == "cuda":
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     steps = runner.run_for(seconds)
     if cfg.train.device == "cuda":
         torch.cuda.synchronize()
-    return steps / (time.perf_counter() - start)
+    return steps / (time.perf_counter() - start), steps / (time.process_time() - cpu_start)
 
 
 def main() -> None:
@@ -58,22 +65,26 @@ def main() -> None:
                        ("metrics.ot_every", 10**6)):
         cfg = C.with_value(cfg, key, value)
     ensemble_cfg = C.with_value(cfg, "train.seeds", args.members)
-    ratios, singles, members = [], [], []
+    ratios, cpu_ratios, singles, members = [], [], [], []
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for i in range(args.rounds):
         torch.set_num_threads(args.threads)
-        single = steps_per_second(cfg, args.seconds)
+        single, single_cpu = steps_per_second(cfg, args.seconds)
         torch.set_num_threads(ensemble_threads)
-        batched = steps_per_second(ensemble_cfg, args.seconds) * args.members
+        batched, batched_cpu = (rate * args.members for rate in steps_per_second(ensemble_cfg, args.seconds))
         singles.append(single)
         members.append(batched)
         ratios.append(batched / single)
+        cpu_ratios.append(batched_cpu / single_cpu)
         print(f"round {i + 1}: one run {single:7.1f} steps/s   {args.members} members {batched:8.1f} member-steps/s"
-              f"   ratio {batched / single:5.2f}", flush=True)
+              f"   ratio {batched / single:5.2f}   per CPU-second {batched_cpu / single_cpu:5.2f}", flush=True)
     print(json.dumps({"members": args.members, "threads": args.threads, "ensemble_threads": ensemble_threads,
                       "device": args.device,
                       "single_steps_per_s": round(statistics.median(singles), 1),
                       "member_steps_per_s": round(statistics.median(members), 1),
-                      "ratio_median": round(statistics.median(ratios), 2)}))
+                      "ratio_median": round(statistics.median(ratios), 2),
+                      "cpu_ratio_median": round(statistics.median(cpu_ratios), 2),
+                      "loadavg": None if load is None else round(load, 1)}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from gan_studio import cli
 from gan_studio import config as C
@@ -24,6 +25,7 @@ from gan_studio.sweep.results import (
     PENDING,
     RESULT_FILE,
     SeedResult,
+    ensemble_folder,
     finished_point,
     read_sweep,
     seed_folder,
@@ -72,6 +74,7 @@ def test_grid_points_are_every_combination_in_order_with_parsed_values():
     (["loss.name=ns,ns"], "value 'ns' is given twice"),
     (["loss.name=ns", "loss.name=wgan"], "key loss.name is given twice"),
     (["train.seed=1,2"], "seeds are not a grid axis"),
+    (["train.seeds=1,2"], "train.seeds is not a grid axis; --seeds N"),
     (["lipschitz.clip=0.01,0"], "it must be > 0.0"),
     (["train.batch_size=64,many"], "expected a whole number, got 'many'"),
 ])
@@ -89,6 +92,7 @@ def test_bad_sweeps_fail_at_the_command_line_before_anything_is_written(tmp_path
                        (["--grid", "loss.name=ns", "--seeds", "0"], "--seeds: must be ≥ 1"),
                        (["--grid", "loss.name=ns", "--workers", "0"], "--workers: must be ≥ 1"),
                        (["--set", "loss.name=ns", "--grid", "loss.name=ns,wgan"], "also a grid axis"),
+                       (["--set", "train.seeds=4", "--grid", "loss.name=ns"], "--set train.seeds: a sweep sets it"),
                        (["--preset", "nope"], "sweep presets: losses-x-lipschitz")]:
         assert cli.main(["sweep", "--steps", "5", "--out", str(out), *argv]) == cli.EXIT_USAGE
         err = capsys.readouterr().err
@@ -169,33 +173,90 @@ def test_covers_all_uses_modes_reached_against_the_mode_count():
 
 
 def test_resume_skips_finished_points_and_reruns_stale_or_unfinished_ones(tmp_path, monkeypatch):
-    """Without Ray: one point's runs trained in this process, then run_sweep finds it finished; another
-    steps count, another config or a missing result.json makes it unfinished."""
+    """Without Ray: one point's seeds trained in this process as one seed ensemble (one run folder, a row per
+    member and a ``seed`` column), then run_sweep finds it finished; another steps count, another config or a
+    missing result.json makes it unfinished."""
     from gan_studio.sweep.task import train_point
 
     sweep = Sweep(fast_base(), parse_grid(["loss.name=ns"]), seeds=2, steps=3)
     (point,) = check(sweep)
     assert finished_point(tmp_path, sweep, point) is None
     results = train_point(sweep, point, str(tmp_path))
-    assert [(r.seed, r.status, r.final["step"], r.n_modes) for r in results] == [(0, DONE, 3, 8), (1, DONE, 3, 8)]
+    assert [(r.seed, r.status, r.message, r.final["step"], r.n_modes) for r in results] == [
+        (0, DONE, "", 3, 8), (1, DONE, "", 3, 8)]
+    assert "seed" not in results[0].final  # the table's own column
     again = finished_point(tmp_path, sweep, point)
     assert again is not None
     assert [(r.seed, r.status, json.dumps(r.final)) for r in again] == [
         (r.seed, r.status, json.dumps(r.final)) for r in results]  # json: the NaN cells compare equal as text
-    for seed in (0, 1):  # ordinary run folders
-        folder = seed_folder(tmp_path, point, seed)
-        assert C.load(folder / "config.toml") == sweep.config(point, seed)
-        assert np.load(folder / "samples.npy").shape[1] == 2
+    folder = ensemble_folder(tmp_path, point, [0, 1])  # one ensemble run folder, no per-seed folders
+    assert sorted(p.name for p in (tmp_path / point.name).iterdir()) == ["seeds-0-1"]
+    assert C.load(folder / "config.toml") == sweep.ensemble_config(point)
+    assert (sweep.ensemble_config(point).train.seeds, sweep.ensemble_config(point).train.seed) == (2, 0)
+    assert np.load(folder / "samples.npy").shape[:1] == (2,) and np.load(folder / "samples.npy").shape[-1] == 2
+    with open(folder / "metrics.csv", newline="") as f:
+        last = list(csv.DictReader(f))[-2:]
+    assert [(row["step"], row["seed"]) for row in last] == [("3", "0"), ("3", "1")]
+    assert [float(row["js"]) for row in last] == pytest.approx([r.final["js"] for r in results], rel=1e-6)
     monkeypatch.setattr(driver, "_import_ray", lambda: pytest.fail("nothing to run: Ray must not start"))
     lines = []
     assert driver.run_sweep(sweep, tmp_path, say=lines.append) == 0
     assert "1 finished already (skipped)" in lines[0]
-    assert [r["status"] for r in read_sweep(tmp_path).rows] == [DONE, DONE]
-    # stale: more steps, or another base config; unfinished: a result.json missing
+    assert [(r["seed"], r["status"]) for r in read_sweep(tmp_path).rows] == [("0", DONE), ("1", DONE)]
+    # stale: more steps, or another base config; unfinished: the result.json missing
     assert finished_point(tmp_path, Sweep(sweep.base, sweep.grid, 2, steps=4), point) is None
     assert finished_point(tmp_path, Sweep(fast_base(**{"optim.lr_g": 0.01}), sweep.grid, 2, 3), point) is None
-    (seed_folder(tmp_path, point, 1) / RESULT_FILE).unlink()
+    assert finished_point(tmp_path, Sweep(sweep.base, sweep.grid, 3, steps=3), point) is None  # more seeds
+    (folder / RESULT_FILE).unlink()
     assert finished_point(tmp_path, sweep, point) is None
+
+
+def test_a_point_that_cannot_be_an_ensemble_runs_separate_runs_and_says_why(tmp_path):
+    """A remedy (not per member yet) and a single seed: separate ordinary runs per seed, resumable; the remedy
+    point's message column names the reason."""
+    from gan_studio.sweep.task import train_point
+
+    sweep = Sweep(fast_base(**{"remedy.name": "unrolled"}), (), seeds=2, steps=2)
+    (point,) = check(sweep)
+    results = train_point(sweep, point, str(tmp_path))
+    assert [(r.seed, r.status, r.final["step"]) for r in results] == [(0, DONE, 2), (1, DONE, 2)]
+    assert all(r.message.startswith("separate runs: remedy.name: unrolled does not work in a seed ensemble")
+               for r in results)
+    assert sorted(p.name for p in (tmp_path / point.name).iterdir()) == ["seed-0", "seed-1"]
+    assert C.load(seed_folder(tmp_path, point, 1) / "config.toml") == sweep.config(point, 1)
+    again = finished_point(tmp_path, sweep, point)
+    assert again is not None and [r.message for r in again] == [r.message for r in results]  # kept on resume
+    write_spec(tmp_path, sweep)
+    write_table(tmp_path, sweep, {point.name: again})
+    assert all(row["message"] == results[0].message for row in read_sweep(tmp_path).rows)
+
+    one = Sweep(fast_base(), (), seeds=1, steps=2)
+    (only,) = train_point(one, check(one)[0], str(tmp_path / "one"))
+    assert (only.seed, only.status, only.message) == (0, DONE, "")  # one seed is a plain run, nothing to say
+    assert (tmp_path / "one" / "base" / "seed-0" / RESULT_FILE).is_file()
+
+
+def test_a_nan_in_one_member_reruns_the_points_seeds_as_separate_runs(tmp_path, monkeypatch):
+    """A NaN/Inf stops every member of an ensemble, which would cut the healthy seeds short: the point's seeds
+    run again as separate runs (here all healthy), the ensemble folder is removed, the message says why."""
+    from gan_studio.ensemble import EnsembleTrainer
+    from gan_studio.sweep import task
+
+    class PoisonedSecondMember(EnsembleTrainer):
+        def __init__(self, cfg):
+            super().__init__(cfg)
+            with torch.no_grad():
+                self.D.layers()[0].weight[1].fill_(float("nan"))  # member 1 (seed 1) only
+
+    monkeypatch.setattr(task, "EnsembleTrainer", PoisonedSecondMember)
+    sweep = Sweep(fast_base(), (), seeds=2, steps=2)
+    (point,) = check(sweep)
+    results = task.train_point(sweep, point, str(tmp_path))
+    assert [(r.seed, r.status, r.final["step"]) for r in results] == [(0, DONE, 2), (1, DONE, 2)]
+    assert all(r.message.startswith("separate runs: the ensemble stopped on a NaN/Inf (") and "member seed 1 " in
+               r.message for r in results), results[0].message
+    assert sorted(p.name for p in (tmp_path / point.name).iterdir()) == ["seed-0", "seed-1"]
+    assert finished_point(tmp_path, sweep, point) is not None
 
 
 class FakeRay:
@@ -289,10 +350,12 @@ def test_small_grid_on_local_ray_with_two_workers_reports_a_failing_point_and_re
                         f"{missing}, wgan": {FAILED}}
     failed = [r for r in table.rows if r["status"] == FAILED]
     assert all(f"data file '{missing}' not found" in r["message"] for r in failed)
-    finished = sorted(out.glob(f"*/seed-*/{RESULT_FILE}"))
-    assert len(finished) == 4
+    finished = sorted(out.glob(f"*/*/{RESULT_FILE}"))  # each good point: one seed ensemble of both seeds
+    assert [path.parent.name for path in finished] == ["seeds-0-1", "seeds-0-1"]
     stamps = {path: path.stat().st_mtime_ns for path in finished}
-    assert json.loads(finished[0].read_text())["status"] == DONE
+    assert [(r["seed"], r["status"]) for r in json.loads(finished[0].read_text())] == [(0, DONE), (1, DONE)]
+    with open(finished[0].parent / "metrics.csv", newline="") as f:
+        assert {row["seed"] for row in csv.DictReader(f)} == {"0", "1"}
 
     np.savetxt(missing, np.c_[np.cos(angles), np.sin(angles)] * 2, delimiter=",")
     start = time.perf_counter()

@@ -21,6 +21,9 @@ Only MLPs on points and flattened images take part; a conv net is refused (``Con
 from __future__ import annotations
 
 import copy
+import ctypes
+import ctypes.util
+import platform
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +35,29 @@ from gan_studio.nets.mlp import MLPDiscriminator, MLPGenerator
 from gan_studio.objectives.base import Reconstruction
 
 SN_EPS = 1e-12  # as torch's spectral_norm
+# glibc's malloc hands blocks of ≥ 128 KiB back to the kernel when freed (mmap/munmap, heap trimming); a batched
+# net's activations are (N, n, width) floats, 4 MiB for 32 members × 256 × 128, so every one was fresh pages again.
+# Measured (32 members, default 2D config, 1 thread, 2 shared cores): 2,700–5,500 page faults per step before,
+# 25–100 after, CPU time per step 166–173 ms → 153–168 ms in three paired runs. Freed memory stays with the process
+# (up to these limits) instead; the values computed do not change.
+MALLOC_KEEP_BYTES = 32 << 20  # glibc's largest allowed mmap threshold on 64-bit (32 MiB)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
+_kept = False
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc (Linux only; nothing elsewhere) to keep freed blocks up to ``MALLOC_KEEP_BYTES`` for
+    reuse rather than return them to the kernel, once per process (see ``MALLOC_KEEP_BYTES``)."""
+    global _kept
+    if _kept or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    _kept = True
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, MALLOC_KEEP_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, 8 * MALLOC_KEEP_BYTES)
+    except (OSError, AttributeError):  # another C library after all: its defaults stay
+        pass
 
 
 class BatchedLinear(nn.Module):

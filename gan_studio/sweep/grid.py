@@ -16,6 +16,7 @@ from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
 
 SEED_KEY = "train.seed"  # the seeds of a point are train.seed … train.seed + seeds − 1 (never a grid axis)
+ENSEMBLE_KEY = "train.seeds"  # the sweep sets it (--seeds): neither a grid axis nor a --set key
 MAX_POINTS = 10_000  # far beyond a toy study (Lucic et al.'s large-scale study: ~1,000 configurations per data set)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]")  # characters replaced in folder names (paths, spaces, commas)
 
@@ -81,6 +82,11 @@ class Sweep:
             cfg = C.with_value(cfg, key, value)
         return C.with_value(cfg, SEED_KEY, seed)
 
+    def ensemble_config(self, point: Point) -> Config:
+        """The config of all of a point's seeds trained as one seed ensemble: the first seed's, ``train.seeds``
+        = ``seeds``."""
+        return C.with_value(self.config(point, self.seed_values()[0]), ENSEMBLE_KEY, self.seeds)
+
 
 def parse_axis(text: str) -> Axis:
     """``KEY=V1,V2,…`` as an Axis, each value parsed and checked; a ConfigError naming the ``--grid`` and what is
@@ -103,6 +109,8 @@ def make_axis(key: str, values: list, where: str) -> Axis:
         C.help_for(key)
     except ConfigError as err:
         raise ConfigError(f"{where}: {err}") from None
+    if key == ENSEMBLE_KEY:
+        raise ConfigError(f"{where}: {ENSEMBLE_KEY} is not a grid axis; --seeds N sets the seeds of every point")
     if key == SEED_KEY:
         raise ConfigError(f"{where}: seeds are not a grid axis; --seeds N runs seeds train.seed … "
                           f"train.seed + N − 1 at every point (the first with --set {SEED_KEY}=S)")
@@ -146,6 +154,8 @@ def check(sweep: Sweep) -> list[Point]:
         raise ConfigError(f"--seeds: must be ≥ 1, got {sweep.seeds}")
     if sweep.steps < 0:
         raise ConfigError(f"--steps: must be ≥ 0, got {sweep.steps}")
+    if sweep.base.train.seeds != 1:
+        raise ConfigError(f"--set {ENSEMBLE_KEY}: a sweep sets it itself; give the seeds per point with --seeds N")
     if sweep.base.train.seed + sweep.seeds - 1 > C.INT64_MAX:
         raise ConfigError(f"--seeds: train.seed + seeds − 1 must be ≤ {C.INT64_MAX}")
     count = 1

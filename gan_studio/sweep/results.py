@@ -7,6 +7,8 @@
     OUT/results.csv                one row per point and seed: status, final metrics (rewritten as points finish)
     OUT/<point>/seed-<S>/          an ordinary run folder (runs.py) per seed, plus
     OUT/<point>/seed-<S>/result.json   its outcome, written last: the run folder is complete when it is there
+    OUT/<point>/seeds-<S>-<T>/     or: one seed-ensemble run folder of all the point's seeds S … T (``train.seeds``),
+                                   its ``result.json`` a list of every seed's outcome
 
 A run is *finished* when its ``result.json`` is there and its ``config.toml`` is the config this sweep would run
 (another ``--steps`` or base config makes it stale); a point is finished when all its seeds are, and a re-run of
@@ -70,17 +72,35 @@ def seed_folder(out: Path, point: Point, seed: int) -> Path:
     return Path(out) / point.name / f"seed-{seed}"
 
 
-def write_result(folder: Path, result: SeedResult) -> None:
-    """Mark a run folder finished: its outcome as ``result.json``, written atomically after every other file."""
-    data = {"point": result.point, "seed": result.seed, "steps": result.steps, "status": result.status,
+def ensemble_folder(out: Path, point: Point, seeds: list[int]) -> Path:
+    """The seed-ensemble run folder of all of a point's seeds (``train.seeds`` = their count)."""
+    return Path(out) / point.name / f"seeds-{seeds[0]}-{seeds[-1]}"
+
+
+def _result_data(result: SeedResult) -> dict:
+    return {"point": result.point, "seed": result.seed, "steps": result.steps, "status": result.status,
             "message": result.message,
             "n_modes": result.n_modes, "seconds": result.seconds, "final": result.final}
+
+
+def _result_from(data: dict) -> SeedResult:
+    return SeedResult(point=str(data["point"]), seed=int(data["seed"]), steps=int(data["steps"]),
+                      status=str(data["status"]),
+                      message=str(data["message"]), final=dict(data["final"]), n_modes=data["n_modes"],
+                      seconds=data["seconds"])
+
+
+def write_result(folder: Path, result: SeedResult | list[SeedResult]) -> None:
+    """Mark a run folder finished: its outcome as ``result.json``, written atomically after every other file (a
+    seed ensemble's folder: the list of every member's outcome)."""
+    data = [_result_data(r) for r in result] if isinstance(result, list) else _result_data(result)
     atomic_write_bytes(Path(folder) / RESULT_FILE, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
-def read_result(folder: Path, cfg: C.Config, steps: int) -> SeedResult | None:
-    """The outcome of a finished run in ``folder`` of config ``cfg`` asked for ``steps`` steps; None when the run
-    is not finished (no ``result.json``, a run file missing, unreadable, made with another config or steps)."""
+def read_results(folder: Path, cfg: C.Config, steps: int) -> list[SeedResult] | None:
+    """The outcomes in a finished run folder of config ``cfg`` asked for ``steps`` steps (one, or one per member
+    of a seed ensemble); None when the run is not finished (no ``result.json``, a run file missing, unreadable,
+    made with another config or steps)."""
     folder = Path(folder)
     try:
         if not all((folder / name).is_file() for name in RUN_FILES):
@@ -88,19 +108,29 @@ def read_result(folder: Path, cfg: C.Config, steps: int) -> SeedResult | None:
         if (folder / "config.toml").read_text(encoding="utf-8") != C.dumps(cfg):
             return None
         data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
-        result = SeedResult(point=str(data["point"]), seed=int(data["seed"]), steps=int(data["steps"]),
-                            status=str(data["status"]),
-                            message=str(data["message"]), final=dict(data["final"]), n_modes=data["n_modes"],
-                            seconds=data["seconds"])
+        results = [_result_from(d) for d in (data if isinstance(data, list) else [data])]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return result if result.status in (DONE, NONFINITE) and result.steps == steps else None
+    finished = all(r.status in (DONE, NONFINITE) and r.steps == steps for r in results)
+    return results if results and finished else None
+
+
+def read_result(folder: Path, cfg: C.Config, steps: int) -> SeedResult | None:
+    """The outcome of a finished single run in ``folder`` (``read_results``); None when it is not finished."""
+    results = read_results(folder, cfg, steps)
+    return results[0] if results is not None and len(results) == 1 else None
 
 
 def finished_point(out: Path, sweep: Sweep, point: Point) -> list[SeedResult] | None:
-    """Every seed's outcome when all seeds of ``point`` are finished; None when any is not (the point runs)."""
+    """Every seed's outcome when all seeds of ``point`` are finished, as one seed ensemble or as separate runs;
+    None when they are not (the point runs)."""
+    seeds = sweep.seed_values()
+    if len(seeds) > 1:
+        together = read_results(ensemble_folder(out, point, seeds), sweep.ensemble_config(point), sweep.steps)
+        if together is not None and [r.seed for r in together] == seeds:
+            return together
     results = [read_result(seed_folder(out, point, seed), sweep.config(point, seed), sweep.steps)
-               for seed in sweep.seed_values()]
+               for seed in seeds]
     return None if any(r is None for r in results) else results
 
 
