@@ -60,7 +60,8 @@ def test_each_shipped_lesson_loads_and_validates(name):
 def test_the_shipped_lessons_are_listed_in_order_with_their_descriptions():
     assert [name for name, _ in list_lessons()] == lesson_names()
     assert lesson_names() == ["1-optimal-discriminator", "2-saturating-loss", "3-mode-collapse", "4-js-vs-w1",
-                              "5-clipping-vs-penalty", "6-gp-critic-is-not-w1", "7-oscillation"]
+                              "5-clipping-vs-penalty", "6-gp-critic-is-not-w1", "7-oscillation",
+                              "8-vae-is-blurry"]
 
 
 def test_a_lesson_file_by_path_with_overrides_and_its_schedule(tmp_path):
@@ -330,3 +331,34 @@ def test_a_claims_column_must_be_a_registry_column():
         parse_claim({"check": "between", "column": "lipp"})
     with pytest.raises(ConfigError, match="column: expected a metrics column"):
         parse_claim({"check": "sign_changes", "column": 3})
+
+
+# ------------------------------------------------------------------------------------------------------ lesson 8
+def test_ratio_between_reads_the_ratio_of_two_columns():
+    """ratio_between on synthetic rows: column / over at each row that has both, from_step honoured (fast)."""
+    rows = [{"step": 100, "sharpness": 0.2, "sharpness_data": 0.4}, {"step": 200, "sharpness": None},
+            {"step": 300, "sharpness": 0.36, "sharpness_data": 0.4}]
+    verdict = CLAIMS["ratio_between"](most=0.8).check(StageRun(-1, 300, rows))
+    assert not verdict.holds and "0.500 to 0.900 at 2 measurements" in verdict.measured
+    assert CLAIMS["ratio_between"](least=0.85, most=0.95, from_step=300).check(StageRun(-1, 300, rows)).holds
+    assert parse_claim({"check": "ratio_between", "over": "w1"}).over == "w1"
+    with pytest.raises(ConfigError, match="over: expected a metrics column"):
+        parse_claim({"check": "ratio_between", "over": "sharpnes"})
+
+
+def test_lesson_8_is_the_vae_preset_switched_to_a_gan_on_the_same_decoder():
+    """Lesson 8 is one run on one set of plots: digits-vae (ELBO, β = 1) and, at its first stage's step, the GAN loss
+    with nothing else changed (the decoder stays as G: tests/test_vae.py checks the switch keeps G); its claims read
+    the samples' sharpness against the data's and the classes, in both stages."""
+    lesson = load_lesson("8-vae-is-blurry")
+    assert lesson.origin == "preset digits-vae"
+    assert lesson.cfg.loss.name == "vae" and lesson.cfg.loss.beta == 1.0 and lesson.cfg.data.name == "digits"
+    vae, gan = lesson.stages
+    assert vae.change_texts == ("loss.name=ns",) and gan.change_texts == ()
+    assert "β = 1" in vae.caption and "0.8 of the data's" in vae.caption and "at least 9 of the 10" in vae.caption
+    assert "0.85 to 1.3" in gan.caption and "from step 800" in gan.caption and "at least 9 of the 10" in gan.caption
+    for stage, (least, most) in zip(lesson.stages, [(-np.inf, 0.8), (0.85, 1.3)], strict=True):
+        ratio, classes = stage.claims
+        assert (ratio.column, ratio.over, ratio.least, ratio.most) == ("sharpness", "sharpness_data", least, most)
+        assert classes.column == "classes" and classes.least == 9
+    assert gan.claims[0].from_step == gan.claims[1].from_step == 800

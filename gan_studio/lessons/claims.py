@@ -326,11 +326,35 @@ class Between:
                        f"{values[0][0]} to {values[-1][0]} (claim: within [{self.least:g}, {self.most:g}])")
 
 
+@dataclass(frozen=True)
+class RatioBetween:
+    """Every measurement of ``column`` / ``over`` in the span from step ``from_step`` on lies in [``least``,
+    ``most``] (e.g. the samples' sharpness over the data's: blur reads against the data, not on its own)."""
+
+    name: ClassVar[str] = "ratio_between"
+    column: str = "sharpness"
+    over: str = "sharpness_data"
+    least: float = -math.inf
+    most: float = math.inf
+    from_step: int = 0
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read ``column`` and ``over`` of the span's rows that have both."""
+        ratios = [(row["step"], row[self.column] / row[self.over]) for row in run.rows
+                  if row["step"] >= self.from_step and row.get(self.column) is not None and row.get(self.over)]
+        _need(ratios, f"{self.column} and {self.over}")
+        low, high = min(v for _, v in ratios), max(v for _, v in ratios)
+        return Verdict(self.least <= low and high <= self.most,
+                       f"{self.column} / {self.over} {low:.3f} to {high:.3f} at {len(ratios)} measurements from step "
+                       f"{ratios[0][0]} to {ratios[-1][0]} (claim: within [{self.least:g}, {self.most:g}])")
+
+
 Claim = (DNearOptimal | JsNearLog2WhileW1Falls | JsAtMost | ModesAtMost | ModesReach | GradGRises | W1Falls
-         | ActivationGradientSpread | GpCriticSlope | SignChanges | Between)
+         | ActivationGradientSpread | GpCriticSlope | SignChanges | Between | RatioBetween)
 CLAIMS: dict[str, type] = {kind.name: kind for kind in (DNearOptimal, JsNearLog2WhileW1Falls, JsAtMost, ModesAtMost,
                                                          ModesReach, GradGRises, W1Falls, ActivationGradientSpread,
-                                                         GpCriticSlope, SignChanges, Between)}
+                                                         GpCriticSlope, SignChanges, Between,
+                                                         RatioBetween)}
 
 
 def _column_name(key: str, given: object) -> str:
