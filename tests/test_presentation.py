@@ -181,3 +181,143 @@ def test_a_lesson_stage_leaves_room_for_the_plots_and_keeps_its_panel_in_view():
         assert win.series.panel_ids["modes"].plot.vb.height() >= MIN_PLOT_PX
     finally:
         window.close()
+
+
+def test_the_2d_view_keeps_a_square_readable_plot_under_a_lesson_bar():
+    from gan_studio.gui.views.data2d import DATA_PX
+    from gan_studio.lessons import load_lesson
+
+    lesson = load_lesson("3-mode-collapse")
+    stage = max(lesson.stages, key=lambda s: len(s.caption) + len(s.question or ""))
+    window = _presenting(_packet("ring8"), (1280, 720), 2.0)
+    win = window.window
+    try:
+        win.lesson_bar.show_stage(lesson.name, 1, len(lesson.stages), stage, False, win.scale)
+        for _ in range(3):
+            window.app.processEvents()
+        vb = win.view2d.plot.vb
+        # before: the whole data view got 225 px and the plot's data area 2 px; the title row and the axis are
+        # estimated, so three quarters of DATA_PX × scale is the least a fix leaves
+        assert vb.height() >= 0.75 * DATA_PX * win.scale, f"{vb.height():.0f} px high"
+        assert vb.width() >= vb.height()  # square-ish: the aspect is locked, the height is what runs short
+        assert not win.explain_scroll.isVisible()  # the less important row went first
+        assert win.height() <= 720
+    finally:
+        window.close()
+
+
+@pytest.mark.parametrize("size,scale", [((1280, 720), 2.0), ((1280, 720), 1.0), ((1920, 1080), 1.5)])
+def test_the_controls_keep_to_their_share_of_the_width(size, scale):
+    window = OffscreenWindow_(size, scale)
+    win = window.window
+    try:
+        window.app.processEvents()
+        # before: 857 px of 1280 at 200 % and 476 at 100 % (only the dock's minimum width followed the rule)
+        assert win.dock.width() <= win.DOCK_SHARE * win.width() + 1, f"{win.dock.width()} of {win.width()} px"
+    finally:
+        window.close()
+
+
+@pytest.mark.parametrize(("size", "scale"), [((1920, 1080), 1.5), ((1920, 1080), 1.0), ((1280, 720), 1.0)])
+def test_the_controls_fit_their_share_at_common_sizes(size, scale):
+    """Within their share the controls still fit whole at the common sizes: at a share of 0.3 the Run buttons were
+    cut at the right at 1920×1080 and 150 %."""
+    window = OffscreenWindow_(size, scale)
+    win = window.window
+    try:
+        window.app.processEvents()
+        assert win.controls.minimumSizeHint().width() <= win.dock.width(), f"{win.dock.width()} px at {size}, {scale}"
+    finally:
+        window.close()
+
+
+def OffscreenWindow_(size, scale):  # noqa: N802 (reads as the class it makes)
+    """A normal-mode offscreen window of the default config at ``size`` and ``scale``."""
+    import dataclasses
+
+    from gan_studio.gui.render import OffscreenWindow
+
+    return OffscreenWindow(dataclasses.asdict(C.Config()), size, scale=scale)
+
+
+def test_the_controls_title_follows_the_scale_of_its_own_window():
+    first = OffscreenWindow_((1280, 720), 2.0)
+    first.close()
+    window = OffscreenWindow_((1280, 720), 1.0)
+    try:
+        title = window.window.dock.titleBarWidget()
+        # before: Qt's own title kept the font the application had when the dock was made (20 pt here)
+        assert title is not None and title.font().pointSizeF() == pytest.approx(10.0, abs=0.01)
+        window.window.set_view("light", 2.0)
+        window.app.processEvents()
+        assert title.font().pointSizeF() == pytest.approx(20.0, abs=0.01)
+    finally:
+        window.close()
+
+
+def test_event_labels_fit_their_plot_and_keep_the_whole_text_in_a_tooltip():
+    from gan_studio.schedule import parse_change
+    from gan_studio.testing.synthetic import SyntheticTrainer
+    from gan_studio.worker.oneshot import train_packet
+
+    packet = train_packet(C.to_dict(C.Config()), 300, [parse_change(100, "loss.name=minimax")],
+                          trainer_factory=SyntheticTrainer)
+    window = OffscreenWindow_((1280, 720), 2.0)
+    win = window.window
+    try:
+        window.show(packet, settle=3)
+        for panel in win.series.panels:
+            if not panel.plot.isVisible():
+                continue
+            marker = panel.markers[0]
+            label, vb = marker.label.sceneBoundingRect(), panel.plot.vb.sceneBoundingRect()
+            # before: "loss: ns → minimax" ran past the top of a 120 px plot
+            assert label.top() >= vb.top() - 1, f"{panel.title}: label from {label.top():.0f}, plot {vb.top():.0f}"
+            assert marker.label.toolTip() == marker.full_label
+            assert "minimax" in marker.full_label
+    finally:
+        window.close()
+
+
+def test_no_inversion_marker_is_drawn_before_an_inversion():
+    window = OffscreenWindow_((1280, 720), 1.0)
+    win = window.window
+    try:
+        window.show(_packet("ring8"), settle=2)
+        text = win.view2d.inversion.text
+        # before: the empty text's ground painted a small white box at (0, 0)
+        assert not text.isVisible()
+        win.view2d.inversion.show((0.5, 0.5))  # a request on its way: its note shows
+        assert text.isVisible()
+        win.view2d.inversion.show(None)
+        assert not text.isVisible()
+    finally:
+        window.close()
+
+
+def test_the_mode_coverage_names_do_not_cover_each_other_or_the_data_line():
+    import dataclasses
+
+    packet = _packet("ring8")
+    rows = [dict(r, modes=8.0, modes_reached=8.0, hq=60.0) if r.get("modes_reached") is not None else r
+            for r in packet.rows]  # every mode covered: both lines end on the "8 in the data" line
+    window = _presenting(dataclasses.replace(packet, rows=rows), (1920, 1080), 1.5)
+    win = window.window
+    try:
+        win.highlighted = "modes"  # a lesson points at it: its row is shown
+        win._fit_series()
+        window.app.processEvents()
+        panel = win.series.panel_ids["modes"]
+        def text(label):  # the text's own rectangle: TextItem pads it by 10 % of its height above and below
+            rect = label.sceneBoundingRect()
+            return rect.adjusted(0, 0.1 * rect.height(), 0, -0.1 * rect.height())
+
+        names = [text(label) for label in panel.end_labels.values() if label.isVisible()]
+        for i, a in enumerate(names):
+            assert not any(a.intersects(b) for b in names[i + 1:])
+        assert names  # "reached" named at least
+        ref = win.series.modes_ref.label
+        assert ref.isVisible()  # before: drawn under the names (above the line, where they are)
+        assert not any(text(ref).intersects(b) for b in names)
+    finally:
+        window.close()

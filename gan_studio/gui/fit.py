@@ -29,3 +29,31 @@ class ResizingScroll(QtWidgets.QScrollArea):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self.resized.emit()
+
+
+def rows_shown(room: float, least: float, optional: list[float]) -> list[bool]:
+    """Which optional rows to show beside a plot that needs ``least`` pixels, in ``room`` pixels: ``optional``
+    holds their heights, most important first; each is shown while the plot keeps its least height, and a row
+    that does not fit is hidden (a less important one after it may still fit)."""
+    left = room - least
+    shown = []
+    for height in optional:
+        shown.append(height <= left)
+        left -= height if shown[-1] else 0
+    return shown
+
+
+class ResizeWatch(QtCore.QObject):
+    """Emits ``resized`` after ``widget`` was resized (an event filter: for widgets that are not ours to
+    subclass, such as a splitter)."""
+
+    resized = QtCore.pyqtSignal()
+
+    def __init__(self, widget: QtWidgets.QWidget):
+        super().__init__(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.Resize:
+            self.resized.emit()
+        return False
