@@ -296,6 +296,13 @@ class TrainConfig:
     batch_size: int = _opt(256, "samples per batch, real and fake each", lo=1, hi=65536)
     d_steps: int = _opt(1, "D updates per step", lo=0, hi=100)
     g_steps: int = _opt(1, "G updates per step (0 freezes G)", lo=0, hi=100)
+    # The PyTorch DCGAN example's shortcut (issue 15): G's update takes G(z) from the step's D update, its graph
+    # kept, instead of drawing z anew and running G again: one G forward pass and one latent draw fewer per step.
+    # It changes the algorithm, hence off: G's gradient is taken on the very batch D was just trained to reject
+    # (D has seen it; the two updates no longer use independent samples), so runs differ from the default's.
+    reuse_fake: bool = _opt(False, "G's update reuses the generated batch of the step's D update (the PyTorch DCGAN "
+                                   "example's shortcut; changes the algorithm): needs train.d_steps = 1 and an "
+                                   "objective with one generated batch and a D update")
     log_every: int = _opt(10, "write a metrics row every N steps", lo=1)
     seed: int = _opt(0, "one seed drives init, data and latent draws", lo=0)
     seeds: int = _opt(1, "runs of this config with seeds seed … seed+N−1, trained at once as one batched model "

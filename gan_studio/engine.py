@@ -120,6 +120,22 @@ def check_remedy_lipschitz(remedy: str, lipschitz: str) -> None:
                           f"gradient penalty needs the second derivative of torch.cdist, which torch lacks)")
 
 
+def check_reuse_fake(objective: Objective, train: C.TrainConfig) -> None:
+    """ConfigError for ``train.reuse_fake`` where there is not exactly one generated batch of one D update per
+    step to hand to G's update (the PyTorch DCGAN example's shortcut is defined only there)."""
+    if not train.reuse_fake:
+        return
+    if objective.joint_loss is not None or objective.head == "none":
+        raise ConfigError(f"train.reuse_fake: loss {objective.name} has no D update whose generated batch G could "
+                          f"reuse; set train.reuse_fake = false")
+    if objective.fake_batches != 1:
+        raise ConfigError(f"train.reuse_fake: loss {objective.name} draws {objective.fake_batches} generated batches "
+                          f"per update; it needs an objective with one (or set train.reuse_fake = false)")
+    if train.d_steps != 1:
+        raise ConfigError(f"train.reuse_fake: needs train.d_steps = 1 (one D update whose batch G reuses), got "
+                          f"{train.d_steps}; set train.d_steps = 1 or train.reuse_fake = false")
+
+
 def remedy_params(cfg: Config) -> dict:
     """The ``remedy.*`` values by short name, as ``remedies.make_remedy`` takes them."""
     return {key: getattr(cfg.remedy, key) for key in (*PARAMS, "second_order")}
@@ -302,6 +318,9 @@ class Trainer:
         check_joint(self.objective, cfg.model)
         check_conditional(cfg.model, self.dataset.n_classes, self.objective.head, cfg.remedy.name)
         self._check_pack(cfg)
+        check_reuse_fake(self.objective, cfg.train)
+        # train.reuse_fake: (step, G, G(z) with its graph, labels) of this step's D update, for its G update
+        self._fake_for_g: tuple | None = None
         self.events: list[dict] = []
         self.step_count = 0
         self._data_scale: float | None = None
@@ -513,9 +532,13 @@ class Trainer:
         x_r, y_r = self._real_labelled(n)
         y_f = self._labels(n)
         y_f2 = self._labels(n) if objective.fake_batches == 2 else None
-        with torch.no_grad():
+        reuse = self.cfg.train.reuse_fake  # G(z) with its graph, for this step's G update (one fake batch only)
+        with nullcontext() if reuse else torch.no_grad():
             x_f = self._fake(n, y_f)
             x_f2 = self._fake(n, y_f2) if objective.fake_batches == 2 else None
+        if reuse:
+            self._fake_for_g = (self.step_count, self.G, x_f, y_f)
+            x_f = x_f.detach()
         x_r, x_f = self._d_view(x_r), self._d_view(x_f)  # the penalty below sees these same inputs
         x_f2 = self._d_view(x_f2) if x_f2 is not None else None
         out_r, out_f = labelled(self.D, y_r)(x_r), labelled(self.D, y_f)(x_f)
@@ -549,8 +572,13 @@ class Trainer:
         objective = self.objective
         self.D.requires_grad_(False)  # G's update needs no gradient for D's weights
         try:
-            y_f = self._labels(n)  # conditional GANs: the classes asked of G (None and no draw otherwise)
-            x_f = self._d_view(self._fake(n, y_f))
+            kept, self._fake_for_g = self._fake_for_g, None
+            if kept is not None and kept[0] == self.step_count and kept[1] is self.G:  # train.reuse_fake
+                _, _, x_g, y_f = kept  # this step's D update's batch; G unchanged since, its graph still valid
+            else:
+                y_f = self._labels(n)  # conditional GANs: the classes asked of G (None and no draw otherwise)
+                x_g = self._fake(n, y_f)
+            x_f = self._d_view(x_g)
             y_f2 = self._labels(n) if objective.fake_batches == 2 else None
             x_f2 = self._d_view(self._fake(n, y_f2)) if objective.fake_batches == 2 else None
             # unrolled: D after k look-ahead updates on this fake batch (G's graph kept) and a real batch drawn
@@ -746,6 +774,9 @@ class Trainer:
             check_remedy(objective, self.cfg.remedy.name)
             check_joint(objective, self.cfg.model)
             check_conditional(self.cfg.model, self.dataset.n_classes, objective.head, self.cfg.remedy.name)
+            check_reuse_fake(objective, self.cfg.train)
+        elif key == "train.d_steps":
+            check_reuse_fake(self.objective, C.with_value(self.cfg, key, value).train)
         elif key == "lipschitz.name":
             check_lipschitz(self.objective, value)
             check_remedy_lipschitz(self.cfg.remedy.name, value)

@@ -74,6 +74,8 @@ def check_ensemble(cfg: Config) -> None:
     if cfg.model.conditional:
         raise ConfigError("model.conditional: a conditional GAN does not work in a seed ensemble yet "
                           "(train.seeds > 1); allowed there: false")
+    if cfg.train.reuse_fake:
+        raise ConfigError("train.reuse_fake: not in a seed ensemble yet (train.seeds > 1); allowed there: false")
     if cfg.train.rng != "cpu":
         raise ConfigError(f"train.rng: {cfg.train.rng} does not work in a seed ensemble yet (train.seeds > 1); "
                           "allowed there: cpu")

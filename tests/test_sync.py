@@ -94,6 +94,13 @@ CASES = [
     {"loss.name": "wgan", "lipschitz.name": "gp", "model.conditional": True, "model.conditioning": "projection"},
     {"loss.name": "vae", "train.rng": "device"},  # one joint update, ε from the training RNG
     {"loss.name": "ae"},
+    # objectives with a running state, kept as 0-d tensors on the training device between logged steps
+    {"loss.name": "fisher"},  # λ stepped after each D update, two D updates per step
+    {"loss.name": "ebgan"},
+    {"loss.name": "ebgan-pt"},
+    {"loss.name": "began"},  # k clipped to [0, 1]
+    {"loss.name": "magan"},  # the margin set from the first batch, then per window
+    {"loss.name": "ns", "train.reuse_fake": True},  # G's update on the D update's batch
 ]
 
 

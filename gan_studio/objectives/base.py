@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+import torch
 from torch import Tensor
 
 from gan_studio.config import CHOICES
@@ -56,8 +57,10 @@ DReference = Literal["optimal_d", "optimal_critic"]
 with ``optimal_critic`` the view shifts D and the reference to mean 0 under p_data (a critic's offset is
 arbitrary)."""
 
-State = Mapping[str, float]
-"""An objective's running state, keyed by its metrics.csv column names (e.g. ``k_t``)."""
+State = Mapping[str, "float | Tensor"]
+"""An objective's running state, keyed by its metrics.csv column names (e.g. ``k_t``). Values computed from D's
+outputs are 0-d tensors on the training device (``state_value``), read to the host only in a logged row (issue 15:
+a ``float()`` per D update would wait for the GPU on every step); constants and counters may be Python floats."""
 
 NO_STATE: State = MappingProxyType({})
 """The state of an objective without one."""
@@ -106,6 +109,20 @@ def no_state() -> State:
 def keep_state(state: State, out_r: Tensor, out_f: Tensor) -> State:
     """The state update of an objective without one: returns ``state`` unchanged."""
     return state
+
+
+def state_value(x: Tensor) -> Tensor:
+    """A batch statistic as a state value: detached, 0-d, on ``x``'s device, in float64 — the precision of the
+    Python float it replaces, so the state's arithmetic gives the same numbers it gave with floats (float32 on
+    Apple's MPS, which has no float64). Never read back to the host here."""
+    return x.detach().to(torch.float32 if x.device.type == "mps" else torch.float64).reshape(())
+
+
+def in_dtype_of(value: float | Tensor, like: Tensor) -> float | Tensor:
+    """A state value as an operand of a loss computed in ``like``'s dtype: a tensor cast to it (a float64 0-d
+    tensor would promote a 0-d float32 loss to float64 — other numbers, twice the work — where the Python float
+    it replaces did not), a float as it is."""
+    return value.to(like.dtype) if isinstance(value, Tensor) else value
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ step's mean real energy sets it (``margin`` is NaN before, and L_D uses that bat
 after every window of ``window`` D steps (the paper: an epoch) with means ē_r, ē_f over the window: if ē_r < m and
 ē_r < ē_f then m ← ē_r. The margin only decreases.
 
+The state is kept on the device (issue 15): the energy means, k_t, M_global, the margin and the window means are
+0-d float64 tensors (``base.state_value``), computed with the same float64 arithmetic the host did before, so a CPU
+run logs the same numbers; the window count is a Python float (it depends on nothing the device computes).
+
 Every spec here applies the Lipschitz methods that act on weights or on a scalar: none, sn (the autoencoders need
 no constraint in the papers; a penalty on e would be possible but is not theirs).
 """
@@ -41,10 +45,19 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, Objective, Reconstruction, State, lipschitz_subset
+from gan_studio.objectives.base import (
+    Estimate,
+    Objective,
+    Reconstruction,
+    State,
+    in_dtype_of,
+    lipschitz_subset,
+    state_value,
+)
 
 EBGAN_MARGIN = 1.0
 EBGAN_PT_WEIGHT = 0.1  # Zhao et al. 2017, §2.4
@@ -81,11 +94,17 @@ def pull_away(code: Tensor) -> Tensor:
 
 def margin_loss(e_r: Tensor, e_f: Tensor, margin: float | Tensor) -> Tensor:
     """E e_r + E [m − e_f]⁺ (EBGAN's L_D)."""
-    return e_r.mean() + F.relu(margin - e_f).mean()
+    return e_r.mean() + F.relu(in_dtype_of(margin, e_f) - e_f).mean()
 
 
-def _energy_means(out_r: Reconstruction, out_f: Reconstruction) -> dict[str, float]:
-    return {"energy_real": float(out_r.energy.mean()), "energy_fake": float(out_f.energy.mean())}
+def _energy_means(out_r: Reconstruction, out_f: Reconstruction) -> dict[str, Tensor]:
+    return {"energy_real": state_value(out_r.energy.mean()), "energy_fake": state_value(out_f.energy.mean())}
+
+
+def _unset(value: float | Tensor) -> bool:
+    """Whether a state value is still its initial NaN (a Python float; a value computed on the device never is
+    checked, which would wait for the device)."""
+    return not isinstance(value, Tensor) and math.isnan(value)
 
 
 def _no_energies() -> State:
@@ -134,13 +153,14 @@ def make_ebgan(margin: float = EBGAN_MARGIN, pt_weight: float = 0.0) -> Objectiv
 # --- BEGAN --------------------------------------------------------------------------------------------------------
 
 
-def began_k_step(k: float, e_r: float, e_f: float, gamma: float = BEGAN_GAMMA,
-                 lambda_k: float = BEGAN_LAMBDA_K) -> float:
-    """k_{t+1} = clip(k_t + λ_k(γ·e_r − e_f), 0, 1)."""
-    return min(max(k + lambda_k * (gamma * e_r - e_f), 0.0), 1.0)
+def began_k_step(k: float | Tensor, e_r: float | Tensor, e_f: float | Tensor, gamma: float = BEGAN_GAMMA,
+                 lambda_k: float = BEGAN_LAMBDA_K) -> float | Tensor:
+    """k_{t+1} = clip(k_t + λ_k(γ·e_r − e_f), 0, 1) (floats, or 0-d tensors kept on their device)."""
+    k = k + lambda_k * (gamma * e_r - e_f)
+    return k.clamp(0.0, 1.0) if isinstance(k, Tensor) else min(max(k, 0.0), 1.0)
 
 
-def began_m_global(e_r: float, e_f: float, gamma: float = BEGAN_GAMMA) -> float:
+def began_m_global(e_r: float | Tensor, e_f: float | Tensor, gamma: float = BEGAN_GAMMA) -> float | Tensor:
     """M_global = e_r + |γ·e_r − e_f|."""
     return e_r + abs(gamma * e_r - e_f)
 
@@ -152,7 +172,7 @@ def make_began(gamma: float = BEGAN_GAMMA, lambda_k: float = BEGAN_LAMBDA_K) -> 
         return {"began_k": 0.0, "began_m_global": math.nan, **_no_energies()}
 
     def d_loss(out_r: Reconstruction, out_f: Reconstruction, state: State) -> Tensor:
-        return out_r.energy.mean() - state["began_k"] * out_f.energy.mean()
+        return out_r.energy.mean() - in_dtype_of(state["began_k"], out_f.energy) * out_f.energy.mean()
 
     def g_loss(out_r: None, out_f: Reconstruction, state: State) -> Tensor:
         return out_f.energy.mean()
@@ -180,8 +200,12 @@ def make_began(gamma: float = BEGAN_GAMMA, lambda_k: float = BEGAN_LAMBDA_K) -> 
 # --- MAGAN --------------------------------------------------------------------------------------------------------
 
 
-def magan_margin_step(margin: float, window_real: float, window_fake: float) -> float:
-    """The end-of-window rule: m ← ē_r if ē_r < m and ē_r < ē_f, else m unchanged."""
+def magan_margin_step(margin: float | Tensor, window_real: float | Tensor,
+                      window_fake: float | Tensor) -> float | Tensor:
+    """The end-of-window rule: m ← ē_r if ē_r < m and ē_r < ē_f, else m unchanged (floats, or 0-d tensors: chosen
+    on their device)."""
+    if isinstance(window_real, Tensor):
+        return torch.where((window_real < margin) & (window_real < window_fake), window_real, margin)
     return window_real if window_real < margin and window_real < window_fake else margin
 
 
@@ -194,7 +218,7 @@ def make_magan(window: int = MAGAN_WINDOW) -> Objective:
 
     def d_loss(out_r: Reconstruction, out_f: Reconstruction, state: State) -> Tensor:
         margin = state["margin"]
-        if math.isnan(margin):  # first step: the paper's pretrained mean real energy, from this batch
+        if _unset(margin):  # first step: the paper's pretrained mean real energy, from this batch
             margin = out_r.energy.detach().mean()
         return margin_loss(out_r.energy, out_f.energy, margin)
 
@@ -204,7 +228,7 @@ def make_magan(window: int = MAGAN_WINDOW) -> Objective:
     def update_state(state: State, out_r: Reconstruction, out_f: Reconstruction) -> State:
         means = _energy_means(out_r, out_f)
         margin = state["margin"]
-        if math.isnan(margin):
+        if _unset(margin):
             margin = means["energy_real"]
         n = state["magan_window_n"] + 1.0
         real = state["magan_window_real"] + (means["energy_real"] - state["magan_window_real"]) / n

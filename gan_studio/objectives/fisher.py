@@ -12,9 +12,10 @@ rwgan    s_f − s_r                                    −E s_f   —          
 **fisher** (Mroueh & Sercu 2017, Algorithm 1): the critic maximises the augmented Lagrangian L_F of
 max_f Ê subject to Ω = 1, λ is the multiplier, updated by a gradient step of size ρ on ∇_λ L_F = 1 − Ω̂ with the
 same batch as D's step (the engine's ``update_state``; sign: λ *decreases* by ρ(1 − Ω̂), so λ grows while the
-critic's second moment exceeds 1). G minimises −Ê, i.e. −E s_f (Ê's G-dependent part). No clipping, no GP
-(``lipschitz`` = none only). Defaults (paper §6 and its reference code): ρ = 1e-6, λ₀ = 0, Adam 2e-4, β₁ = 0.5,
-2 critic steps per G step. ρ = 1e-6 is tuned for images; on toy data λ then moves slowly — ``make_fisher(rho)``.
+critic's second moment exceeds 1; λ and Ω̂ are kept as 0-d float64 tensors on the device). G minimises −Ê,
+i.e. −E s_f (Ê's G-dependent part). No clipping, no GP (``lipschitz`` = none only). Defaults (paper §6 and its
+reference code): ρ = 1e-6, λ₀ = 0, Adam 2e-4, β₁ = 0.5, 2 critic steps per G step. ρ = 1e-6 is tuned for images;
+on toy data λ then moves slowly — ``make_fisher(rho)``.
 *What it estimates*: with P = p_data, Q = p_g, μ = (P + Q)/2, the constraint is E_μ f² = 1 and
 E_P f − E_Q f = E_μ[f·(p − q)/μ]; by Cauchy–Schwarz the sup over all measurable f is
 
@@ -48,7 +49,7 @@ import math
 
 from torch import Tensor
 
-from gan_studio.objectives.base import Estimate, Objective, State, lipschitz_subset
+from gan_studio.objectives.base import Estimate, Objective, State, in_dtype_of, lipschitz_subset, state_value
 
 FISHER_RHO = 1e-6  # Mroueh & Sercu 2017, §6 (images)
 RWGAN_CLAMP: tuple[float, float] = (-0.01, 0.01)  # (c_lo, c_hi); UNVERIFIED — see the module docstring
@@ -75,10 +76,10 @@ def omega(s_r: Tensor, s_f: Tensor) -> Tensor:
     return 0.5 * (s_r.square().mean() + s_f.square().mean())
 
 
-def fisher_lagrangian(s_r: Tensor, s_f: Tensor, lam: float, rho: float) -> Tensor:
+def fisher_lagrangian(s_r: Tensor, s_f: Tensor, lam: float | Tensor, rho: float) -> Tensor:
     """L_F = Ê + λ(1 − Ω̂) − (ρ/2)(1 − Ω̂)², which the critic maximises."""
     constraint = 1.0 - omega(s_r, s_f)
-    return ipm(s_r, s_f) + lam * constraint - 0.5 * rho * constraint.square()
+    return ipm(s_r, s_f) + in_dtype_of(lam, constraint) * constraint - 0.5 * rho * constraint.square()
 
 
 def fisher_ipm_estimate(s_r: Tensor, s_f: Tensor) -> float:
@@ -99,7 +100,7 @@ def make_fisher(rho: float = FISHER_RHO) -> Objective:
         return -s_f.mean()
 
     def update_state(state: State, s_r: Tensor, s_f: Tensor) -> State:
-        om = float(omega(s_r, s_f))
+        om = state_value(omega(s_r, s_f))  # stays on the device: λ is read only in a logged row (issue 15)
         return {"fisher_lambda": state["fisher_lambda"] - rho * (1.0 - om), "fisher_omega": om}
 
     d_loss.__doc__ = f"−L_F = −(Ê + λ(1 − Ω̂) − (ρ/2)(1 − Ω̂)²), ρ = {rho:g}, λ from the state."
