@@ -224,8 +224,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("kl_prior", "KL(q ‖ prior)", "nats", "losses", "`vae`: mean KL(q(z|x) ‖ N(0, I)) per sample on "
            "the training batch, closed form, before the weight `loss.beta`", colour="extra", style="dash",
            more=True, late=True),  # more: L_D, L_G, recon fill the panel's three lines (loss_g − recon = β·KL)
-    Column("sharpness", "sharpness", "", None, _SHARP, runs="images", late=True),
-    Column("sharpness_data", "sharpness of the data", "", None, _SHARP, runs="images", late=True),
+    # image runs have no exact JS, so the JS panel holds them, on its right axis: generated against data, in the
+    # colours of the mean-D panel's generated and real
+    Column("sharpness", "sharpness", "", "js", _SHARP, runs="images", colour="fake", right=True, late=True),
+    Column("sharpness_data", "data's sharpness", "", "js", _SHARP, runs="images", colour="real", style="dash",
+           right=True, late=True),
 )
 
 TRAINING = ("step", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "grad_d_<i>",

@@ -32,8 +32,9 @@ This module never imports Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import NoReturn
 
 import numpy as np
@@ -302,6 +303,60 @@ def _extra_d_layer(key: str, n_layers: int) -> bool:
         if key.startswith(prefix) and key[len(prefix):].isdigit():
             return int(key[len(prefix):]) >= n_layers
     return False
+
+
+def _cloned(value):
+    """``value`` with every tensor in it cloned (dicts, lists and tuples followed; a read-only mapping such as
+    ``NO_STATE`` becomes a plain dict): a snapshot shares no storage with the live run."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, Mapping):
+        return {k: _cloned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cloned(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class TrainerState:
+    """Everything the next steps of a run depend on, taken between two steps (``Trainer.state``), as plain
+    picklable values (tensors cloned): ``Trainer.restore`` of it makes the following steps, rows and frames
+    byte-identical to those the run made after it was taken (tests/test_timeline.py).
+
+    The structure of the nets is not stored but rebuilt from ``cfg`` (objective head, remedy, Lipschitz method),
+    so a state taken before a switch restores after it: ``g``/``d`` are the nets' full ``state_dict`` (spectral
+    norm's power-iteration vectors and a remedy's layer included); the optimizers' states are keyed by parameter
+    name (``(names per group, state_dict)``), as a remedy's layer may sit in a group of its own."""
+
+    step: int
+    cfg: Config
+    g: dict
+    d: dict
+    opt_g: tuple
+    opt_d: tuple | None  # GMMN: no D optimizer
+    rng: torch.Tensor
+    data_rng: torch.Tensor | None  # None: the data come from ``rng`` (train.rng = cpu)
+    torch_rng: torch.Tensor  # the global generator (nets built after a switch draw their initial weights from it)
+    objective_state: dict
+    remedy_start: int  # the step the remedy was attached at (instance noise anneals from it)
+    events: tuple
+    last: dict  # the training values of the last logged step
+    measured: dict  # measurement name → the step it last ran (the cadence of the next rows)
+    data_scale: float | None
+
+    def nbytes(self) -> int:
+        """Bytes of its tensors (what a snapshot store counts against its cap; the rest is a few hundred bytes)."""
+        total, stack = 0, [self.g, self.d, self.opt_g, self.opt_d, self.rng, self.data_rng, self.torch_rng,
+                           self.last, self.objective_state]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, torch.Tensor):
+                total += value.element_size() * value.nelement()
+            elif isinstance(value, Mapping):
+                stack.extend(value.values())
+            elif isinstance(value, (list, tuple)):
+                stack.extend(value)
+        return total
 
 
 class Trainer:
@@ -899,6 +954,78 @@ class Trainer:
                     raise ConfigError(f"weights do not fit this config's {prefix}: {err}") from None
         finally:
             self.lipschitz.attach(self.D)
+        self._rebase()
+
+    # ------------------------------------------------------------------------------- state (rewind)
+    def state(self) -> TrainerState:
+        """The complete training state between two steps, tensors cloned (``TrainerState``; ``restore`` puts it
+        back). ~3× the nets' size with Adam (the weights and its two moments)."""
+        names = {id(p): f"G/{n}" for n, p in self.G.named_parameters()}
+        names.update({id(p): f"D/{n}" for n, p in self.D.named_parameters()})
+
+        def optimizer(opt: torch.optim.Optimizer | None) -> tuple | None:
+            if opt is None:
+                return None
+            groups = tuple(tuple(names[id(p)] for p in group["params"]) for group in opt.param_groups)
+            return groups, _cloned(opt.state_dict())  # state_dict() shares the live moments
+
+        shared = self.data_rng is self.rng
+        return TrainerState(
+            step=self.step_count, cfg=self.cfg, g=_cloned(self.G.state_dict()), d=_cloned(self.D.state_dict()),
+            opt_g=optimizer(self.opt_g), opt_d=optimizer(self.opt_d), rng=self.rng.get_state(),
+            data_rng=None if shared else self.data_rng.get_state(), torch_rng=torch.get_rng_state(),
+            objective_state=_cloned(self.objective_state), remedy_start=int(getattr(self.remedy, "start_step", 0)),
+            events=tuple(dict(e) for e in self.events), last=_cloned(self._last),
+            measured=dict(self.measurer.measured), data_scale=self._data_scale)
+
+    def restore(self, state: TrainerState) -> None:
+        """Put back a ``state()`` of this run (the snapshot itself is left unchanged, so it restores again).
+
+        Objective, remedy and Lipschitz method are made afresh for ``state.cfg`` and D is rebuilt for them (the
+        global torch RNG untouched by the build: it is restored from the state), then every tensor is loaded:
+        the nets' state dicts, the optimizers' (matched to parameters by name) and the generators'."""
+        cfg = state.cfg
+        objective = get_objective(cfg.loss.name)
+        remedy = self._make_remedy(cfg)
+        lipschitz = make_method(cfg.lipschitz)
+        with torch.random.fork_rng(devices=[]):
+            D = build_d(objective, cfg.model, remedy.d_data_shape(self.dataset.shape),
+                        self.class_weights()).to(self.device)
+            remedy.attach(D, state.remedy_start)  # before the Lipschitz method, as ``_build_nets`` does
+            lipschitz.attach(D)
+        D.load_state_dict(state.d)
+        self.G.load_state_dict(state.g)
+        self.cfg, self.objective, self.remedy, self.lipschitz, self.D = cfg, objective, remedy, lipschitz, D
+        self.d_head = objective.head
+        params = {f"G/{n}": p for n, p in self.G.named_parameters()}
+        params.update({f"D/{n}": p for n, p in self.D.named_parameters()})
+
+        def optimizer(saved: tuple | None, lr: float) -> torch.optim.Optimizer | None:
+            if saved is None:
+                return None
+            groups, state_dict = saved
+            opt = make_optimizer(cfg.optim, [params[n] for n in groups[0]], lr)
+            for group in groups[1:]:
+                opt.add_param_group({"params": [params[n] for n in group]})
+            # a copy: load_state_dict keeps tensors that already fit (the snapshot must stay as it is); hyperparameters
+            # come with it (a live lr change)
+            opt.load_state_dict(_cloned(state_dict))
+            return opt
+
+        self.opt_g = optimizer(state.opt_g, cfg.optim.lr_g)
+        self.opt_d = optimizer(state.opt_d, cfg.optim.lr_d)
+        self._seed_rngs(cfg.train.seed)  # the generators' kinds (one shared, or two) as this config has them
+        self.rng.set_state(state.rng)
+        if state.data_rng is not None:
+            self.data_rng.set_state(state.data_rng)
+        torch.set_rng_state(state.torch_rng)
+        self.objective_state = _cloned(state.objective_state)
+        self.step_count = state.step
+        self.events = [dict(e) for e in state.events]
+        self._last = _cloned(state.last)
+        self.measurer.measured = dict(state.measured)
+        self._data_scale = state.data_scale
+        self._fake_for_g = None  # train.reuse_fake: a batch kept from before the restore has the old G's graph
         self._rebase()
 
     # ---------------------------------------------------------------------------------- measurement

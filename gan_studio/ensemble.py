@@ -45,17 +45,22 @@ from gan_studio.engine import (
     make_optimizer,
     resolve_device,
 )
+from gan_studio.frames import MEMBERS, Frame, MemberTiles
 from gan_studio.lipschitz import SN_INIT_ITERATIONS, SN_INIT_SEED, Dragan, GradientPenalty, make_method
-from gan_studio.measure.measurer import Measurer
-from gan_studio.nets import build_generator, resolve_arch, sample_latent
-from gan_studio.nets.ensemble import BatchedNet, member_out
+from gan_studio.measure.frame import _display_batch
+from gan_studio.measure.measurer import WITNESS_POINTS, Measurer
+from gan_studio.nets import build_generator, eval_mode, resolve_arch, sample_latent
+from gan_studio.nets.ensemble import BatchedNet, keep_freed_memory, member_out
 from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective
 from gan_studio.presets import start_weights
 from gan_studio.runs import SEED_COLUMN
 from gan_studio.schedule import ACTIONS, LIVE_KEYS
 
-MEMBERS = "members"  # key of an ensemble's metrics row that holds the member rows (``MembersRecorder`` splits it)
+# MEMBERS: the key of an ensemble's metrics row that holds the member rows (``MembersRecorder`` splits it)
+TILE_POINTS = 96  # samples per member in the small multiples: a tile is ~80 px wide (more only clutters)
+TILE_GRID = 16  # D per member on a 16² grid in the small multiples: one batched pass over 32 members costs
+# about one member's probed frame (measured on 2 CPU cores, default preset; a training step costs ~8× more)
 
 
 def make_trainer(cfg: Config):
@@ -156,6 +161,7 @@ class EnsembleTrainer:
 
     def __init__(self, cfg: Config):
         check_ensemble(cfg)
+        keep_freed_memory()  # big batched activations: reuse freed memory (nets.ensemble)
         self.cfg = cfg
         self.device = resolve_device(cfg.train.device)
         self.objective = get_objective(cfg.loss.name)
@@ -572,9 +578,51 @@ class EnsembleTrainer:
             self._columns = [single[0], SEED_COLUMN, *single[1:]]
         return self._columns
 
-    def frame(self, grid: int | None = None, probe: bool = True, member: int = 0):
-        """A Frame of one member (the first by default)."""
-        return self.measurers[member].frame(grid or self.cfg.metrics.grid, probe)
+    def frame(self, grid: int | None = None, probe: bool = True, member: int = 0) -> Frame:
+        """A Frame of one member (the first by default), with every member's small views (``tiles``)."""
+        frame = self.measurers[member].frame(grid or self.cfg.metrics.grid, probe)
+        if not self.dataset.is_image:
+            frame.members = self.tiles(probe, member)
+        return frame
+
+    def tiles(self, probe: bool = True, shown: int = 0) -> MemberTiles:
+        """Every member's small views in one batched pass: its first ``TILE_POINTS`` display samples (the codes its
+        own frame draws) and, on 2D data with ``probe``, its D on a ``TILE_GRID``² grid over the data's bounds in
+        the units its own surface draws (``scores``: the witness on its own display batch for the kernel heads).
+        Measured on 2 CPU cores, default 2D preset: see tests/test_ensemble_window.py and the report."""
+        batches = [_display_batch(m) for m in self.measurers]
+        z = torch.stack([b[0][:TILE_POINTS] for b in batches]).to(self.device)
+        tiles = MemberTiles(seeds=tuple(self.seeds), fake=np.zeros((self.n, 0, self.dataset.dim)), shown=shown)
+        with eval_mode(self.G, self.D), torch.no_grad():
+            fake = self.G(z)
+            tiles.fake = fake.flatten(2).cpu().numpy()
+            if not probe or self.dataset.dim != 2 or self.objective.joint_loss is not None:
+                return tiles
+            bounds = np.asarray(self.dataset.bounds, dtype=float)
+            xs, ys = (np.linspace(lo, hi, TILE_GRID) for lo, hi in bounds)
+            grid = np.stack(np.meshgrid(xs, ys), -1).reshape(1, -1, 2)
+            points = torch.as_tensor(grid, dtype=torch.float32, device=self.device).expand(self.n, -1, -1)
+            out_x = self.D(points)
+            out_r = out_f = None
+            if self.objective.head != "score":  # the witness needs reference outputs on the member's own batch
+                real = torch.stack([torch.as_tensor(b[1][:WITNESS_POINTS], dtype=torch.float32) for b in batches])
+                out_r, out_f = self.D(real.to(self.device)), self.D(fake[:, :WITNESS_POINTS])
+                if self.objective.fake_batches == 2:
+                    out_f = (out_f, self.D(fake[:, -WITNESS_POINTS:]))
+            scores = self.scores(out_x, out_r, out_f)
+        tiles.xs, tiles.ys = xs, ys
+        tiles.scores = scores.reshape(self.n, TILE_GRID, TILE_GRID).cpu().numpy()
+        return tiles
+
+    def member_weights(self, k: int) -> dict[str, np.ndarray]:
+        """Member k's raw weights under the plain run's keys (``G/<name>``, ``D/<name>``, as ``Trainer.weights``):
+        ``Trainer(member_cfg(cfg, k)).load_weights`` continues member k as a plain run."""
+        return {key: value[k] for key, value in self.weights().items()}
+
+    def invert(self, point):
+        """Inversion is a single run's tool: a ConfigError saying so (open one member alone first)."""
+        raise ConfigError("inversion works on a single run, not a seed ensemble (train.seeds > 1); click a member "
+                          "in the Seeds tab to open it alone")
 
 
 class MembersRecorder:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+MEMBERS = "members"  # a seed ensemble's metrics row: ``{"step": s, MEMBERS: [row of member k, ...]}``
+
 
 @dataclass(frozen=True)
 class Display:
@@ -109,6 +111,21 @@ class Inversion:
 
 
 @dataclass
+class MemberTiles:
+    """Small views of every member of a seed ensemble (``ensemble.EnsembleTrainer``), for the window's small
+    multiples: each member's samples from its own fixed display codes, and D on a coarse grid over the data's
+    bounds (the same for every member, so the tiles compare)."""
+
+    seeds: tuple[int, ...]  # member k's seed
+    fake: np.ndarray  # (N, m, dim) member k's first m display samples
+    xs: np.ndarray | None = None  # (g,) grid of the surfaces (2D data; None without surfaces)
+    ys: np.ndarray | None = None  # (g,)
+    scores: np.ndarray | None = None  # (N, g, g) raw D score of every member, row i at y = ys[i]; None on a frame
+    # without probes (the window keeps the last ones)
+    shown: int = 0  # the member the frame's full views draw
+
+
+@dataclass
 class Frame:
     """One snapshot of a run, for drawing. Produced by ``Trainer.frame()``."""
 
@@ -131,3 +148,4 @@ class Frame:
     fake_labels: np.ndarray | None = None  # (n,) class each generated point was asked for (conditional GANs)
     latent_maps: tuple = ()  # LatentMap per latent space ("z", and "w" with a mapping network); latent_dim ≤ 2
     latent_paths: tuple = ()  # LatentPath: straight and spherical paths in z (and straight in w), points data only
+    members: MemberTiles | None = None  # a seed ensemble's small views of every member (None for a single run)

@@ -201,6 +201,7 @@ def test_run_folder_holds_every_member_and_prints_a_summary(tmp_path, capsys):
     ({"train.seeds": 2, "model.conditional": True}, "model.conditional"),
     ({"train.seeds": 2, "loss.name": "vae"}, "loss.name: vae .no game"),
     ({"train.seeds": 2, "train.rng": "device"}, "train.rng: device"),
+    ({"train.seeds": 2, "train.reuse_fake": True}, "train.reuse_fake: not in a seed ensemble"),
 ])
 def test_what_an_ensemble_cannot_do_is_refused_in_one_line(values, message):
     with pytest.raises(ConfigError, match=message) as err:
@@ -240,9 +241,13 @@ def test_a_non_finite_member_stops_the_ensemble_naming_its_seed_and_keeps_the_la
         np.testing.assert_array_equal(value, before[key], err_msg=key)
 
 
-def test_the_window_refuses_an_ensemble_in_one_line():
-    """The window's worker trains one run: train.seeds > 1 there is one line naming the command that trains it."""
+def test_the_window_worker_trains_an_ensemble_and_refuses_what_it_cannot_in_one_line():
+    """The window's worker builds an ensemble for train.seeds > 1 (tests/test_ensemble_window.py draws it); what an
+    ensemble cannot do per member yet is one line naming what is allowed."""
     from gan_studio.worker.session import engine_trainer
 
-    with pytest.raises(ConfigError, match=r"^train\.seeds: the window trains one run .* gan-studio run --seeds 3$"):
-        engine_trainer(C.with_value(Config(), "train.seeds", 3))
+    assert isinstance(engine_trainer(C.with_value(Config(), "train.seeds", 3)), EnsembleTrainer)
+    cfg = C.with_value(C.with_value(Config(), "train.seeds", 3), "remedy.name", "unrolled")
+    with pytest.raises(ConfigError, match=r"^remedy\.name: unrolled does not work in a seed ensemble yet .*allowed "
+                                          r"there: none$"):
+        engine_trainer(cfg)

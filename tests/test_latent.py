@@ -449,7 +449,7 @@ def test_window_sends_an_inversion_and_draws_the_answer(make_window, qtbot):
     inv = w.latent_view.inversion
     assert inv.target.tolist() == [0.5, 0.5]
     assert w.view2d.inversion.best.data["x"].tolist() == [pytest.approx(float(inv.x[0]))]
-    assert w.tabs.tabText(w.tabs.count() - 1) == "Latent space"
+    assert "Latent space" in [w.tabs.tabText(i) for i in range(w.tabs.count())]
     # the Mapping field restarts the run with model.mapping
     w.controls.fields["model.mapping"].setText("2")
     w.controls._model_restart()

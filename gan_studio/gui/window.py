@@ -39,15 +39,17 @@ from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.brush import BrushBar, BrushTool, DrawnPoints, save_points
-from gan_studio.gui.fit import ResizingScroll, rows_that_fit
+from gan_studio.gui.fit import ResizeWatch, ResizingScroll, rows_shown, rows_that_fit
 from gan_studio.gui.history import History
 from gan_studio.gui.lesson_bar import LessonBar
 from gan_studio.gui.panels.class_picker import ClassPicker
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.plot_export import install as install_plot_menu
+from gan_studio.gui.timeline import TimelineBar
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.dirac import DiracView
+from gan_studio.gui.views.ensemble import EnsembleView, shown_rows
 from gan_studio.gui.views.latent import LatentView
 from gan_studio.gui.views.samples import SampleGrid
 from gan_studio.gui.views.sweep import SweepWindow, open_sweep
@@ -61,9 +63,11 @@ from gan_studio.worker.protocol import (
     DropSchedule,
     Invert,
     Open,
+    OpenMember,
     Packet,
     PlayUntil,
     Restart,
+    Rewind,
     Save,
     Step,
 )
@@ -81,6 +85,13 @@ FAST_PAINT_S = 0.1  # paints closer than this count as "frames come fast"
 def default_worker(cfg: Config, at_schedule=(), open_first: str | None = None) -> WorkerHandle:
     """The real worker: a spawned process running ``gan_studio.engine.Trainer`` (on a saved run, if given)."""
     return WorkerHandle(cfg, at_schedule, open_first=open_first)
+
+
+def dock_title(text: str) -> QtWidgets.QLabel:
+    """A dock's title bar: its text in the application's current font (drag it to move the dock)."""
+    label = QtWidgets.QLabel(text)
+    label.setContentsMargins(6, 3, 6, 3)
+    return label
 
 
 def is_text_field(w: QtWidgets.QWidget | None) -> bool:
@@ -168,6 +179,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         data_tab.setStretchFactor(1, 1)
         data_tab.setCollapsible(0, False)
         self.data_split = data_tab
+        self.explain_scroll = explain_scroll
+        self.data_watch = ResizeWatch(data_tab)  # the 2D plot keeps its least height: the explanation gives way
+        self.data_watch.resized.connect(self._fit_data_tab)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(data_tab, "Data space")
         # the Dirac-GAN lab (Mescheder et al. 2018): the simplest GAN's dynamics, independent of the run
@@ -187,6 +201,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         latent_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.tabs.addTab(latent_scroll, "Latent space")
         self.images = None  # ImageViews, created on the first frame with images
+        self.seeds_view = EnsembleView(self.theme, scale)  # a seed ensemble's members (its tab shows only then)
+        self.seeds_view.attach(self.tabs)
+        self.seeds_view.member_clicked.connect(self.open_member)
         self.series = TimeSeriesView(self.theme, scale)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self.tabs)
@@ -207,6 +224,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         series_column.setSpacing(0)
         series_column.addWidget(self.compare_bar)
         series_column.addWidget(series_scroll, 1)
+        self.timeline = TimelineBar()  # the run's snapshots: drag back, release = rewind (gui/timeline.py)
+        self.timeline.rewind.connect(lambda step: self.send(Rewind(step)))
+        series_column.addWidget(self.timeline)
         splitter.addWidget(series_box)
         splitter.setStretchFactor(0, 10)
         splitter.setStretchFactor(1, 11)
@@ -236,6 +256,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.dock.setWidget(scroll)
         self.dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        # the title as a label of the application's font: Qt draws its own title in the font the application had
+        # when the dock was made (QDockWidgetPrivate::init), so after a 200 % window it stayed large in later ones
+        self.dock.setTitleBarWidget(dock_title("Controls"))
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
         self.status_state = QtWidgets.QLabel("starting the trainer…")
@@ -466,6 +489,13 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.view2d.inversion.show(tuple(point))
         self.view1d.show_inversion(tuple(point))
         self.show_message("searching for the z that G maps to (" + ", ".join(f"{v:.3g}" for v in point) + ")…")
+
+    def open_member(self, k: int) -> None:
+        """A click on a seed ensemble's member: continue it alone as a plain run (asks first: the ensemble ends)."""
+        seeds = self.seeds_view.seeds
+        if k < len(seeds) and self.confirm(f"Open seed {seeds[k]} alone? It goes on as a plain run from its "
+                                           f"current weights; the {len(seeds)}-seed ensemble ends."):
+            self.send(OpenMember(k))
 
     def confirm(self, text: str) -> bool:
         """Ask before something destructive (a restart, a reset, opening a run); tests replace this."""
@@ -737,17 +767,21 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.show_message(f"saved the picture to {path}", False)
         return True
 
-    def load_history(self, folder: str) -> None:
-        """Put a saved run's metrics rows and events into the (bounded) history, streaming the rows."""
+    def load_history(self, folder: str, until: int | None = None) -> None:
+        """Put a saved run's metrics rows and events into the (bounded) history, streaming the rows. ``until``: a
+        branch's record, still being written: its rows up to that step only (the later ones and its events come
+        in packets)."""
         try:
             chunk = []
             for row in runs.iter_metrics(Path(folder) / "metrics.csv"):
+                if until is not None and row.get("step", 0) > until:
+                    break
                 chunk.append(row)
                 if len(chunk) >= 2000:
                     self.history.add_rows(chunk)
                     chunk = []
             self.history.add_rows(chunk)
-            if (Path(folder) / "events.jsonl").exists():
+            if until is None and (Path(folder) / "events.jsonl").exists():
                 self.history.add_events(runs.read_events(Path(folder) / "events.jsonl"))
         except (config.ConfigError, OSError) as err:
             self.show_message(f"could not show the saved curves: {err}", True)
@@ -776,16 +810,21 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.generation = packet.generation
             self.history.clear()
             self.latent_view.clear()
+            self.seeds_view.clear()
             self.view2d.inversion.show(None)
             self.view1d.show_inversion(None)
-            if packet.opened:  # an opened run: its past is in its folder
+            if packet.branched_at >= 0 and packet.recording:  # a branch: its past rows are in its record
+                self.load_history(packet.recording, until=packet.branched_at)
+            elif packet.opened:  # an opened run: its past is in its folder
                 self.load_history(packet.opened)
         if packet.recording != self.recording:
             self.recording = packet.recording
             self.status_state.setToolTip(f"this run is being recorded in {packet.recording}" if packet.recording
                                          else "this run is not being recorded")
-        self.history.add_rows(packet.rows)
+        self.history.add_rows(shown_rows(packet.rows))  # a seed ensemble's: the member the other tabs draw
+        self.seeds_view.add_rows(packet.rows)
         self.history.add_events(packet.events)
+        self.timeline.show_state(packet.snapshots, packet.step)
         if packet.inversion is not None:
             self.latent_view.show_inversion(packet.inversion)
             self.view2d.inversion.show(packet.inversion)
@@ -860,9 +899,11 @@ class StudioWindow(QtWidgets.QMainWindow):
         else:
             self.data_stack.setCurrentWidget(self.view2d)
             self.view2d.update_frame(frame, probed)
+        self._fit_data_tab()  # the view, the class picker or the brush bar may have changed
         if frame.images:
             self._draw_images(frame)
         self.latent_view.update_frame(frame, probed)
+        self.seeds_view.draw(frame, probed)
         if not (real is not None and getattr(real, "ndim", 2) == 4):
             text = explanation(frame)
             about = getattr(frame.display, "about", "")
@@ -930,7 +971,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         # 10 pt after a switch to 200 % and 15 pt after presentation mode ended, until the next message
         self.status_message.setFont(th.font(10.0 * scale))
         for view in (self.view2d, self.view1d, self.samples, self.series, self.images, self.latent_view,
-                     self.class_picker):
+                     self.class_picker, self.seeds_view):
             if view and hasattr(view, "apply_style"):
                 view.apply_style(self.theme, scale)
         for brush in self.brushes:
@@ -943,12 +984,16 @@ class StudioWindow(QtWidgets.QMainWindow):
             box.blockSignals(False)
         self._fit_series()
         self.compare_bar.apply_style(self.theme, scale)
+        self.timeline.apply_style(self.theme, scale)
         # after the new font reached the controls: their combo boxes measure it (th.drop_size_hints), then the dock
         QtCore.QTimer.singleShot(0, lambda: (th.drop_size_hints(self.controls), self._fit_dock()))
         self._fit_dock()
         self.request_paint()
 
-    DOCK_SHARE = 0.3  # the controls take at most this share of the window's width (they scroll beyond it)
+    # the controls take at most this share of the window's width (they scroll beyond it): 0.3 cut the Run buttons at
+    # 1920×1080 and 150 % (the controls need ~600 px there); 0.4 fits them there and at 100 % on 1280×720, and still
+    # leaves the plots 60 % at 200 % on 1280×720, where the controls scroll
+    DOCK_SHARE = 0.4
 
     def _fit_dock(self) -> None:
         """Give the controls their natural width, at most DOCK_SHARE of the window: at 200 % on 1280×720 their
@@ -962,7 +1007,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.controls.adjustSize()
         bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
         natural = self.controls.minimumSizeHint().width() + bar + 6
-        self.dock.setMinimumWidth(min(natural, int(self.DOCK_SHARE * max(self.width(), 1))))
+        share = int(self.DOCK_SHARE * max(self.width(), 1))
+        self.dock.setMinimumWidth(min(natural, share))
+        self.dock.setMaximumWidth(share)  # the minimum alone let the dock keep 690 px of 1280 at 200 %
 
     def resizeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
         """Keep the controls within their share of the new width."""
@@ -982,6 +1029,22 @@ class StudioWindow(QtWidgets.QMainWindow):
         keep = ids.index(self.highlighted) // columns if self.highlighted in ids else 0
         self.series.arrange(columns, rows, max(0, keep - rows + 1))  # with the panel a lesson points at
         self.series.setMinimumHeight(int(row * rows))
+
+    EXPLAIN_LINES = 3  # the least "how to read this" worth showing, in lines of its text
+
+    def _fit_data_tab(self) -> None:
+        """The 2D data view keeps its least height (DataView2D.least_height); the "how to read this" strip is shown
+        only when at least EXPLAIN_LINES of it fit beside that (with a lesson bar at 200 % on 1280×720 the strip
+        and the legend left the plot 2 px)."""
+        if self.data_stack.currentWidget() is not self.view2d:
+            self.explain_scroll.show()
+            return
+        picker = self.class_picker.sizeHint().height() if self.class_picker.isVisible() else 0
+        bar = self.brush_bar.sizeHint().height() if self.brush_bar.isVisible() else 0
+        room = self.data_split.height() - picker - bar
+        explain = self.EXPLAIN_LINES * self.explain.fontMetrics().lineSpacing() + 8 + self.data_split.handleWidth()
+        (show,) = rows_shown(room, self.view2d.least_height(), [explain])
+        self.explain_scroll.setVisible(show)
 
     PRESENTATION_SCALE = 1.5  # the least view scale in presentation mode (read from the back row)
 

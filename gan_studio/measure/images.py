@@ -27,6 +27,8 @@ nn_step         int              step at which the nearest neighbours were compu
 nn_ref_dist     (g²,) float32    the same distance from each ``real`` cell to its nearest *other*
                                  training image: the scale of "new" vs "memorised"
 class_names     list[str]        labelled sets only
+real_labels     (g²,) int64      labelled sets only: the class of each ``real`` cell (the view shows a conditional
+                                 GAN's picked class among them)
 class_hist_data (K,) float64     share of training images per class (sums to 1)
 class_hist_fake (K,) float64     share of the confidently classified generated samples per class
                                  (from ``ImageMetrics.last_hist``; absent until metrics ran)
@@ -132,6 +134,7 @@ class ImageProbe:
         labels = getattr(dataset, "labels", None)
         self.class_names = list(dataset.class_names) if labels is not None else None
         self.class_hist_data = dataset.class_histogram() if labels is not None else None
+        self.real_labels = None if labels is None else np.asarray(labels)[self.real_index].astype(np.int64)
 
     def reference_distances(self) -> np.ndarray:
         """(g²,) pixel L2 distance ([0, 1] units) from each real grid image to its nearest *other* training image:
@@ -180,6 +183,7 @@ class ImageProbe:
         if self.class_names is not None:
             out["class_names"] = self.class_names
             out["class_hist_data"] = self.class_hist_data
+            out["real_labels"] = self.real_labels
             if class_hist is not None:
                 out["class_hist_fake"] = np.asarray(class_hist, dtype=np.float64)
         return out

@@ -11,14 +11,17 @@ Nothing here is an estimate of anything; never show it as a result.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from gan_studio import columns, config
 from gan_studio.config import ConfigError
-from gan_studio.frames import Curves1D, Display, Frame, Inversion, Surface2D
+from gan_studio.frames import MEMBERS, Curves1D, Display, Frame, Inversion, MemberTiles, Surface2D
+from gan_studio.runs import SEED_COLUMN
 
 CLASSIFIER = ("minimax", "ns")
 FINAL_SAMPLES = 2500  # like the engine: samples.npy holds max(metrics.n_samples, this) samples
@@ -48,6 +51,17 @@ def _gauss_mix(x: np.ndarray, centres: np.ndarray, std: float) -> np.ndarray:
     d = x.shape[1]
     sq = ((x[:, None, :] - centres[None]) ** 2).sum(-1)
     return np.exp(-sq / (2 * std**2)).mean(1) / (2 * np.pi * std**2) ** (d / 2)
+
+
+@dataclass(frozen=True)
+class SyntheticState:
+    """A stand-in trainer's ``state()``: its attributes, deep-copied."""
+
+    values: dict
+
+    def nbytes(self) -> int:
+        """Bytes of its weights (what the snapshot store counts)."""
+        return sum(v.nbytes for v in self.values["params"].values())
 
 
 class SyntheticTrainer:
@@ -166,6 +180,14 @@ class SyntheticTrainer:
                                   f"this config's model needs {value.shape}")
         self.params = {k: np.array(arrays[k], dtype=np.float32) for k in self.params}
 
+    def state(self) -> SyntheticState:
+        """Everything it holds (config, step, generator, weights, events), deep-copied, like ``Trainer.state``."""
+        return SyntheticState(copy.deepcopy(vars(self)))
+
+    def restore(self, state: SyntheticState) -> None:
+        """Put back a ``state()`` (a copy of it: the snapshot restores again)."""
+        vars(self).update(copy.deepcopy(state.values))
+
     def apply(self, what: str, value=None) -> dict:
         """Apply a command between steps and return its event ``{step, what, old, new}``."""
         if what in ("step_d", "step_g"):
@@ -265,3 +287,112 @@ class SyntheticTrainer:
                                     optimal_d=p_d / (p_d + p_g + 1e-12), optimal_critic=crit,
                                     z=z, gz=None if z is None else self._fake(z[:, None])[:, 0])
         return frame
+
+
+class SyntheticEnsemble:
+    """A seed ensemble look-alike (``ensemble.EnsembleTrainer``) of N stand-in trainers with seeds ``seed + k``,
+    for the window's tests without torch. Member k collapses onto its own number of modes (1 + 3k mod the
+    modes), so the members' curves and modes covered spread. Rows: ``{"step", MEMBERS: [rows with a seed]}``."""
+
+    STEP_S = SyntheticTrainer.STEP_S
+
+    def __init__(self, cfg: config.Config):
+        self.cfg = cfg
+        self.device = "cpu"
+        self.events: list[dict] = []
+        self.n = cfg.train.seeds
+        self._setup()
+
+    def _setup(self) -> None:
+        self.seeds = [self.cfg.train.seed + k for k in range(self.n)]
+        self.member_cfgs = [config.with_value(config.with_value(self.cfg, "train.seeds", 1), "train.seed", s)
+                            for s in self.seeds]
+        self.members = [SyntheticTrainer(c) for c in self.member_cfgs]
+        for k, member in enumerate(self.members):
+            member.kept = member.centres[: 1 + (3 * k) % len(member.centres)]
+            member.STEP_S = 0.0  # the ensemble sleeps once per step, like one batched model
+        self.step_count = 0
+
+    measure_seconds = 0.0
+
+    def step(self, pause=None) -> dict | None:
+        """One step of every member; on logged steps ``{"step", MEMBERS: [...]}``."""
+        if self.cfg.optim.lr_d >= 5.0:
+            raise SyntheticError(f"non-finite loss_d (nan) at step {self.step_count + 1}")
+        time.sleep(self.STEP_S)
+        rows = [member.step() for member in self.members]
+        self.step_count += 1
+        return None if rows[0] is None else self._row(rows)
+
+    def _row(self, rows: list[dict]) -> dict:
+        return {"step": self.step_count, MEMBERS: [{"step": row["step"], SEED_COLUMN: s, **row}
+                                                  for row, s in zip(rows, self.seeds, strict=True)]}
+
+    def next_step_measures(self) -> bool:
+        """As a member's."""
+        return self.members[0].next_step_measures()
+
+    def metrics_row(self, full: bool = False, pause=None) -> dict:
+        """Every member's row."""
+        return self._row([member.metrics_row(full, pause) for member in self.members])
+
+    def columns(self) -> list[str]:
+        """A member's columns with ``seed`` after ``step``."""
+        single = self.members[0].columns()
+        return [single[0], SEED_COLUMN, *single[1:]]
+
+    def final_state(self) -> tuple[dict, np.ndarray, dict]:
+        """(every member's full row, samples (N, m, dim), stacked weights)."""
+        states = [member.final_state() for member in self.members]
+        return self._row([s[0] for s in states]), np.stack([s[1] for s in states]), self.weights()
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The members' cartoon weights stacked, (N, …)."""
+        return {key: np.stack([m.params[key] for m in self.members]) for key in self.members[0].params}
+
+    def member_weights(self, k: int) -> dict[str, np.ndarray]:
+        """Member k's weights under a plain run's keys."""
+        return self.members[k].weights()
+
+    def load_weights(self, arrays: dict) -> None:
+        """Load ``weights()`` arrays (a leading member axis)."""
+        for k, member in enumerate(self.members):
+            member.load_weights({key: np.asarray(v)[k] for key, v in arrays.items()})
+
+    def apply(self, what: str, value=None) -> dict:
+        """A change for every member (a reseed S gives member k the seed S + k); the event names the ensemble's."""
+        old = new = None
+        if what == "reset":
+            self._setup()
+        elif what not in ("step_d", "step_g"):
+            key = "train.seed" if what == "reseed" else what
+            old = config.get(self.cfg, key)
+            new = config.parse_value(key, value if value is not None or what != "reseed" else old + 1)
+            for k, member in enumerate(self.members):
+                member.apply(what, new + k if what == "reseed" else new)
+            self.cfg = config.with_value(self.cfg, key, new)
+            self.seeds = [member.cfg.train.seed for member in self.members]
+            self.member_cfgs = [member.cfg for member in self.members]
+        event = {"step": self.step_count, "what": what, "old": old, "new": new}
+        self.events.append(event)
+        return event
+
+    def invert(self, point):
+        """Refused, as the ensemble's."""
+        raise ConfigError("inversion works on a single run, not a seed ensemble (train.seeds > 1)")
+
+    def frame(self, grid: int = 100, probe: bool = True) -> Frame:
+        """Member 0's cartoon frame with every member's small views (``frames.MemberTiles``)."""
+        frame = self.members[0].frame(grid, probe)
+        tiles = MemberTiles(seeds=tuple(self.seeds), fake=np.stack([m._fake(m.z[:96]) for m in self.members]))
+        if probe and frame.surface is not None:
+            small = [m.frame(16, True).surface for m in self.members]
+            tiles.xs, tiles.ys = small[0].xs, small[0].ys
+            tiles.scores = np.stack([s.score for s in small])
+        frame.members = tiles
+        return frame
+
+
+def synthetic_trainer(cfg: config.Config):
+    """The stand-in for ``ensemble.make_trainer``: a SyntheticTrainer, or a SyntheticEnsemble for seeds > 1."""
+    return SyntheticTrainer(cfg) if cfg.train.seeds == 1 else SyntheticEnsemble(cfg)

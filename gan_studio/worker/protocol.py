@@ -126,12 +126,28 @@ class Invert:
 
 
 @dataclass(frozen=True)
+class OpenMember:
+    """Seed ensembles: continue member ``k`` alone as a plain run (its seed, its current weights and step count;
+    the optimizer starts fresh). The ensemble ends."""
+
+    k: int
+
+
+@dataclass(frozen=True)
+class Rewind:
+    """Go back to the newest snapshot at or before ``step`` (``worker.timeline``) and go on from there as a branch:
+    the later rows leave the window's history and a new record starts (``Packet.branched_at``)."""
+
+    step: int
+
+
+@dataclass(frozen=True)
 class Quit:
     """End the worker (the recording is closed)."""
 
 
 Command = (Play | Pause | PlayUntil | Step | Apply | Speed | Grid | RequestFrame | Restart | DropSchedule | Save
-           | Open | Invert | Quit)
+           | Open | Invert | OpenMember | Rewind | Quit)
 
 
 # -- packets (worker → window) --------------------------------------------------------------------------------
@@ -157,6 +173,8 @@ class Packet:
     recording: str = ""  # the run folder this run is being written to ("" when it cannot be recorded)
     opened: str = ""  # the saved run folder this generation continues (its metrics and events are its past)
     inversion: Any = None  # gan_studio.frames.Inversion answering the last Invert command, once (None otherwise)
+    snapshots: list[int] = field(default_factory=list)  # the steps the run can be rewound to (worker.timeline)
+    branched_at: int = -1  # ≥ 0: this generation is a branch from that step; its past rows are in ``recording``
 
 
 # -- what the worker and the runner need of a trainer -----------------------------------------------------------
@@ -207,6 +225,13 @@ class TrainerProtocol(Protocol):
     def invert(self, point) -> Any:
         """A ``frames.Inversion``: the latent code G maps closest to the data-space ``point``; a ConfigError when
         the point or the data cannot be inverted."""
+
+    def state(self) -> Any:
+        """The complete training state between steps as a picklable copy with ``nbytes()`` (``worker.timeline``
+        keeps them): step count, nets, optimizers, generators, objective state, config and events."""
+
+    def restore(self, state) -> None:
+        """Put back a ``state()`` of this run: the next steps give exactly the rows they gave after it was taken."""
 
 
 def describe_error(err: BaseException, device: str = "") -> str:

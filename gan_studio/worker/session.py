@@ -32,6 +32,7 @@ from collections import deque
 from pathlib import Path
 
 from gan_studio import config, runs
+from gan_studio.frames import MEMBERS
 from gan_studio.runner import Runner
 from gan_studio.schedule import Schedule
 from gan_studio.worker import pacing
@@ -43,6 +44,7 @@ from gan_studio.worker.protocol import (
     Grid,
     Invert,
     Open,
+    OpenMember,
     Packet,
     Pause,
     Play,
@@ -50,6 +52,7 @@ from gan_studio.worker.protocol import (
     Quit,
     RequestFrame,
     Restart,
+    Rewind,
     Save,
     Speed,
     Step,
@@ -57,6 +60,7 @@ from gan_studio.worker.protocol import (
     describe_error,
 )
 from gan_studio.worker.recording import OpenError, Recording, open_run_folder
+from gan_studio.worker.timeline import Timeline
 
 KNOWN_ERRORS = ("NonFiniteError", "SyntheticError", "OutOfMemoryError")  # expected: no traceback on stderr
 
@@ -83,13 +87,11 @@ def available_devices() -> list[str]:
 
 
 def engine_trainer(cfg: config.Config) -> TrainerProtocol:
-    """Build the real engine's trainer (imported here, in the child process: it imports torch)."""
-    from gan_studio.engine import Trainer
+    """Build the real engine's trainer, a seed ensemble for ``train.seeds`` > 1 (imported here, in the child process:
+    it imports torch)."""
+    from gan_studio.ensemble import make_trainer
 
-    if cfg.train.seeds > 1:  # the window draws one run; a seed ensemble is a command-line run for now
-        raise config.ConfigError(f"train.seeds: the window trains one run (train.seeds = 1), got {cfg.train.seeds}; "
-                                 f"train an ensemble with gan-studio run --seeds {cfg.train.seeds}")
-    return Trainer(cfg)
+    return make_trainer(cfg)
 
 
 class _RunnerRecorder:
@@ -101,7 +103,8 @@ class _RunnerRecorder:
     def row(self, row: dict) -> None:
         """A logged step's row: to the record (the window gets it from ``train_step``), and now and then the
         weights of that step (before the changes due at it run), to restart from should this process die."""
-        self.session.recording.row(row)
+        for member in row.get(MEMBERS, (row,)):  # a seed ensemble's row holds one row per member (frames.MEMBERS)
+            self.session.recording.row(member)
         trainer = self.session.trainer
         self.session.recording.checkpoint(int(row["step"]), trainer.weights)
 
@@ -141,6 +144,8 @@ class Session:
         self.events: list[dict] = []
         self.messages: list[str] = []  # notes for the window (the recording adds its own)
         self.recording = Recording(self.record_dir, self.messages)
+        self.timeline = Timeline()  # snapshots to rewind to (worker.timeline)
+        self.branched_at = -1  # ≥ 0: the current generation is a branch from this step (Packet.branched_at)
         self.unsent: Packet | None = None
         self.inversion = None  # a frames.Inversion not yet delivered (it rides on one packet)
         self.frames_made = self.frames_dropped = 0
@@ -201,6 +206,8 @@ class Session:
         self.planner = pacing.FramePlanner(can_skip_probes=True)
         self.generation += 1
         self.rows, self.events, self.error = [], [], ""
+        self.timeline.clear()
+        self.branched_at = -1
         self.inversion = None  # it answered about the old run's G
         self.rate.clear()
         self.devices = available_devices()
@@ -222,6 +229,11 @@ class Session:
 
     def save(self, folder: str) -> None:
         """Write a complete run folder of the run so far to ``folder`` and say how to reproduce it."""
+        if getattr(self.trainer, "member_weights", None) is not None:  # runs.RunWriter.save_to ends with ONE row
+            self.messages.append(f"could not save the run to '{folder}': saving a seed ensemble from the window is "
+                                 "not supported yet; its record has every member's rows "
+                                 f"({self.recording.folder or 'not recorded'}), or open one seed alone and save it")
+            return
         self.recording.save(self.runner, folder, self.resumed)
 
     def open(self, folder: str) -> bool:
@@ -335,6 +347,8 @@ class Session:
         measures = trainer.next_step_measures()
         measured_before = trainer.measure_seconds
         framed_before = self.frame_seconds
+        if callable(getattr(trainer, "state", None)):  # a seed ensemble has no snapshots (not rewindable)
+            self.timeline.offer(trainer.step_count, trainer.state, lambda: self.runner.schedule.items)
         t0 = time.monotonic()
         try:
             row = self.runner.step(pause=self.frame_if_due)
@@ -407,6 +421,8 @@ class Session:
         self.generation += 1
         self.rows, self.events, self.error = [], [], ""
         self.opened = ""
+        self.timeline.clear()  # a reset starts the run over: nothing before it to rewind to
+        self.branched_at = -1
         self.rate.clear()
         if self.trainer.step_count < event["step"]:  # counting from 0 again: a new record
             self.start_recording(self.trainer.cfg)
@@ -461,9 +477,63 @@ class Session:
                 self.save(str(folder))
             case Invert(point=point):
                 self.invert(point)
+            case Rewind(step=step):
+                self.rewind(int(step))
+            case OpenMember(k=k):
+                self.open_member(int(k))
             case _:
                 self.messages.append(f"unknown command {cmd!r}")
         self.want_frame = True
+
+    def open_member(self, k: int) -> None:
+        """Continue member k of a seed ensemble alone: a plain run on its config (its seed) from its current
+        weights and step count, recorded afresh; a message when the run is no ensemble or k is not a member."""
+        ensemble = self.trainer
+        n = getattr(ensemble, "n", 1)
+        if not hasattr(ensemble, "member_weights") or not 0 <= k < n:
+            self.messages.append(f"refused: open a member alone: the run has {n} member(s), asked for {k + 1}")
+            return
+        if self.freeze:
+            gc.unfreeze()
+        cfg, step = ensemble.member_cfgs[k], ensemble.step_count
+        try:
+            trainer = self.factory(cfg)
+            trainer.load_weights(ensemble.member_weights(k))
+        except Exception as err:
+            self.messages.append(f"could not open seed {cfg.train.seed} alone: {self.start_failed(err)}")
+            return
+        trainer.step_count = step
+        self.install(trainer, cfg)
+        self.messages.append(f"opened seed {cfg.train.seed} (member {k + 1} of {n}) alone at step {step:,}: its "
+                             "weights go on as a plain run; the optimizer state starts fresh")
+
+    def rewind(self, step: int) -> None:
+        """Go back to the newest snapshot at or before ``step`` and continue from there as a branch, paused: a new
+        generation (the window drops the later rows and reads the branch's past from its record), a new record cut
+        at that step (``Recording.branch``), the snapshots after it dropped and the schedule as it was then."""
+        snapshot = self.timeline.nearest(step)
+        if snapshot is None:
+            self.messages.append(f"refused: no snapshot at or before step {step:,} to rewind to")
+            return
+        try:
+            self.trainer.restore(snapshot.state)
+        except Exception as err:  # a bug or a device error: the run is paused, as after a training error
+            self.fail(err)
+            return
+        self.runner.schedule = Schedule(snapshot.schedule)
+        self.timeline.branch(snapshot.step)
+        self.playing, self.stop_at = False, None
+        self.generation += 1
+        self.rows, self.error = [], ""
+        self.opened = ""  # the branch's record holds an opened run's past too
+        self.events = [dict(e) for e in self.trainer.events]  # the branch's past events ride on the next packet
+        self.inversion = None
+        self.rate.clear()
+        old = self.recording.branch(self.generation, self.trainer.columns(), snapshot.step, self.trainer.events)
+        self.recording.checkpoint(snapshot.step, self.trainer.weights, force=True)
+        self.branched_at = snapshot.step
+        self.messages.append(f"rewound to step {snapshot.step:,}: training goes on from there as a branch"
+                             + (f" recorded in {self.recording.folder} (the later steps stay in {old})" if old else ""))
 
     def invert(self, point) -> None:
         """Find z for a data-space point; the answer rides on the next delivered packet, a refusal is a message."""
@@ -510,7 +580,8 @@ class Session:
                         generation=self.generation, device=str(getattr(trainer, "device", "")),
                         devices=self.devices, probed=probed,
                         frames_made=self.frames_made + 1, frames_dropped=self.frames_dropped,
-                        recording=self.recording.folder, opened=self.opened, inversion=self.inversion)
+                        recording=self.recording.folder, opened=self.opened, inversion=self.inversion,
+                        snapshots=self.timeline.steps(), branched_at=self.branched_at)
         self.frames_made += 1
         self.deliver(packet)
 

@@ -25,9 +25,10 @@ from gan_studio.schedule import DISPLAY_KEYS
 from gan_studio.worker.protocol import SPEEDS, Apply, Pause, Play, Speed, Step
 
 LIVE_COMBOS = ("loss.name", "lipschitz.name", "remedy.name", "optim.name")
-LIVE_FIELDS = ("lipschitz.param", "remedy.param", "optim.lr_d", "optim.lr_g", "train.d_steps", "train.g_steps",
-               "train.batch_size")
+LIVE_FIELDS = ("loss.param", "lipschitz.param", "remedy.param", "optim.lr_d", "optim.lr_g", "train.d_steps",
+               "train.g_steps", "train.batch_size")
 MODEL_FIELDS = ("model.hidden", "model.depth", "model.latent_dim", "model.mapping")
+SEEDS_MAX = 256  # members the window's Seeds control offers (the Seeds tab draws the first 32; the CLI takes more)
 CUSTOM = "(custom run)"
 SCALES = (("100 %", 1.0), ("125 %", 1.25), ("150 %", 1.5), ("200 %", 2.0))
 PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), "r1": ("lipschitz.weight", "γ"),
@@ -35,8 +36,12 @@ PARAM_KEY = {"clip": ("lipschitz.clip", "c"), "gp": ("lipschitz.weight", "λ"), 
 # The remedy's main parameter (packing's m is fixed for a run: it is D's input width, set in the config)
 REMEDY_PARAM_KEY = {"minibatch_discrimination": ("remedy.kernels", "B"), "minibatch_stddev": ("remedy.group", "G"),
                     "unrolled": ("remedy.unroll", "k"), "instance_noise": ("remedy.noise", "σ₀")}
+# The objective's live parameter: β of the VAE's ELBO (the ae and the GAN losses have none; config.LossConfig.beta)
+LOSS_PARAM_KEY = {"vae": ("loss.beta", "β")}
 # field → (the choice it belongs to, choice value → (key, label)): one parameter field under each such combo
-PARAM_FIELDS = {"lipschitz.param": ("lipschitz.name", PARAM_KEY), "remedy.param": ("remedy.name", REMEDY_PARAM_KEY)}
+PARAM_FIELDS = {"loss.param": ("loss.name", LOSS_PARAM_KEY), "lipschitz.param": ("lipschitz.name", PARAM_KEY),
+                "remedy.param": ("remedy.name", REMEDY_PARAM_KEY)}
+HIDDEN_WITHOUT_PARAM = ("loss.param",)  # shown only when the choice has one (most losses have none: no empty row)
 
 
 def point_dim(name: str, path: str = "") -> int | None:
@@ -200,6 +205,14 @@ class ControlPanel(QtWidgets.QWidget):
         dev = self._combo("train.device", live=False)
         dev.activated.connect(lambda _=0: self._restart_with({"train.device": choice(dev)}, "device"))
         g.addWidget(dev, 2, 1, 1, 2)
+        g.addWidget(QtWidgets.QLabel("Seeds"), 4, 0)  # a seed ensemble: N runs at once (the Seeds tab)
+        self.seeds = QtWidgets.QSpinBox()
+        self.seeds.setObjectName("train.seeds")
+        self.seeds.setRange(1, SEEDS_MAX)
+        self.seeds.setKeyboardTracking(False)  # typing "32" is one restart, not two
+        self.seeds.setToolTip(config.help_for("train.seeds") + f"; the window draws up to {SEEDS_MAX}")
+        self.seeds.valueChanged.connect(lambda n: self._restart_with({"train.seeds": n}, f"{n} seed(s)"))
+        g.addWidget(self.seeds, 4, 1, 1, 2)
         return box
 
     def _training_box(self) -> QtWidgets.QGroupBox:
@@ -207,24 +220,26 @@ class ControlPanel(QtWidgets.QWidget):
         g = QtWidgets.QGridLayout(box)
         g.addWidget(QtWidgets.QLabel("Loss"), 0, 0)
         g.addWidget(self._combo("loss.name", live=True), 0, 1, 1, 3)
-        self.param_labels: dict[str, QtWidgets.QLabel] = {}
+        self.param_labels: dict[str, QtWidgets.QLabel] = {"loss.param": QtWidgets.QLabel("–")}
+        g.addWidget(self.param_labels["loss.param"], 1, 0)  # β of the vae, hidden for the other losses
+        g.addWidget(self._field("loss.param", "loss.beta"), 1, 1, 1, 3)
         for r, (label, field, help_key) in enumerate((("Lipschitz", "lipschitz.param", "lipschitz.weight"),
                                                       ("Remedy", "remedy.param", "remedy.name"))):
-            g.addWidget(QtWidgets.QLabel(label), 1 + 2 * r, 0)
-            g.addWidget(self._combo(PARAM_FIELDS[field][0], live=True), 1 + 2 * r, 1, 1, 3)
+            g.addWidget(QtWidgets.QLabel(label), 2 + 2 * r, 0)
+            g.addWidget(self._combo(PARAM_FIELDS[field][0], live=True), 2 + 2 * r, 1, 1, 3)
             self.param_labels[field] = QtWidgets.QLabel("–")
-            g.addWidget(self.param_labels[field], 2 + 2 * r, 0)
-            g.addWidget(self._field(field, help_key), 2 + 2 * r, 1, 1, 3)
-        g.addWidget(QtWidgets.QLabel("Optimizer"), 5, 0)
-        g.addWidget(self._combo("optim.name", live=True), 5, 1, 1, 3)
+            g.addWidget(self.param_labels[field], 3 + 2 * r, 0)
+            g.addWidget(self._field(field, help_key), 3 + 2 * r, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Optimizer"), 6, 0)
+        g.addWidget(self._combo("optim.name", live=True), 6, 1, 1, 3)
         pairs = [("lr D", "optim.lr_d", "lr G", "optim.lr_g"), ("D steps", "train.d_steps", "G steps", "train.g_steps")]
-        for r, (la, ka, lb, kb) in enumerate(pairs, start=6):
+        for r, (la, ka, lb, kb) in enumerate(pairs, start=7):
             g.addWidget(QtWidgets.QLabel(la), r, 0)
             g.addWidget(self._field(ka), r, 1)
             g.addWidget(QtWidgets.QLabel(lb), r, 2)
             g.addWidget(self._field(kb), r, 3)
-        g.addWidget(QtWidgets.QLabel("Batch"), 8, 0)
-        g.addWidget(self._field("train.batch_size"), 8, 1, 1, 3)
+        g.addWidget(QtWidgets.QLabel("Batch"), 9, 0)
+        g.addWidget(self._field("train.batch_size"), 9, 1, 1, 3)
         for key in LIVE_FIELDS:  # Enter or leaving the field applies (Qt emits it once per change)
             self.fields[key].editingFinished.connect(lambda k=key: self._field_entered(k))
         return box
@@ -294,6 +309,10 @@ class ControlPanel(QtWidgets.QWidget):
             self._reset_field(key)
         for field in PARAM_FIELDS:
             self._update_param(field)
+        if self.seeds.value() != new.train.seeds:
+            self.seeds.blockSignals(True)
+            self.seeds.setValue(new.train.seeds)
+            self.seeds.blockSignals(False)
         self._select_preset(new)
 
     def _select_preset(self, cfg: Config) -> None:
@@ -336,6 +355,9 @@ class ControlPanel(QtWidgets.QWidget):
         edit = self.fields[field]
         edit.setEnabled(entry is not None)
         self.param_labels[field].setText(entry[1] if entry else "–")
+        if field in HIDDEN_WITHOUT_PARAM:
+            edit.setVisible(entry is not None)
+            self.param_labels[field].setVisible(entry is not None)
         name = config.get(self.cfg, PARAM_FIELDS[field][0])
         edit.setToolTip(config.help_for(entry[0]) if entry else f"{name} has no live parameter")
         self._reset_field(field)

@@ -9,6 +9,7 @@ from PyQt6 import QtCore
 from scipy.special import expit  # σ, without overflow warnings
 
 from gan_studio.gui import theme as th
+from gan_studio.gui.views.classes import class_colour
 from gan_studio.gui.views.scatter import move_points
 
 MAX_MAP_LINES = 60  # z → x lines drawn
@@ -111,6 +112,7 @@ class DataView1D(pg.GraphicsLayoutWidget):
         self._method = ""
         self._note = ""  # why the z → x picture is empty ("" when it is drawn)
         self.frames_drawn = 0
+        self._rug_classes: tuple | None = None  # the rugs' class colouring drawn (conditional GANs), see _colour_rugs
         self.apply_style(theme, scale)
 
     def apply_style(self, theme: th.Theme, scale: float) -> None:
@@ -267,6 +269,7 @@ class DataView1D(pg.GraphicsLayoutWidget):
         for item, x, y in ((self.real_rug, frame.real, rug_y), (self.fake_rug, frame.fake, 2 * rug_y)):
             x = np.asarray(x[:RUG_POINTS, 0], float)
             move_points(item, np.column_stack([x, np.full(len(x), y)]))
+        self._colour_rugs(frame)
         # no step count here: a title that changes every frame re-lays out the plot and repaints its axes
         title = f"Densities · {frame.loss} + {frame.lipschitz}"
         if (title, keys, method, note) != (self._title, self.keys, self._method, self._note):
@@ -276,6 +279,28 @@ class DataView1D(pg.GraphicsLayoutWidget):
             self._set_titles()
             self._place_note()
         self.frames_drawn += 1
+
+    def _colour_rugs(self, frame) -> None:
+        """A conditional GAN's rug ticks in their classes' colours, as the 2D view's points (gui/views/classes.py):
+        real ticks light, generated ones strong, so a generated tick of class k under another class's mode is a
+        sample that missed its class. The display batch's classes are fixed, so pens are set only when they change
+        (the ticks then only move, ``move_points``); an unconditional frame gets the plain one-colour rugs back."""
+        fake_labels, real_labels = getattr(frame, "fake_labels", None), getattr(frame, "real_labels", None)
+        by_class = bool(getattr(frame.display, "conditional", False)) and fake_labels is not None
+        n_classes = int(frame.display.n_modes or (int(fake_labels.max()) + 1)) if by_class else 0
+        key = (n_classes, len(self.real_rug.data), len(self.fake_rug.data),
+               *(None if labels is None else np.asarray(labels[:RUG_POINTS]).tobytes()
+                 for labels in (real_labels, fake_labels))) if by_class else None
+        if key == self._rug_classes:
+            return
+        self._rug_classes = key
+        for item, labels, alpha in ((self.real_rug, real_labels, 110), (self.fake_rug, fake_labels, 230)):
+            pos = np.column_stack([item.data["x"], item.data["y"]]) if len(item.data) else np.empty((0, 2))
+            item.setData(pos=pos)  # fresh records: no per-tick pens left from a conditional run
+            if by_class and labels is not None and len(pos):
+                colours = [class_colour(k, n_classes) for k in range(n_classes)]
+                pens = [pg.mkPen(c.red(), c.green(), c.blue(), alpha, width=1.5) for c in colours]
+                item.setPen([pens[int(k) % n_classes] for k in np.asarray(labels)[:len(pos)]])
 
     def show_inversion(self, inversion) -> None:
         """Mark an inversion on the density axis: the target (×) and, once found, G(z) (★); None clears. A 2D

@@ -13,6 +13,7 @@ from scipy.special import expit  # σ, without overflow warnings
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.classes import ClassLayer
 from gan_studio.gui.views.contours import contour_segments
+from gan_studio.gui.views.data1d import _axis_height
 from gan_studio.gui.views.scatter import move_points
 
 LAYERS: dict[str, str] = {
@@ -30,6 +31,8 @@ DEFAULT_LAYERS = {"surface", "contours", "real", "fake", "push", "inversion"}
 DENSITY_LEVELS = (0.1, 0.3, 0.6)  # generator density contour lines, as fractions of its (smoothed) peak
 DENSITY_SMOOTH = 1.5  # grid cells: the Gaussian blur that turns the frame's density histogram into a surface
 BAR_WIDTH = 18  # colour bar strip, pixels at 100 %
+DATA_PX = 100  # the least height of the plot's data area at 100 % (its width follows: the aspect is locked): with a
+# lesson bar at 200 % on 1280×720 the whole view got 225 px and the plot's data area 2 px, under title and legend
 NARROW_AFTER = 30  # frames (~1 s) the samples must stay home before a widened view narrows back
 ARROW_FRACTION = 0.07  # the 90th-percentile arrow is this fraction of the view's width
 
@@ -139,6 +142,25 @@ class DataView2D(pg.GraphicsLayoutWidget):
         self._set_bar_ticks(0.0, 1.0)
         self.set_layers(self.layers)
 
+    # -- fitting the height -------------------------------------------------------------------------------
+    def least_height(self) -> int:
+        """The least height that leaves the plot DATA_PX × scale of data under its title and over its x axis."""
+        title = self.plot.titleLabel.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
+        return int(title + _axis_height(self.plot.getAxis("bottom")) + DATA_PX * self.scale + 8)
+
+    def fit_legend(self) -> None:
+        """Show the legend under the plot only while the plot keeps its least height (the legend goes first)."""
+        if not hasattr(self, "legend"):  # a resize while pyqtgraph builds the widget
+            return
+        need = self.legend.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
+        show = self.height() >= self.least_height() + need
+        self.legend.setVisible(show)
+        self.legend.setMaximumHeight(1e6 if show else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit_legend()
+
     # -- style and layers -----------------------------------------------------------------------------------
     def apply_style(self, theme: th.Theme, scale: float) -> None:
         """Recolour and resize for a theme and view scale."""
@@ -214,6 +236,7 @@ class DataView2D(pg.GraphicsLayoutWidget):
         th.style_legend(self.legend, self.theme, self.scale)
         self.legend.setPen(None)
         self.legend.setBrush(None)
+        self.fit_legend()  # its height changed with its entries
 
     def _set_bar_ticks(self, lo: float, hi: float) -> None:
         """Colour bar ticks at round values of the shown range, labelled with the digits they need (a clipped
@@ -432,6 +455,7 @@ class InversionOverlay:
         self.target = pg.ScatterPlotItem(symbol="x")
         self.best = pg.ScatterPlotItem(symbol="star")
         self.text = pg.TextItem("", anchor=(0, 1))
+        self.visible = True  # the layer is on (``setVisible``); the text shows only when it has something to say
 
     def items(self) -> list:
         """The plot items, bottom to top."""
@@ -452,9 +476,16 @@ class InversionOverlay:
         self.text.fill = theme.brush(theme.bg, 200)  # readable over the surface (TextItem has no setter for it)
 
     def setVisible(self, visible: bool) -> None:  # noqa: N802 (the items' Qt name)
-        """Show or hide every item."""
+        """Show or hide every item (the text only when it has something to say)."""
+        self.visible = visible
         for item in self.items():
             item.setVisible(visible)
+        self._show_text()
+
+    def _show_text(self) -> None:
+        # an empty TextItem still paints its ground (the background colour, set in apply_style) as a small
+        # rectangle at (0, 0): a white box near the origin of every 2D render before any inversion
+        self.text.setVisible(self.visible and bool(self.text.toPlainText()))
 
     def show(self, inversion) -> None:
         """Draw a ``frames.Inversion``; a plain point (a request on its way) draws the target alone; None (or a 1D
@@ -464,6 +495,7 @@ class InversionOverlay:
         for item in (self.target, self.best):
             item.setData([], [])
         self.text.setText("")
+        self._show_text()
         if inversion is None:
             return
         pending = isinstance(inversion, tuple | list | np.ndarray)
@@ -474,6 +506,7 @@ class InversionOverlay:
             self.target.setData(pos=target[None])
             self.text.setText("searching for z…")
             self.text.setPos(float(target[0]), float(target[1]))
+            self._show_text()
             return
         best = np.asarray(inversion.x, float)[:2]
         paths = np.asarray(inversion.paths_x, float)[..., :2]
@@ -485,3 +518,4 @@ class InversionOverlay:
         self.best.setData(pos=best[None])
         self.text.setText(f"error {inversion.error:.3g}")
         self.text.setPos(float(target[0]), float(target[1]))
+        self._show_text()

@@ -39,6 +39,15 @@ def _image_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int,
     return plot, item
 
 
+def picked_class(frame) -> int | None:
+    """The class a conditional GAN's frame was drawn for (the class picker, ``Display.shown_class``), or None for
+    every class / an unconditional run."""
+    shown = getattr(frame, "display", None)
+    if shown is None or not getattr(shown, "conditional", False) or getattr(shown, "shown_class", -1) < 0:
+        return None
+    return int(shown.shown_class)
+
+
 class ImageViews(QtWidgets.QWidget):
     """Sample grids, interpolation strip, nearest-neighbour check and class histogram for image data sets."""
 
@@ -52,6 +61,7 @@ class ImageViews(QtWidgets.QWidget):
         self._last_images: dict = {}
         self._title_key: tuple | None = None  # what the titles last said (see _titles)
         self._real: np.ndarray | None = None
+        self._picked: int | None = None  # a conditional GAN's picked class (the real grid shows only it), or None
         self._tick_names: list[str] | None = None
 
         self.nn_button = QtWidgets.QPushButton("Show nearest training images")
@@ -112,7 +122,7 @@ class ImageViews(QtWidgets.QWidget):
         """Set the four titles; ``force=False`` (every frame) only when what they say changed: setting a title
         re-lays out the plots, about half of this view's time per frame."""
         images = self._last_images
-        key = (self.nn_button.isChecked(), images.get("interp_kind", ""), "class_names" in images)
+        key = (self.nn_button.isChecked(), images.get("interp_kind", ""), "class_names" in images, self._picked)
         if not force and key == self._title_key:
             return
         self._title_key = key
@@ -121,6 +131,10 @@ class ImageViews(QtWidgets.QWidget):
         th.set_title(self.fake_plot, "Generated G(z), fixed z per cell", t, s)
         if self.nn_button.isChecked():
             th.set_title(self.right_plot, "Nearest training image (pixel L2)", t, s)
+        elif self._picked is not None:
+            names = images.get("class_names") or []
+            name = names[self._picked] if self._picked < len(names) else str(self._picked)
+            th.set_title(self.right_plot, f"Real images, class {name}", t, s)  # short: it shares a row
         else:
             th.set_title(self.right_plot, "Real training images", t, s)
         kind = images.get("interp_kind", "")
@@ -150,6 +164,10 @@ class ImageViews(QtWidgets.QWidget):
             self._nn = {k: images.get(k) for k in ("nn_real", "nn_index", "nn_dist", "nn_step", "nn_ref_dist")}
         self.fake_item.setImage(mosaic(fake[:n], grid), autoLevels=False, levels=(0, 1))
         self._real = None if real is None else np.asarray(real)[:n]
+        self._picked = picked_class(frame)
+        if self._real is not None and self._picked is not None:
+            labels = np.asarray(images.get("real_labels", ()))[:n]  # the picked class's cells of the fixed grid
+            self._real = self._real[labels == self._picked] if len(labels) == len(self._real) else self._real
         self._draw_right()
         if "interp" in images:
             interp = np.asarray(images["interp"])
@@ -165,8 +183,12 @@ class ImageViews(QtWidgets.QWidget):
         grid = self._shape[0] if self._shape else 8
         if self.nn_button.isChecked() and self._nn is not None:
             self.right_item.setImage(mosaic(np.asarray(self._nn["nn_real"]), grid), autoLevels=False, levels=(0, 1))
-        elif self._real is not None and self._real.ndim == 4:
+        elif self._real is not None and self._real.ndim == 4 and len(self._real):
+            if self._picked is not None:  # the picked class's cells only: a square of their own
+                grid = int(np.ceil(np.sqrt(len(self._real))))
             self.right_item.setImage(mosaic(self._real, grid), autoLevels=False, levels=(0, 1))
+        elif self._real is not None:
+            self.right_item.clear()  # no cell of the picked class in the fixed grid
 
     def _draw_histogram(self, images: dict) -> None:
         names = images.get("class_names")

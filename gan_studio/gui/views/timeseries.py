@@ -42,6 +42,8 @@ STYLE = {"line": (2.0, False), "dash": (2.0, True), "dots": (1.2, False), "floor
 GLYPH = {"line": "line", "dash": "dash", "dots": "dot", "floor": "fill"}  # key glyph of each style
 MORE, FEWER = "more", "fewer"  # the key's two links that are not columns
 NOT_APPLICABLE = "not applicable to this data (no modes)"
+NO_GAME = "no D score: an encoder sits in D's slot"  # the mean-D panel without a game (wrapped to fit)
+NO_GAME_NETS = {"D": "encoder", "G": "decoder G"}  # the gradient panel's net names without a game (Display.game)
 
 
 class FitAxis(pg.AxisItem):
@@ -127,11 +129,13 @@ class _Panel:
         self.chosen: dict[str, bool] = {}  # key entries the person showed or hid (a click on the key)
         self.expanded = False  # "more" was clicked: every entry is listed, the extra curves shown
         self.facts: Display | None = None  # the display facts Column.when is read from
+        self.net_names: dict[str, str] = {}  # "D"/"G" as this run names them (the encoder of a VAE sits in D's slot)
         self.key: list = []
         self.history: History | None = None  # the history last drawn (a click on the key redraws from it)
         self.on_change = None  # called after a click on the key changed what is shown
         self.markers: list[pg.InfiniteLine] = []
         self.end_labels: dict[str, pg.TextItem] = {}
+        self.avoid: list[pg.InfiniteLine] = []  # reference lines whose labels the end labels must not cover
         self.style_args: tuple[th.Theme, float] = (th.LIGHT, 1.0)
         self._wrap_width = 0.0
         label = self.plot.titleLabel
@@ -142,6 +146,7 @@ class _Panel:
         self.note = QtWidgets.QGraphicsTextItem(self.plot.vb)  # "not applicable to this data", centred
         self.note.setVisible(False)
         self.plot.vb.sigResized.connect(self._centre_note)
+        self.plot.vb.sigResized.connect(self.elide_markers)
         self.vb2: pg.ViewBox | None = None
         self.plot.hideAxis("right")
         if right_label:
@@ -152,13 +157,33 @@ class _Panel:
             self.plot.getAxis("right").linkToView(self.vb2)
             self.vb2.setXLink(self.plot)
             self.plot.vb.sigResized.connect(self._sync)
+        # the names were placed in pixels and kept in data coordinates: a later resize moved them onto each other
+        # (connected after _sync, which moves the right axis's view box first)
+        self.plot.vb.sigResized.connect(lambda *_: self.place_end_labels(self.history))
+
+    def elide_markers(self, *_) -> None:
+        """Each event label as long as the plot is high (it runs up the marker from near the bottom), cut with
+        "…" when longer; its tooltip holds it whole ("loss: ns → minimax" ran off the top of a short plot)."""
+        room = 0.9 * self.plot.vb.height() - 8  # the label starts 4 % up and TextItem pads its text
+        for m in self.markers:
+            full = getattr(m, "full_label", None)
+            if full is None:
+                continue
+            metrics = QtGui.QFontMetricsF(m.label.textItem.font())
+            lines = [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, max(room, 0.0))
+                     for line in full.split("\n")]
+            m.label.setFormat("\n".join(lines).replace("{", "{{").replace("}", "}}"))
+            m.label.setToolTip(full)
 
     def _sync(self) -> None:
         self.vb2.setGeometry(self.plot.vb.sceneBoundingRect())
         self.vb2.linkedViewChanged(self.plot.vb, self.vb2.XAxis)
 
     def _centre_note(self, *_) -> None:
-        rect, vb = self.note.boundingRect(), self.plot.vb
+        vb = self.plot.vb
+        self.note.setTextWidth(max(60.0, 0.94 * vb.width()))  # wrapped to the plot: a long note ran off both sides
+        self.note.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
+        rect = self.note.boundingRect()
         self.note.setPos((vb.width() - rect.width()) / 2, (vb.height() - rect.height()) / 2)
 
     def set_note(self, text: str) -> None:
@@ -240,7 +265,7 @@ class _Panel:
                 continue
             curves = [k for k, g in self.group.items() if g == entry]
             if c.layers:
-                text = f"{c.layers} layers 1–{len(curves)}"
+                text = f"{self.net_names.get(c.layers, c.layers)} layers 1–{len(curves)}"
                 color = self.curves[curves[-1]].opts_style[0]
             else:
                 text, color = self.curves[entry].name(), self.curves[entry].opts_style[0]
@@ -326,7 +351,8 @@ class _Panel:
             if label is None:
                 label = self.end_labels[key] = pg.TextItem(anchor=(1, 1))
                 vb.addItem(label, ignoreBounds=True)
-            label.setText(c.label, color=item.opts_style[0])  # the short name (the key has the sample size)
+            # the short name (the key has the sample size), with the run's net names (an encoder in D's slot)
+            label.setText(_net_named(c.label, self.net_names), color=item.opts_style[0])
             label.setFont(th.font(8.5 * scale, bold=True))
             label.fill = theme.brush(theme.bg, 140)  # readable over a noisy line that still shows through
             label.setVisible(True)
@@ -334,6 +360,7 @@ class _Panel:
             point = vb.mapViewToScene(QtCore.QPointF(float(x[-1]), yv))
             placed.append([point.y(), point.x(), float(x[-1]), vb, label])
         if not placed:
+            self._place_reference_labels([])
             return
         view = self.plot.vb.sceneBoundingRect()
         for p in placed:  # a name wider than 60 % of the plot would hide it (a narrow plot at 200 %): the key says it
@@ -345,13 +372,41 @@ class _Panel:
         placed.sort(key=lambda p: -p[0])  # the lowest first; each name sits above its line and the names above it
         last = math.inf
         for p in placed:
-            p[0] = min(p[0], last - height)
+            p[0] = min(p[0], last - height - 2 * scale)  # 2 px between names: touching ones read as one
             last = p[0]
         shift = max(0.0, top - placed[-1][0])  # names pushed past the top come back down together
         for p in placed:
             p[0] += shift
         for sy, sx, _, vb, label in placed:
             label.setPos(vb.mapSceneToView(QtCore.QPointF(sx, sy)))
+        self._place_reference_labels([p[4].sceneBoundingRect() for p in placed if p[4].isVisible()])
+
+    def _place_reference_labels(self, names: list) -> None:
+        """Each reference line's label ("8 in the data", "log 2 = max") above its line, else under it, else hidden
+        (the axis still says it) when neither place is clear of the line names ``names`` and inside the plot."""
+        view = self.plot.vb.sceneBoundingRect()
+        names = names + [m.label.sceneBoundingRect() for m in self.markers if m.isVisible()]  # events' labels too
+        for line in self.avoid:
+            label = line.label
+            across = label.anchors[0][0]  # where along the line it sits stays; only its side changes
+            for anchor in ((across, 1), (across, 0)):
+                label.anchors = [anchor, anchor]
+                label.updatePosition()
+                label.setVisible(True)
+                rect = label.sceneBoundingRect()  # clear of the names and inside the plot ("log 2 = max" at the top)
+                if view.contains(rect) and not any(rect.intersects(r) for r in names):
+                    break
+            else:
+                label.setVisible(False)
+
+
+def _net_named(label: str, names: dict[str, str]) -> str:
+    """A gradient curve's label with its net as this run names it: "D, whole net" → "encoder, whole net" under
+    ``{"D": "encoder"}``; labels that do not start with a net's name ("∂D/∂ activation 0") stay."""
+    for net, name in names.items():
+        if label.startswith((f"{net},", f"{net} ")):
+            return name + label[len(net):]
+    return label
 
 
 def _entry_html(entry: str, color: str, text: str, glyph: str, theme: th.Theme, shown: bool) -> str:
@@ -422,7 +477,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         # panel ids are the registry's Column.panel values; each panel's curves come from the registry
         self.losses = _Panel(lay, 0, 0, "Losses", "loss")
         self.dmean = _Panel(lay, 0, 1, "Mean D score", "mean D(x)")
-        self.js = _Panel(lay, 1, 0, "Jensen–Shannon", "JS (nats)")
+        self.js = _Panel(lay, 1, 0, "Jensen–Shannon", "JS (nats)", right_label="sharpness")
+        self.js.plot.hideAxis("right")  # until a curve is on it (image runs' sharpness): the step axes line up
         self.w1 = _Panel(lay, 1, 1, "Wasserstein-1", "W1", right_label="critic estimate")
         self.grads = _Panel(lay, 2, 0, "Gradient norms", "‖∇θ L‖ (log)", log_y=True)
         self.modes = _Panel(lay, 2, 1, "Mode coverage", "modes covered", right_label="high quality %", integer=True)
@@ -448,6 +504,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                                          labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]})
         self.modes_ref.setVisible(False)
         self.modes.plot.addItem(self.modes_ref)
+        self.modes.avoid = [self.modes_ref]
+        self.js.avoid = [self.js_max]
         self.grad_keys: list[str] = []
         self.apply_style(theme, scale)
 
@@ -500,6 +558,7 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
             p.restyle_title(theme, scale)
             for m in p.markers:
                 self._style_marker(m)
+            p.elide_markers()  # the new font's width
             if p.note.isVisible():
                 p.set_note(p.note.toPlainText())
             p.version = -1  # end labels take the new font at the next draw
@@ -556,9 +615,26 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
         if k is not None:
             self.modes_ref.setValue(k)
             self.modes_ref.label.setFormat(f"{k} in the data")
+        self._name_the_nets(display)
         self._rename()
         if self._history is not None:
             self.update_history(self._history)
+
+    def _name_the_nets(self, display: Display) -> None:
+        """Without a D/G game (``Display.game``: a VAE, an autoencoder) D's slot holds an encoder: the mean-D panel
+        says so instead of standing empty, and the gradient panel names the nets encoder and decoder G. Image runs
+        draw sharpness in the JS panel (they have no exact JS): its title says so."""
+        self.dmean.set_note("" if display.game else NO_GAME)
+        names = {} if display.game else NO_GAME_NETS
+        self.grads.net_names = names
+        for key, item in self.grads.curves.items():
+            column = self.grads.columns[self.grads.group[key]]
+            label = column.label
+            if column.layers:
+                label = label.replace(columns.LAYER, key[len(column.name) - len(columns.LAYER):])
+            item.opts["name"] = _net_named(label, names)
+        self.js.title = "JS · sharpness" if display.kind == "image" else "Jensen–Shannon"
+        self.js.restyle_title(self.theme, self.scale)
 
     def _rename(self) -> None:
         """Curve names with the sample sizes of the config (js, w1)."""
@@ -589,7 +665,8 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 pattern = key.rstrip("0123456789") + columns.LAYER
                 column = self.grads.columns[pattern]
                 item = self.grads.curve(key, column, self.theme.d, 1.6, group=pattern)
-                item.opts["name"] = column.label.replace(columns.LAYER, key[len(pattern) - len(columns.LAYER):])
+                label = column.label.replace(columns.LAYER, key[len(pattern) - len(columns.LAYER):])
+                item.opts["name"] = _net_named(label, self.grads.net_names)
         self.grad_keys = keys
         self._recolour_layers()
 
@@ -661,7 +738,10 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                      if p.columns[p.group[k]].right and item.isVisible() and item.xData is not None
                      and len(item.xData)]
             p.plot.showAxis("right", bool(right))
-            label = ", ".join(right) if right else p.right_label
+            estimators = {p.columns[p.group[k]].estimator for k, item in p.curves.items()
+                          if p.columns[p.group[k]].right and item.isVisible() and item.name() in right}
+            # one quantity (sharpness of generated and of data images): one name, not "sharpness, data's sharpness"
+            label = right[0] if len(estimators) == 1 else ", ".join(right) if right else p.right_label
             if p is self.modes:
                 label = p.right_label
             if label and p.plot.getAxis("right").labelText != label:
@@ -705,9 +785,11 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 m = pg.InfiniteLine(pos=step, angle=90, movable=False, label=label,
                                     labelOpts={"position": 0.04, "rotateAxis": (1, 0), "anchors": [(0, 1), (0, 1)]})
                 m.setZValue(5)  # over the curves: its label's ground (``_style_marker``) keeps the text readable
+                m.full_label = label  # elide_markers cuts the shown text to the plot's height
                 self._style_marker(m)
                 p.plot.addItem(m, ignoreBounds=True)
                 p.markers.append(m)
+            p.elide_markers()
         self._n_markers = len(groups)
 
     def set_compare(self, overlay: Overlay | None) -> None:
