@@ -812,7 +812,8 @@ class Trainer:
             old = C.get(self.cfg, what)
             self._set(what, new)
         else:
-            C.parse_value(what, value) if what in C.all_keys() else None  # a bad key gets its own message
+            if what in C.all_keys():
+                C.parse_value(what, value)  # a bad value of a key that cannot change gets its own message
             raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
                               f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
         self._check_watched()  # step_d / step_g train
