@@ -96,6 +96,8 @@ def test_a_lesson_config_path_is_relative_to_the_lesson_file(tmp_path):
                                                      "cannot change during a run"),
     (('highlight = "w1"', 'highlight = "w2"'), "stage 2: highlight: expected one of data, losses, dmean, grads, "
                                                "js, modes, w1, got 'w2'"),
+    (('highlight = "w1"', 'highlight = "w1"\nshow = ["grad_act"]'), "stage 2: show: expected a list of "
+                                                                      "time-series columns (loss_d, "),
     (('check = "modes_reach"', 'check = "modes_rich"'), "stage 3: claim: check: unknown claim 'modes_rich'"),
     (('least = 6', 'lest = 6'), "stage 3: claim: lest: not a parameter of modes_reach; parameters: least"),
     (('least = 6', 'least = 6.5'), "stage 3: claim: least: expected a whole number, got 6.5"),

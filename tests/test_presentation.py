@@ -279,6 +279,26 @@ def test_event_labels_fit_their_plot_and_keep_the_whole_text_in_a_tooltip():
         window.close()
 
 
+def test_several_changes_at_one_step_share_a_label_of_two_lines_with_all_in_its_tooltip():
+    """Lesson 5 switches five settings at step 100: their label stood as five columns of text over the curves."""
+    from gan_studio.schedule import parse_change
+    from gan_studio.testing.synthetic import SyntheticTrainer
+    from gan_studio.worker.oneshot import train_packet
+
+    changes = ["lipschitz.name=gp", "optim.lr_d=0.0001", "optim.beta1=0.5", "optim.beta2=0.9", "optim.lr_g=0.0002"]
+    packet = train_packet(C.to_dict(C.Config()), 300, [parse_change(100, text) for text in changes],
+                          trainer_factory=SyntheticTrainer)
+    window = OffscreenWindow_((1920, 1080), 1.0)
+    try:
+        window.show(packet, settle=3)
+        marker = window.window.series.losses.markers[0]
+        shown = marker.label.format.split("\n")
+        assert len(shown) == 2 and shown[1] == "+4 more changes"
+        assert marker.label.toolTip().count("\n") == 4  # every change, one a line
+    finally:
+        window.close()
+
+
 def test_no_inversion_marker_is_drawn_before_an_inversion():
     window = OffscreenWindow_((1280, 720), 1.0)
     win = window.window

@@ -119,3 +119,25 @@ def test_step_ticks_never_run_together_at_any_scale(qtbot):
         size = axis.width()
         step = axis.tickSpacing(lo, hi, size)[0][0]
         assert step * size / (hi - lo) >= axis.label_extent(lo, hi)  # each label has its width and a gap
+
+
+def test_a_lesson_stage_turns_on_the_hidden_curves_it_is_about(qtbot):
+    """Lesson 5 is about the per-layer activation gradients, which the gradient panel hides behind "+k more": a
+    stage's ``show`` turns them on, as clicks on their key entries would, and touches no other panel."""
+    from gan_studio.gui.views.timeseries import TimeSeriesView
+    from gan_studio.lessons import load_lesson
+
+    view = TimeSeriesView()
+    qtbot.addWidget(view)
+    view.set_display(Display(kind="2d", n_modes=8))
+    h = History()
+    h.add_rows(_rows(grad_act_d_0=1e-6, grad_act_d_1=1e-3, grad_act_d_2=0.1))
+    view.update_history(h)
+    assert not any(k.startswith("grad_act_d_") for k in _shown(view.grads))
+    before = {id(p): _shown(p) for p in view.panels if p is not view.grads}
+    stage = load_lesson("5-clipping-vs-penalty").stages[0]
+    view.show_curves(stage.show)
+    assert [k for k in _shown(view.grads) if k.startswith("grad_act_d_")] == ["grad_act_d_0", "grad_act_d_1",
+                                                                            "grad_act_d_2"]
+    assert before == {id(p): _shown(p) for p in view.panels if p is not view.grads}
+    assert "∂D/∂ activations 1–3" in [e[2] for e in view.grads.key]  # told apart from the parameter gradients

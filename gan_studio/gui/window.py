@@ -715,6 +715,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.lesson_bar.show_stage(player.lesson.name, player.index, len(player.lesson.stages), player.stage,
                                    playing, self.scale)
         self._highlight(player.stage.highlight)
+        self.series.show_curves(player.stage.show)
 
     def _highlight(self, panel: str) -> None:
         """Outline the panel a stage asks the class to look at (and no other)."""

@@ -13,6 +13,7 @@ A lesson file::
     question = "Asked while paused"    # optional
     changes = ["loss.name=wgan"]       # optional: applied at this step (after it completes), as --at STEP KEY=VALUE
     highlight = "modes"                # optional: a panel id (HIGHLIGHTS)
+    show = ["grad_act_d_<i>"]          # optional: curves to turn on, hidden ones included (SHOWABLE)
     claim = { check = "modes_at_most", most = 2, from_step = 300 }   # optional: see lessons.claims; a list of
                                        # such tables for several claims
 
@@ -40,7 +41,10 @@ from gan_studio.schedule import Schedule, parse_change
 # What a stage may highlight: the data view, or a time-series panel of the column registry.
 HIGHLIGHTS: tuple[str, ...] = ("data", *dict.fromkeys(c.panel for c in COLUMNS if c.panel))
 TOP_KEYS = ("description", "preset", "config", "set", "stage")
-STAGE_KEYS = ("step", "caption", "question", "changes", "highlight", "claim")
+STAGE_KEYS = ("step", "caption", "question", "changes", "highlight", "show", "claim")
+# What a stage may show: any time-series curve of the column registry, by its registry name ("grad_act_d_<i>"),
+# the curves a panel hides behind "+k more" included.
+SHOWABLE: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.panel)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Stage:
     change_texts: tuple[str, ...] = ()  # the changes as written ("loss.name=wgan")
     highlight: str = ""  # "" or one of HIGHLIGHTS
     claims: tuple[Claim, ...] = ()  # what the tests (and `gan-studio lesson`) check on the lesson's own run
+    show: tuple[str, ...] = ()  # curves (SHOWABLE) the window turns on at this stage, hidden ones included
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,10 @@ def _stage(table: object, i: int, where: str, previous: int) -> Stage:
     highlight = table.get("highlight", "")
     if highlight != "" and highlight not in HIGHLIGHTS:
         raise ConfigError(f"{here}: highlight: expected one of {', '.join(HIGHLIGHTS)}, got {highlight!r}")
+    show = table.get("show", [])
+    if not isinstance(show, list) or not all(isinstance(name, str) and name in SHOWABLE for name in show):
+        raise ConfigError(f"{here}: show: expected a list of time-series columns ({', '.join(SHOWABLE)}), "
+                          f"got {show!r}")
     given = table.get("claim", [])
     claims = []
     for n, value in enumerate(given if isinstance(given, list) else [given], start=1):
@@ -215,7 +224,8 @@ def _stage(table: object, i: int, where: str, previous: int) -> Stage:
         except ConfigError as err:
             which = f"claim {n}" if isinstance(given, list) else "claim"
             raise ConfigError(f"{here}: {which}: {err}") from None
-    return Stage(step, caption.strip(), question.strip(), tuple(changes), tuple(texts), highlight, tuple(claims))
+    return Stage(step, caption.strip(), question.strip(), tuple(changes), tuple(texts), highlight, tuple(claims),
+                 tuple(show))
 
 
 def parse_lesson(text: str, name: str, where: str, base: Path | None = None) -> Lesson:

@@ -170,8 +170,10 @@ class _Panel:
             if full is None:
                 continue
             metrics = QtGui.QFontMetricsF(m.label.textItem.font())
-            lines = [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, max(room, 0.0))
-                     for line in full.split("\n")]
+            lines = full.split("\n")
+            if len(lines) > MARKER_LINES:  # five changes at one step stood as five columns of text over the curves
+                lines = [*lines[:MARKER_LINES - 1], f"+{len(lines) - MARKER_LINES + 1} more changes"]
+            lines = [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, max(room, 0.0)) for line in lines]
             m.label.setFormat("\n".join(lines).replace("{", "{{").replace("}", "}}"))
             m.label.setToolTip(full)
 
@@ -265,7 +267,8 @@ class _Panel:
                 continue
             curves = [k for k, g in self.group.items() if g == entry]
             if c.layers:
-                text = f"{self.net_names.get(c.layers, c.layers)} layers 1–{len(curves)}"
+                # "D layer <i>" → "D layers 1–4", "∂D/∂ activation <i>" → "∂D/∂ activations 1–7"
+                text = _net_named(c.label.replace(f" {columns.LAYER}", f"s 1–{len(curves)}"), self.net_names)
                 color = self.curves[curves[-1]].opts_style[0]
             else:
                 text, color = self.curves[entry].name(), self.curves[entry].opts_style[0]
@@ -407,6 +410,13 @@ def _net_named(label: str, names: dict[str, str]) -> str:
         if label.startswith((f"{net},", f"{net} ")):
             return name + label[len(net):]
     return label
+
+
+# an event label shows at most this many changes of one step (the rest: "+k more changes"; all in its tooltip)
+MARKER_LINES = 2
+
+# the per-layer columns of the gradient panel, by prefix, and the net whose shades they take
+LAYER_PREFIXES = {"grad_d_": "d", "grad_g_": "g", "grad_act_d_": "d"}
 
 
 def _entry_html(entry: str, color: str, text: str, glyph: str, theme: th.Theme, shown: bool) -> str:
@@ -656,15 +666,15 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
                 p.version = -1  # keys are rebuilt at the next update
 
     def _ensure_grad_curves(self, history: History) -> None:
-        d_cols, g_cols = history.columns("grad_d_"), history.columns("grad_g_")
-        keys = d_cols + g_cols
+        # per-layer curves: D's and G's parameter gradients, and D's activation gradients (dashed: lesson 5)
+        keys = [k for prefix in LAYER_PREFIXES for k in history.columns(prefix)]
         if keys == self.grad_keys:
             return
         for key in keys:
             if key not in self.grads.curves:
                 pattern = key.rstrip("0123456789") + columns.LAYER
                 column = self.grads.columns[pattern]
-                item = self.grads.curve(key, column, self.theme.d, 1.6, group=pattern)
+                item = self.grads.curve(key, column, self.theme.d, 1.6, dash=column.style == "dash", group=pattern)
                 label = column.label.replace(columns.LAYER, key[len(pattern) - len(columns.LAYER):])
                 item.opts["name"] = _net_named(label, self.grads.net_names)
         self.grad_keys = keys
@@ -672,12 +682,24 @@ class TimeSeriesView(pg.GraphicsLayoutWidget):
 
     def _recolour_layers(self) -> None:
         """Per-layer curves in shades of D's or G's colour (the shades depend on the number of layers)."""
-        for prefix, kind in (("grad_d_", "d"), ("grad_g_", "g")):
+        for prefix, kind in LAYER_PREFIXES.items():
             cols = [k for k in self.grad_keys if k.startswith(prefix)]
             for colour, key in zip(self.theme.series(len(cols), kind), cols, strict=True):
                 item = self.grads.curves[key]
-                item.opts_style = (colour, 1.6, False)
-                item.setPen(self.theme.pen(colour, 1.6, self.scale))
+                dash = item.opts_style[2]
+                item.opts_style = (colour, 1.6, dash)
+                item.setPen(self.theme.pen(colour, 1.6, self.scale, dash=dash))
+
+    def show_curves(self, names) -> None:
+        """Turn on the curves of these registry entries (a lesson stage's ``show``), hidden ones included, as a
+        click on their key entries would; entries of no panel are passed over."""
+        for panel in self.panels:
+            wanted = [name for name in names if name in panel.columns]
+            for name in wanted:
+                panel.chosen[name] = True
+            if wanted:
+                panel.version = -1
+                self._key_clicked(panel)
 
     def _key_clicked(self, panel: _Panel) -> None:
         """A click on a panel's key: redraw that panel now."""
