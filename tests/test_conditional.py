@@ -282,7 +282,6 @@ def test_ring8_conditional_lands_on_the_asked_mode_fast():
     assert row["class_match_min"] >= 90.0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("conditioning", ["projection", "concat"])
 def test_ring8_conditional_claim(conditioning):
     """The preset's claim (issue 12): after 2,000 steps, ≥ 90 % of the high-quality samples asked for class k land
