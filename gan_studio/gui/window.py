@@ -112,6 +112,10 @@ class StudioWindow(QtWidgets.QMainWindow):
                  theme: str = "light", scale: float = 1.0, open_first: str | None = None):
         """``open_first``: a saved run folder (already checked) that the worker continues from the start."""
         super().__init__()
+        # after a scale change, once the new font reached the controls: their combo boxes measure it, then the dock
+        self._refit_timer = QtCore.QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.timeout.connect(lambda: (th.drop_size_hints(self.controls), self._fit_dock()))
         self.open_first = open_first
         self.setWindowTitle("GAN Studio")
         self.cfg = cfg
@@ -987,7 +991,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.compare_bar.apply_style(self.theme, scale)
         self.timeline.apply_style(self.theme, scale)
         # after the new font reached the controls: their combo boxes measure it (th.drop_size_hints), then the dock
-        QtCore.QTimer.singleShot(0, lambda: (th.drop_size_hints(self.controls), self._fit_dock()))
+        self._refit_timer.start(0)  # a timer owned by the window: it never fires into a window already deleted
         self._fit_dock()
         self.request_paint()
 

@@ -254,7 +254,13 @@ class LatentView(QtWidgets.QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        QtCore.QTimer.singleShot(0, self._arrange)  # once the layout has given the plots their new size
+        # once the layout has given the plots their new size; a timer owned by this view, so that it dies with the
+        # view (a free single-shot timer fired into a view already deleted at the end of a test: a segfault in CI)
+        if not hasattr(self, "_arrange_timer"):
+            self._arrange_timer = QtCore.QTimer(self)
+            self._arrange_timer.setSingleShot(True)
+            self._arrange_timer.timeout.connect(self._arrange)
+        self._arrange_timer.start(0)
 
     def _arrange(self) -> None:
         """Side by side in a wide plot area, one above the other in a narrow one (each keeps a square-ish plot)."""
