@@ -47,7 +47,7 @@ from gan_studio.engine import (
 )
 from gan_studio.frames import MEMBERS, Frame, MemberTiles
 from gan_studio.lipschitz import SN_INIT_ITERATIONS, SN_INIT_SEED, Dragan, GradientPenalty, make_method
-from gan_studio.measure.frame import _display_batch
+from gan_studio.measure.frame import display_batch
 from gan_studio.measure.measurer import WITNESS_POINTS, Measurer
 from gan_studio.nets import build_generator, eval_mode, resolve_arch, sample_latent
 from gan_studio.nets.ensemble import BatchedNet, keep_freed_memory, member_out
@@ -590,7 +590,7 @@ class EnsembleTrainer:
         own frame draws) and, on 2D data with ``probe``, its D on a ``TILE_GRID``² grid over the data's bounds in
         the units its own surface draws (``scores``: the witness on its own display batch for the kernel heads).
         Measured on 2 CPU cores, default 2D preset: see tests/test_ensemble_window.py and the report."""
-        batches = [_display_batch(m) for m in self.measurers]
+        batches = [display_batch(m) for m in self.measurers]
         z = torch.stack([b[0][:TILE_POINTS] for b in batches]).to(self.device)
         tiles = MemberTiles(seeds=tuple(self.seeds), fake=np.zeros((self.n, 0, self.dataset.dim)), shown=shown)
         with eval_mode(self.G, self.D), torch.no_grad():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import torch
 
@@ -41,7 +42,6 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
                                     lambda: trainer.frame(probe=False), picture_every)
     runner = Runner(trainer, schedule, board or writer)
     bar = Progress(steps, enabled=progress)
-    code = 0
     last: dict = {}
 
     def on_row(row: dict) -> None:
@@ -49,25 +49,14 @@ def run_headless(cfg: Config, steps: int, schedule: Schedule, out: str, progress
         bar.update(trainer.step_count, row)
 
     try:
-        try:
-            runner.run(steps, on_row=on_row)
-            # a NaN in the steps after the last logged one is read here (the engine checks on the device and reads
-            # once per logged step); the weights are then rolled back and the second call ends the run
-            final, samples, weights = runner.final_state()  # the same ending as a run saved from the window
-        except NonFiniteError as err:
-            bar.done()
-            print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
-            code = 3
-            final, samples, weights = runner.final_state()
-        writer.final_row(final)
-        writer.samples(samples)
-        writer.weights(weights)
+        final, err = train_to_end(runner, writer, steps, on_row)
         if board is not None:
             board.final(final, trainer.frame(probe=False))
     finally:
         writer.close()
         if board is not None:
             board.close()
+    code = exit_code(err, out, bar)
     bar.update(trainer.step_count, last, force=True)
     bar.done()
     return code
@@ -81,22 +70,46 @@ def run_ensemble(cfg: Config, steps: int, schedule: Schedule, out: str, progress
     writer = RunWriter(out, cfg, trainer.columns())
     runner = Runner(trainer, schedule, MembersRecorder(writer))
     bar = Progress(steps, enabled=progress)
-    code = 0
     try:
-        try:
-            runner.run(steps, on_row=lambda row: bar.update(trainer.step_count, row[MEMBERS][0]))
-            final, samples, weights = runner.final_state()  # may find a NaN of the last unlogged steps
-        except NonFiniteError as err:
-            bar.done()
-            print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
-            code = 3
-            final, samples, weights = runner.final_state()
-        writer.final_rows(final[MEMBERS])
-        writer.samples(samples)
-        writer.weights(weights)
+        final, err = train_to_end(runner, writer, steps,
+                                  lambda row: bar.update(trainer.step_count, row[MEMBERS][0]))
     finally:
         writer.close()
+    code = exit_code(err, out, bar)
     bar.update(trainer.step_count, None, force=True)
     bar.done()
     print("\n".join(summary(final[MEMBERS])))
     return code
+
+
+def train_to_end(runner: Runner, writer: RunWriter, steps: int,
+                 on_row: Callable[[dict], None] | None = None) -> tuple[dict, NonFiniteError | None]:
+    """Train ``steps`` steps through ``runner`` and end the run folder as every run ends (the CLI's, a sweep's):
+    the final full row (one per member for a seed ensemble), the samples and the weights. A NaN/Inf stops the run
+    with the last finite state saved; the error is returned, not raised. Returns (final row, error or None); the
+    caller closes ``writer``."""
+    err = None
+    try:
+        runner.run(steps, on_row=on_row)
+        # a NaN in the steps after the last logged one is read here (the engine checks on the device and reads
+        # once per logged step); the weights are then rolled back and the second call ends the run
+        final, samples, weights = runner.final_state()  # the same ending as a run saved from the window
+    except NonFiniteError as caught:
+        err = caught
+        final, samples, weights = runner.final_state()
+    if MEMBERS in final:
+        writer.final_rows(final[MEMBERS])
+    else:
+        writer.final_row(final)
+    writer.samples(samples)
+    writer.weights(weights)
+    return final, err
+
+
+def exit_code(err: NonFiniteError | None, out: str, bar: Progress) -> int:
+    """0 for a run that ended normally; 3, with one line on stderr, for a run stopped by a NaN/Inf."""
+    if err is None:
+        return 0
+    bar.done()
+    print(f"gan-studio: training stopped: {err}; the run so far is saved in '{out}'", file=sys.stderr)
+    return 3

@@ -6,24 +6,15 @@ import math
 
 import pytest
 import torch
+from configs import small
 
 from gan_studio import config as C
-from gan_studio.config import Config, ConfigError
+from gan_studio.config import ConfigError
 from gan_studio.engine import NonFiniteError, Trainer, resolve_device
 from gan_studio.runner import Runner
 from gan_studio.schedule import ACTIONS, Schedule, parse_change
 
 torch.set_num_threads(1)
-
-
-def small(**changes) -> Config:
-    """A fast config: small nets and batches, metrics never due unless a test asks."""
-    cfg = Config()
-    base = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.log_every": 5,
-            "metrics.every": 10_000, "metrics.ot_every": 10_000, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = C.with_value(cfg, key, value)
-    return cfg
 
 
 def params(net):

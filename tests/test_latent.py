@@ -294,7 +294,7 @@ def test_latent_pictures_cost_a_small_share_of_a_probed_frame():
     from gan_studio.measure import frame as frame_module
 
     t = _trainer(**{"model.hidden": 128, "model.depth": 3})
-    z, _ = frame_module._display_batch(t.measurer)
+    z, _ = frame_module.display_batch(t.measurer)
 
     def median_ms(fn, n=5):
         times = []

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from configs import config_with
 from scipy import integrate
 from scipy.stats import norm
 
@@ -292,12 +293,9 @@ def test_fgan_bound_on_samples(kind):
 
 def _small(**changes) -> config.Config:
     """A fast config: small nets and batches, a row every 2 steps, measurements never due."""
-    cfg = config.Config()
     base = {"model.hidden": 8, "model.depth": 1, "train.batch_size": 16, "train.log_every": 2,
             "metrics.every": 10_000, "metrics.ot_every": 10_000, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = config.with_value(cfg, key, value)
-    return cfg
+    return config_with({**base, **changes})
 
 
 def _register(monkeypatch, objective):

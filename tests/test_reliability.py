@@ -8,20 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from configs import small
 
 from gan_studio import config as C
 from gan_studio import runs
 from gan_studio.config import Config, ConfigError
-
-
-def small(**changes) -> Config:
-    """A fast config: small nets and batches, metrics never due unless a test asks."""
-    cfg = Config()
-    base = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.log_every": 5,
-            "metrics.every": 10_000, "metrics.ot_every": 10_000, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = C.with_value(cfg, key, value)
-    return cfg
 
 
 def diverge(trainer, limit: int = 400) -> tuple[str, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import configs
 import pytest
 import torch
 
@@ -17,12 +18,7 @@ torch.set_num_threads(1)
 
 def small(**changes) -> Config:
     """Small nets and batches; a row every 4 steps, measurement never."""
-    cfg = Config()
-    base = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.log_every": 4,
-            "metrics.every": 10_000, "metrics.ot_every": 10_000, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = C.with_value(cfg, key, value)
-    return cfg
+    return configs.small(**{"train.log_every": 4, **changes})
 
 
 def rows(cfg: Config, steps: int = 12) -> list[dict]:

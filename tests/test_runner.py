@@ -9,6 +9,7 @@ import queue
 import threading
 
 import pytest
+from configs import config_with
 
 from gan_studio import cli, config
 from gan_studio.runner import MemoryRecorder, Runner
@@ -25,10 +26,7 @@ STEPS = 60
 
 
 def small_config() -> config.Config:
-    cfg = config.Config()
-    for key, value in SMALL.items():
-        cfg = config.with_value(cfg, key, value)
-    return cfg
+    return config_with(SMALL)
 
 
 def cells(row: dict, columns: list[str]) -> list[str]:

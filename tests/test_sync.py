@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import configs
 import pytest
 import torch
 
@@ -66,12 +67,7 @@ def no_sync(allowed: set[int] = frozenset()) -> Iterator[list[str]]:
 
 def small(**changes) -> Config:
     """Small nets and batches; a row every 4 steps, measurement never."""
-    cfg = Config()
-    base = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.log_every": 4,
-            "metrics.every": 10_000, "metrics.ot_every": 10_000, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = C.with_value(cfg, key, value)
-    return cfg
+    return configs.small(**{"train.log_every": 4, **changes})
 
 
 CASES = [

@@ -14,6 +14,8 @@ from gan_studio.runs import format_cell
 from gan_studio.schedule import Schedule
 
 torch = pytest.importorskip("torch")
+from configs import config_with  # noqa: E402
+
 from gan_studio.engine import Trainer  # noqa: E402
 
 SMALL = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.log_every": 2,
@@ -22,10 +24,7 @@ SMALL = {"model.hidden": 16, "model.depth": 2, "train.batch_size": 32, "train.lo
 
 
 def small_config(**changes) -> config.Config:
-    cfg = config.Config()
-    for key, value in {**SMALL, **changes}.items():
-        cfg = config.with_value(cfg, key, value)
-    return cfg
+    return config_with({**SMALL, **changes})
 
 
 def csv_rows(rows: list[dict], columns: list[str]) -> list[list[str]]:

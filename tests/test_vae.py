@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from configs import config_with
 from torch.distributions import Normal, kl_divergence
 
 from gan_studio import config as C
@@ -25,12 +26,9 @@ torch.set_num_threads(1)
 
 def _small(**changes) -> C.Config:
     """A small VAE on ring8: a row every step, no cadenced measurement."""
-    cfg = C.Config()
     base = {"loss.name": "vae", "model.hidden": 16, "model.depth": 1, "train.batch_size": 32, "train.log_every": 1,
             "metrics.every": 10_000, "metrics.ot_every": 10_000, "metrics.n_samples": 200, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = C.with_value(cfg, key, value)
-    return cfg
+    return config_with({**base, **changes})
 
 
 # ------------------------------------------------------------------------------------------------ the ELBO's terms

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from configs import config_with
 
 from gan_studio import cli, columns, config
 from gan_studio.engine import Trainer
@@ -24,13 +25,10 @@ DATA = ("ring8", "bimodal1d", "digits")
 
 def _small(**changes) -> config.Config:
     """Small nets and batches, a row every 5 steps, no cadenced measurement."""
-    cfg = config.Config()
     base = {"model.hidden": 16, "model.depth": 1, "train.batch_size": 32, "train.log_every": 5,
             "metrics.every": 10_000, "metrics.ot_every": 10_000, "metrics.n_samples": 200,
             "metrics.ot_samples": 64, "train.device": "cpu"}
-    for key, value in {**base, **changes}.items():
-        cfg = config.with_value(cfg, key, value)
-    return cfg
+    return config_with({**base, **changes})
 
 
 def _finite(row: dict) -> bool:

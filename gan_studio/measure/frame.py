@@ -44,7 +44,7 @@ def display_facts(objective: Objective, dataset: Dataset, lipschitz: str = "none
                    game=objective.joint_loss is None)
 
 
-def _display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
+def display_batch(measurer) -> tuple[torch.Tensor, np.ndarray]:
     """The fixed latent batch and data sample the views draw (same z every frame, so motion is the model's)."""
     if "display" not in measurer.cache:
         t = measurer.trainer
@@ -107,7 +107,7 @@ def _frame(measurer, grid: int, probe: bool) -> Frame:
                                                      with_nn=None if probe else False)
         frame.real, frame.fake = frame.images["real"], frame.images["fake"]
         return frame
-    z, frame.real = _display_batch(measurer)
+    z, frame.real = display_batch(measurer)
     with eval_mode(t.G), torch.no_grad():
         fake_t = t.G(z)
     frame.fake = fake = fake_t.cpu().numpy()

@@ -13,19 +13,13 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from gan_studio.nets.mlp import make_activation
+from gan_studio.nets.mlp import linear_stack
 
 
 def mapping_mlp(latent_dim: int, layers: int, hidden: int, activation: str) -> nn.Sequential:
     """z (n, latent_dim) → w (n, latent_dim): ``layers`` hidden Linear+activation of width ``hidden``, then a
     Linear to latent_dim (w is unbounded, like a mapping network's output)."""
-    mods: list[nn.Module] = []
-    width = latent_dim
-    for _ in range(layers):
-        mods += [nn.Linear(width, hidden), make_activation(activation)]
-        width = hidden
-    mods.append(nn.Linear(width, latent_dim))
-    return nn.Sequential(*mods)
+    return nn.Sequential(*linear_stack(latent_dim, latent_dim, hidden, layers, activation))
 
 
 class MappedGenerator(nn.Module):

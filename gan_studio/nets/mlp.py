@@ -31,8 +31,9 @@ def make_activation(name: str) -> nn.Module:
     raise ConfigError(f"model.activation: unknown value {name!r}; allowed: {', '.join(CHOICES['model.activation'])}")
 
 
-def _stack(n_in: int, n_out: int, hidden: int, depth: int, activation: str) -> list[nn.Module]:
-    """``depth`` hidden Linear+activation layers of width ``hidden`` and a final Linear to ``n_out``."""
+def linear_stack(n_in: int, n_out: int, hidden: int, depth: int, activation: str) -> list[nn.Module]:
+    """``depth`` hidden Linear+activation layers of width ``hidden`` and a final Linear to ``n_out`` (the layers
+    of every MLP here: G, D and the mapping network)."""
     layers: list[nn.Module] = []
     width = n_in
     for _ in range(depth):
@@ -49,7 +50,7 @@ class MLPGenerator(nn.Module):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.data_shape = tuple(int(s) for s in data_shape)
-        layers = _stack(self.latent_dim, math.prod(self.data_shape), hidden, depth, activation)
+        layers = linear_stack(self.latent_dim, math.prod(self.data_shape), hidden, depth, activation)
         if len(self.data_shape) == 3:
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
@@ -65,7 +66,7 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, data_shape: tuple[int, ...], hidden: int, depth: int, activation: str):
         super().__init__()
         self.data_shape = tuple(int(s) for s in data_shape)
-        self.net = nn.Sequential(*_stack(math.prod(self.data_shape), 1, hidden, depth, activation))
+        self.net = nn.Sequential(*linear_stack(math.prod(self.data_shape), 1, hidden, depth, activation))
 
     def forward(self, x: Tensor) -> Tensor:
         """Score a batch; image input is flattened."""

@@ -18,8 +18,9 @@ from pathlib import Path
 import torch
 
 from gan_studio.config import Config, ConfigError
-from gan_studio.engine import NonFiniteError, Trainer
+from gan_studio.engine import Trainer
 from gan_studio.ensemble import MEMBERS, EnsembleTrainer, MembersRecorder, check_ensemble
+from gan_studio.headless import train_to_end
 from gan_studio.runner import Runner
 from gan_studio.runs import SEED_COLUMN, RunWriter
 from gan_studio.schedule import Schedule
@@ -85,18 +86,12 @@ def train_ensemble(cfg: Config, steps: int, folder: Path, point: str) -> list[Se
     runner = Runner(trainer, Schedule(), MembersRecorder(writer))
     bad_seed, message = None, ""
     try:
-        try:
-            runner.run(steps)
-            final, samples, weights = runner.final_state()  # may find a NaN of the last unlogged steps
-        except NonFiniteError as err:
-            message = str(err)
-            bad_seed = next((s for s in trainer.seeds if f"member seed {s} " in message), trainer.seeds[0])
-            final, samples, weights = runner.final_state()
-        writer.final_rows(final[MEMBERS])
-        writer.samples(samples)
-        writer.weights(weights)
+        final, err = train_to_end(runner, writer, steps)
     finally:
         writer.close()
+    if err is not None:
+        message = str(err)
+        bad_seed = next((s for s in trainer.seeds if f"member seed {s} " in message), trainer.seeds[0])
     seconds = (time.perf_counter() - start) / trainer.n
     n_modes = trainer.frame(probe=False).display.n_modes  # one data config: every member's count is the same
     results = []
@@ -118,18 +113,11 @@ def train_seed(cfg: Config, steps: int, folder: Path, point: str, note: str = ""
     trainer = Trainer(cfg)
     writer = RunWriter(folder, cfg, trainer.columns())
     runner = Runner(trainer, Schedule(), writer)
-    status, message = DONE, ""
     try:
-        try:
-            runner.run(steps)
-        except NonFiniteError as err:
-            status, message = NONFINITE, str(err)
-        final, samples, weights = runner.final_state()
-        writer.final_row(final)
-        writer.samples(samples)
-        writer.weights(weights)
+        final, err = train_to_end(runner, writer, steps)
     finally:
         writer.close()
+    status, message = (DONE, "") if err is None else (NONFINITE, str(err))
     message = "; ".join(m for m in (note, message) if m)
     result = SeedResult(point, cfg.train.seed, steps, status, message, final=_final(final, trainer.columns()),
                         n_modes=trainer.frame(probe=False).display.n_modes, seconds=time.perf_counter() - start)
