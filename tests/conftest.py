@@ -48,6 +48,28 @@ def no_leftovers(monkeypatch):
     assert not children, f"test left processes alive: {children}"
 
 
+@pytest.fixture(autouse=True)
+def widgets_kept_until_closed(monkeypatch):
+    """Hold every widget given to ``qtbot.addWidget`` until pytest-qt has closed it (this fixture ends after).
+
+    pytest-qt keeps only a weak reference and paints once more (``processEvents``) after the test returns, before
+    it closes the widgets. Our views sit in reference cycles (a lambda connected to their own signals holds them),
+    so once the test's locals are gone a shown view is garbage that is still on screen: a cyclic collection that
+    ran while it painted (AxisItem.paint allocates plenty) deleted it in the middle of its own paint, and the run
+    died with "wrapped C/C++ object of type ReadableAxis has been deleted" and a segfault (after test_latent.py's
+    LatentView test; tests/test_widget_lifetime.py makes that collection happen)."""
+    from pytestqt.qtbot import QtBot
+
+    kept: list = []
+    base_add = QtBot.addWidget
+
+    def add_widget(self, widget, *, before_close_func=None):
+        kept.append(widget)
+        base_add(self, widget, before_close_func=before_close_func)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_widget)
+    yield
+    kept.clear()  # closed by now: collecting them no longer touches anything being painted
 
 
 @pytest.fixture

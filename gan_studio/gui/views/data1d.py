@@ -149,6 +149,8 @@ class DataView1D(pg.GraphicsLayoutWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        if self.closed:  # pyqtgraph's close() deleted the plots, then resizes the view as it drops the viewport
+            return
         self.fit_plots()
 
     def fit_plots(self) -> None:

@@ -159,6 +159,8 @@ class DataView2D(pg.GraphicsLayoutWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        if self.closed:  # pyqtgraph's close() deleted the plots, then resizes the view as it drops the viewport
+            return
         self.fit_legend()
 
     # -- style and layers -----------------------------------------------------------------------------------
