@@ -5,11 +5,15 @@ training worker), in a child process, and samples the resident memory (RSS) of t
 descendants every few seconds: psutil when installed, else ``/proc/<pid>/statm``. Prints each sample and, at
 the end, the slope of RSS over time (MB per hour, least squares) over the samples taken after the warm-up: for
 the window, after its time series are full (``gui.history.CAP`` points per series at ``train.log_every``; the
-bounded history stops growing there) when the run gets that far, else after ``--warmup`` seconds, and says
-which. A short run's slope is dominated by allocator noise: read it as an upper bound on a leak, not a rate.
+bounded history stops growing there) and the worker's rewind snapshots reached their cap (``worker.timeline.
+CAP_BYTES``, 256 MB: the store has thinned once; ~60,000 steps on the default preset) when the run gets that far,
+else after ``--warmup`` seconds, and says which. A short run's slope is dominated by allocator noise: read it as
+an upper bound on a leak, not a rate.
+For the window it also gives the window process's own RSS and slope (``window_*``: without the worker), and
+``--cap N`` keeps N points per series instead of ``CAP`` (for a short experiment: the history is full sooner).
 
     python bench/soak.py cli [--steps 200000] [--preset NAME] [--every 5]
-    python bench/soak.py window [--seconds 3600] [--preset NAME] [--every 5]
+    python bench/soak.py window [--seconds 3600] [--preset NAME] [--every 5] [--cap N]
 
 Last line: one JSON object with the figures.
 """
@@ -30,12 +34,16 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 WINDOW = """
 import sys
 from PyQt6 import QtCore, QtWidgets
+from gan_studio.gui.history import History
 from gan_studio.gui.window import StudioWindow
 from gan_studio.presets import load_preset
 from gan_studio.worker.protocol import Play
+from gan_studio.worker.timeline import SNAPSHOT_EVERY
 
 app = QtWidgets.QApplication(sys.argv[:1])
 w = StudioWindow(load_preset(sys.argv[1]))
+if len(sys.argv) > 3:
+    w.history = History(int(sys.argv[3]))  # before the first packet: --cap
 w.confirm = lambda text: True
 w.show()
 playing = []
@@ -44,7 +52,8 @@ def tick():
     if w.latest is not None and not playing:
         w.send(Play())
         playing.append(1)
-    print("step", w.step, flush=True)
+    snaps = w.timeline.snapshots  # thinned once its store reached its cap (worker.timeline.CAP_BYTES)
+    print("step", w.step, int(any(b - a > SNAPSHOT_EVERY for a, b in zip(snaps, snaps[1:]))), flush=True)
 
 timer = QtCore.QTimer()
 timer.timeout.connect(tick)
@@ -67,6 +76,14 @@ def descendants(pid: int) -> list[int]:
             except OSError:
                 pass
     return out
+
+
+def own_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` alone, in MB (/proc/<pid>/statm; NaN when it has ended)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 1e6
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def rss_mb(pid: int) -> float:
@@ -108,7 +125,7 @@ def soak(cmd: list[str], every: float, limit_s: float, env: dict, history_steps:
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     os.set_blocking(proc.stdout.fileno(), False)
-    samples, step, full_at, buffered = [], 0, None, ""
+    samples, own, step, thinned, full_at, series_full_at, buffered = [], [], 0, False, None, None, ""
     try:
         while proc.poll() is None and time.monotonic() - start < limit_s:
             time.sleep(every)
@@ -116,12 +133,16 @@ def soak(cmd: list[str], every: float, limit_s: float, env: dict, history_steps:
             *lines, buffered = buffered.split("\n")
             for line in lines:
                 if line.startswith("step "):
-                    step = int(line.split()[1])
-            t, mb = time.monotonic() - start, rss_mb(proc.pid)
+                    step, thinned = int(line.split()[1]), line.split()[2:] == ["1"]
+            t, mb, mine = time.monotonic() - start, rss_mb(proc.pid), own_rss_mb(proc.pid)
             if mb == mb and mb > 0:
                 samples.append((t, mb))
-                print(f"  {t:7.1f} s  {mb:8.1f} MB" + (f"  step {step:,}" if history_steps else ""), flush=True)
-            if history_steps and full_at is None and step >= history_steps:
+                own.append((t, mine))
+                print(f"  {t:7.1f} s  {mb:8.1f} MB" + (f"  step {step:,}  (window {mine:.1f} MB)" if history_steps
+                                                      else ""), flush=True)
+            if history_steps and series_full_at is None and step >= history_steps:
+                series_full_at = t
+            if history_steps and full_at is None and step >= history_steps and thinned:
                 full_at = t
     finally:
         if proc.poll() is None:
@@ -131,7 +152,8 @@ def soak(cmd: list[str], every: float, limit_s: float, env: dict, history_steps:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
-    return {"samples": samples, "seconds": time.monotonic() - start, "step": step, "full_at": full_at,
+    return {"samples": samples, "own": own, "seconds": time.monotonic() - start, "step": step, "full_at": full_at,
+            "series_full_at": series_full_at,
             "exit": proc.returncode}
 
 
@@ -142,6 +164,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3600.0, help="window: how long it plays")
     ap.add_argument("--preset", default=None, help="preset (default: the app's default preset)")
     ap.add_argument("--every", type=float, default=5.0, help="seconds between RSS samples")
+    ap.add_argument("--cap", type=int, default=None,
+                    help="window: points per time series (default: the window's own, gui.history.CAP)")
     ap.add_argument("--warmup", type=float, default=None,
                     help="seconds left out of the slope when the history does not fill (default: a quarter)")
     args = ap.parse_args()
@@ -160,18 +184,18 @@ def main() -> int:
             history = None
         else:
             env.setdefault("QT_QPA_PLATFORM", "offscreen")
-            cmd = [sys.executable, "-c", WINDOW, preset, str(args.seconds)]
-            history = CAP * log_every
+            cmd = [sys.executable, "-c", WINDOW, preset, str(args.seconds)] + ([str(args.cap)] if args.cap else [])
+            history = (args.cap or CAP) * log_every
             print(f"soak: the window on {preset} for {args.seconds:g} s at full speed, RSS (window + worker) every "
-                  f"{args.every:g} s; its time series are full at step {history:,}")
+                  f"{args.every:g} s; its time series are full at step {history:,}, the rewind snapshots later")
             result = soak(cmd, args.every, args.seconds + 120, env, history)
     samples = result["samples"]
     warm = args.warmup if args.warmup is not None else result["seconds"] / 4
     if result["full_at"] is not None:
-        since, why = result["full_at"], "after the window's time series were full"
+        since, why = result["full_at"], "after the window's time series and the rewind snapshots were full"
     else:
         since = warm
-        why = f"after {warm:.0f} s of warm-up" + (" (the time series were not yet full)" if history else "")
+        why = f"after {warm:.0f} s of warm-up" + (" (time series or snapshots not yet full)" if history else "")
     tail = [s for s in samples if s[0] >= since]
     slope = slope_mb_per_h(tail)
     out = {"mode": args.mode, "preset": preset, "seconds": round(result["seconds"], 1), "exit": result["exit"],
@@ -182,10 +206,22 @@ def main() -> int:
            "slope_mb_per_h": round(slope, 1), "slope_from_s": round(since, 1), "slope_basis": why}
     if args.mode == "window":
         out["steps"] = result["step"]
+        own = [s for s in result["own"] if s[1] == s[1]]  # the window process alone
+        # the window process alone holds no snapshots: its slope starts once its time series are full
+        own_since = result["series_full_at"] if result["series_full_at"] is not None else warm
+        own_tail = [s for s in own if s[0] >= own_since]
+        out.update({"cap": args.cap or CAP, "window_rss_first_mb": round(own[0][1], 1) if own else None,
+                    "window_rss_last_mb": round(own[-1][1], 1) if own else None,
+                    "window_rss_max_mb": round(max(m for _, m in own), 1) if own else None,
+                    "window_slope_mb_per_h": round(slope_mb_per_h(own_tail), 1),
+                    "window_slope_from_s": round(own_since, 1),
+                    "window_slope_samples": len(own_tail)})
     else:
         out["steps"] = args.steps
     print(f"RSS {out['rss_first_mb']} → {out['rss_last_mb']} MB (max {out['rss_max_mb']}); slope {slope:+.1f} MB/h "
-          f"over {len(tail)} samples {why}")
+          f"over {len(tail)} samples {why}" + (f"; the window process alone {out['window_rss_first_mb']} → "
+                                               f"{out['window_rss_last_mb']} MB, slope "
+                                               f"{out['window_slope_mb_per_h']:+.1f} MB/h" if "cap" in out else ""))
     print(json.dumps(out))
     return 0 if result["exit"] in (0, None, -15) else 1
 

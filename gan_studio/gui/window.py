@@ -34,7 +34,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from gan_studio import config, runs
 from gan_studio.config import Config
 from gan_studio.export.command import run_command
-from gan_studio.gui import compare
+from gan_studio.gui import compare, sip_arrays
 from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
@@ -71,6 +71,8 @@ from gan_studio.worker.protocol import (
     Save,
     Step,
 )
+
+sip_arrays.patch()  # pyqtgraph's curves and scatter plots leaked a sliced sip.array at most paints (issue 17)
 
 MIN_PAINT_INTERVAL_MS = 12  # at most ~80 paints a second. Painting on arrival, not on a 60 Hz poll: the poll
 # added up to 16 ms of jitter to every frame interval and merged frames that arrived within one tick
