@@ -1083,3 +1083,7 @@ class Trainer:
     def invert(self, point):
         """A ``frames.Inversion``: the z that G maps closest to a data-space ``point`` (``latent.invert``)."""
         return self.measurer.invert(point)
+
+    def pick_path_end(self, end: str, code) -> None:
+        """Make the latent ``code`` end A or B (``end`` "a" / "b") of the latent paths the frames draw."""
+        self.measurer.pick_path_end(end, code)

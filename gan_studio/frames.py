@@ -76,10 +76,15 @@ class LatentMap:
     n_modes: int
     threshold: float  # in stds of the nearest mode (metrics.coverage.HQ_STDS)
     codes: np.ndarray | None = None  # (m, latent_dim) the display batch's codes in this space (w: mapped z), to
-    # show where the latent distribution puts its mass
+    # show where the latent distribution puts its mass; for a slice (``basis``): (m, 2), projected onto it
     centres: np.ndarray | None = None  # (n_modes, dim) the modes' centres in data space, to draw in the same colours
     nearest: np.ndarray | None = None  # (gy, gx) int: the nearest mode's index however far (−1: G not finite there);
     # a plane whose codes all land nearest one mode is collapsed even while G is still too blurry to be within reach
+    basis: np.ndarray | None = None  # (2, latent_dim) orthonormal u, v of a 2D slice of a larger latent: cell
+    # (xs[j], ys[i]) is the code xs[j]·u + ys[i]·v (``latent.slice_basis``); None: the plane is the latent itself
+    images: np.ndarray | None = None  # image data: (gy, gx, C, H, W) uint8, G at each cell (small multiples; the
+    # labels are then all −1 and n_modes 0: an image has no mode to colour by)
+    asked: int = -1  # a conditional G: the class every cell asked for (one map per class with "every class")
 
 
 @dataclass
@@ -108,6 +113,9 @@ class Inversion:
     x: np.ndarray  # (dim,) G(z): the best reconstruction
     error: float  # ‖x − target‖ (Euclidean, data units)
     method: str  # e.g. "Adam, 8 starts × 200 iterations, lr 0.05"
+    image_shape: tuple | None = None  # image data: (C, H, W); target, x and paths_x are then flattened pixels in
+    # [0, 1] (as ``Frame.images``), paths_x holds each search's end only (m = 1), errors are in [0, 1] units
+    image_index: int = -1  # image data: the index of the target in ``Frame.images["real"]``
 
 
 @dataclass

@@ -42,6 +42,8 @@ LATENT_MS = {  # fastest of 21 calls (the 2 shared cores ran at load ~17; median
     "paths: lerp + slerp in z, lerp in w": 0.9,
     "measure.frame.latent_pictures, of a 65 ms probed ring8 frame (grid 100)": 2.0,
     "invert: 16 starts × 200 iterations (one click, not per frame)": 140.0,  # 280–320 ms under that load
+    "measure.frame.image_latent_pictures, digits preset (49 + 18 images) of a 38 ms probed frame": 1.6,
+    "invert_image: digits preset, 16 starts × 200 iterations (one click)": 450.0,
 }
 MAP_RESOLUTION = 32  # latent map cells per axis (2D latent; 48 cost 11 ms of a 60 ms probed frame, 32 cost ~5 ms);
 # a 1D latent gets MAP_RESOLUTION² / 8 cells along its line
@@ -197,14 +199,16 @@ INVERT_RECORD_EVERY = 5  # iterations between recorded points of each search pat
 
 
 def invert(G: nn.Module, target: np.ndarray, latent_dim: int, kind: str, rng: torch.Generator, step: int = 0,
-           starts: int = INVERT_STARTS, iterations: int = INVERT_ITERATIONS, lr: float = INVERT_LR) -> Inversion:
+           starts: int = INVERT_STARTS, iterations: int = INVERT_ITERATIONS, lr: float = INVERT_LR,
+           record_x: bool = True) -> Inversion:
     """Find z with G(z) ≈ ``target`` by Adam on ‖G(z) − target‖² from ``starts`` codes drawn from the latent
     distribution with ``rng`` (all starts descend together as one batch: each one's gradient is its own, since
     the loss is a sum over starts and G treats samples independently in eval mode).
 
     A uniform latent is clamped to [−1, 1] after each step (projected descent); a Gaussian one is free (no prior
     term: the answer is the best reconstruction, however unlikely its z). The search paths are recorded every
-    INVERT_RECORD_EVERY iterations and at the end.
+    INVERT_RECORD_EVERY iterations and at the end; without ``record_x`` ``paths_x`` holds each search's end only
+    (m = 1: an image's search path in pixel space is 41 images per start, too much to send for nothing drawn).
     """
     dev = _device(G)
     x_star = torch.as_tensor(np.asarray(target, dtype=np.float64).reshape(1, -1), dtype=torch.float32, device=dev)
@@ -223,11 +227,101 @@ def invert(G: nn.Module, target: np.ndarray, latent_dim: int, kind: str, rng: to
             if i % INVERT_RECORD_EVERY == 0 or i == iterations:
                 recorded_z.append(z.detach().clone())
     paths_z = torch.stack(recorded_z, dim=1).double().cpu().numpy()  # (starts, m, latent_dim)
-    m = paths_z.shape[1]
-    paths_x = _forward(G, paths_z.reshape(starts * m, latent_dim), dev).reshape(starts, m, -1)
+    kept = paths_z if record_x else paths_z[:, -1:]
+    m = kept.shape[1]
+    paths_x = _forward(G, kept.reshape(starts * m, latent_dim), dev).reshape(starts, m, -1)
     errors = np.linalg.norm(paths_x[:, -1] - x_star.double().cpu().numpy(), axis=1)
     best = int(np.argmin(errors))
     return Inversion(step=int(step), target=np.asarray(target, dtype=np.float64).ravel(), paths_z=paths_z,
                      paths_x=paths_x, errors=errors, best=best, z=paths_z[best, -1], x=paths_x[best, -1],
                      error=float(errors[best]),
                      method=f"Adam, {starts} starts × {iterations} iterations, lr {lr:g}")
+
+
+# ------------------------------------------------------------------------------------------------------ images
+IMAGE_MAP_CELLS = 7  # small multiples per axis of an image latent map: 49 images (digits: 8×8 pixels each, 3 kB
+# as uint8; MNIST 28×28: 38 kB a probed frame); odd, so the middle cell is the plane's origin
+IMAGE_PATH_POINTS = 9  # images along each path A → B (the Images tab's strips have 10)
+SLICE_MARGIN = 1.2  # a 2D slice of a larger latent spans ± this × the larger of |A| and |B| on both axes
+
+
+def slice_basis(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(2, d) orthonormal rows u, v spanning the plane through the origin, ``a`` and ``b`` (Gram–Schmidt: u along
+    a, v along b's part orthogonal to a). Both the straight and the spherical path from a to b lie in that plane,
+    so a map over it shows A, B and both paths exactly. A zero ``a`` takes the first axis; ``b`` parallel to ``a``
+    takes the axis least aligned with u for v."""
+    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    na = float(np.linalg.norm(a))
+    u = a / na if na > 0 else np.eye(len(a))[0]
+    v = b - (b @ u) * u
+    if np.linalg.norm(v) <= 1e-9 * max(float(np.linalg.norm(b)), 1.0):
+        e = np.eye(len(a))[int(np.argmin(np.abs(u)))]
+        v = e - (e @ u) * u
+    return np.stack([u, v / np.linalg.norm(v)])
+
+
+def _unit_pixels(x: np.ndarray) -> np.ndarray:
+    """G's pixels in [−1, 1] → [0, 1] (clipped), as the image views draw them (``measure.images.to_unit``)."""
+    return np.clip((np.asarray(x, dtype=np.float64) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def _image_shape(G: nn.Module, latent_dim: int, dev: torch.device) -> tuple[int, ...]:
+    with eval_mode(G), torch.no_grad():
+        return tuple(G(torch.zeros(1, latent_dim, device=dev)).shape[1:])
+
+
+def image_map(G: nn.Module, latent_dim: int, kind: str, a: np.ndarray, b: np.ndarray,
+              cells: int = IMAGE_MAP_CELLS, display_z: np.ndarray | None = None) -> LatentMap:
+    """The latent map of an image generator: G's image at each cell of a ``cells``×``cells`` grid (small
+    multiples). A 2D latent: the grid spans ±``probes.latent_span(kind)``; a 1D one: 2·``cells`` codes along its
+    line; a larger one: the 2D slice through the origin, A and B (``slice_basis``), ±SLICE_MARGIN·max(|A|, |B|)
+    on both axes (its centre holds codes of atypically small norm: a Gaussian latent's codes have |z| ≈ √d).
+    ``codes`` carries ``display_z`` in the plane's coordinates (for a slice: projected onto it)."""
+    dev = _device(G)
+    basis = None
+    if latent_dim <= 2:
+        span = latent_span(kind)
+        if latent_dim == 1:
+            xs, ys = np.linspace(-span, span, 2 * cells), None
+            codes = xs[:, None]
+        else:
+            xs, ys, codes = plane_axes(np.array([-span, -span]), np.array([span, span]), 2, cells)
+    else:
+        basis = slice_basis(a, b)
+        r = SLICE_MARGIN * max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-6)
+        xs, ys, plane = plane_axes(np.array([-r, -r]), np.array([r, r]), 2, cells)
+        codes = plane @ basis
+    shape = _image_shape(G, latent_dim, dev)
+    pixels = _unit_pixels(_forward(G, codes, dev))
+    gy = 1 if ys is None else len(ys)
+    images = np.round(255 * pixels).astype(np.uint8).reshape(gy, len(xs), *shape)
+    cloud = None
+    if display_z is not None:
+        cloud = np.asarray(display_z, dtype=np.float64)
+        cloud = cloud @ basis.T if basis is not None else cloud
+    return LatentMap("z", xs, ys, np.full((gy, len(xs)), -1, dtype=np.int16), 0, HQ_STDS, cloud,
+                     basis=basis, images=images)
+
+
+def image_paths(G: nn.Module, a: np.ndarray, b: np.ndarray, k: int = IMAGE_PATH_POINTS) -> tuple[LatentPath, ...]:
+    """``paths`` for an image generator: its points are G's images flattened, in [0, 1] as float32 (half the
+    bytes: they cross a process boundary with every probed frame), no labels."""
+    out = []
+    for p in paths(G, a, b, k):
+        out.append(LatentPath(p.space, p.kind, p.t, p.codes, _unit_pixels(p.points).astype(np.float32)))
+    return tuple(out)
+
+
+def invert_image(G: nn.Module, image: np.ndarray, latent_dim: int, kind: str, rng: torch.Generator,
+                 step: int = 0, index: int = -1, starts: int = INVERT_STARTS,
+                 iterations: int = INVERT_ITERATIONS, lr: float = INVERT_LR) -> Inversion:
+    """``invert`` for a real image (C, H, W) in G's range [−1, 1]: the descent minimises the pixel squared error
+    (the mean squared error up to the constant C·H·W, so the same minimiser); the answer's images are in [0, 1]
+    and its errors ‖G(z) − x*‖ in those units (half of [−1, 1] ones: MSE = error² / (C·H·W)), with each search's
+    end only (``record_x`` off). The best start's z is what a click on the reconstruction makes A or B."""
+    image = np.asarray(image, dtype=np.float64)
+    inv = invert(G, image.ravel(), latent_dim, kind, rng, step, starts, iterations, lr, record_x=False)
+    return Inversion(step=inv.step, target=_unit_pixels(inv.target), paths_z=inv.paths_z,
+                     paths_x=_unit_pixels(inv.paths_x), errors=inv.errors / 2.0, best=inv.best, z=inv.z,
+                     x=_unit_pixels(inv.x), error=inv.error / 2.0, method=inv.method + ", pixel squared error",
+                     image_shape=tuple(image.shape), image_index=int(index))

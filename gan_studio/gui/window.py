@@ -65,6 +65,7 @@ from gan_studio.worker.protocol import (
     Open,
     OpenMember,
     Packet,
+    PickPathEnd,
     PlayUntil,
     Restart,
     Rewind,
@@ -200,6 +201,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         # the latent space (issue 12): the latent map, paths between two codes, inversion by optimisation
         self.latent_view = LatentView(self.theme, scale)
         self.latent_view.invert_requested.connect(self.request_inversion)
+        self.latent_view.invert_image_requested.connect(self.request_image_inversion)
+        self.latent_view.path_end_picked.connect(self.pick_path_end)
         self.view2d.point_clicked.connect(self.request_inversion)
         latent_scroll = QtWidgets.QScrollArea()  # like the Dirac lab's: its minimum size must not widen the window
         latent_scroll.setWidget(self.latent_view)
@@ -487,6 +490,17 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.sent.append(cmd)
         if self.worker is not None:
             self.worker.send(cmd)
+
+    def request_image_inversion(self, index: int) -> None:
+        """Ask the worker for the z that G maps closest to real image ``index`` of the frame's grid (image data)."""
+        self.send(Invert((float(index),)))
+        self.latent_view.mark_pending(int(index))
+        self.show_message(f"searching for the z that G maps to real image {index + 1}…")
+
+    def pick_path_end(self, end: str, code) -> None:
+        """Make a latent code end A or B of the latent paths (a click in the Latent tab); the next frame draws it."""
+        self.send(PickPathEnd(end, tuple(float(v) for v in code)))
+        self.show_message(f"path end {end.upper()} set to a new code; the paths follow on the next frame")
 
     def request_inversion(self, point) -> None:
         """Ask the worker for the z that G maps closest to a clicked data point; its answer comes on a packet."""

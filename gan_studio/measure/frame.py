@@ -14,6 +14,7 @@ from gan_studio.config import ConfigError
 from gan_studio.data.base import Dataset
 from gan_studio.frames import Display, Frame, Inversion
 from gan_studio.measure import streams
+from gan_studio.metrics.coverage import nearest_mode
 from gan_studio.nets import eval_mode, sample_latent
 from gan_studio.nets.conditional import asking
 from gan_studio.objectives.base import Objective
@@ -106,6 +107,8 @@ def _frame(measurer, grid: int, probe: bool) -> Frame:
         frame.images = measurer.image_probe().images(t.G, t.step_count, class_hist=hist,
                                                      with_nn=None if probe else False)
         frame.real, frame.fake = frame.images["real"], frame.images["fake"]
+        if probe:
+            frame.latent_maps, frame.latent_paths = image_latent_pictures(measurer)
         return frame
     z, frame.real = display_batch(measurer)
     with eval_mode(t.G), torch.no_grad():
@@ -138,34 +141,121 @@ def _frame(measurer, grid: int, probe: bool) -> Frame:
     return frame
 
 
+CLASS_MAP_RESOLUTION = 16  # cells per axis of each class's map when a conditional G is drawn for every class
+# (8 classes × 16² = 2× the cells of one 32² map)
+CLASS_IMAGE_CELLS = 3  # small multiples per axis of each class's image map then (10 classes: 90 images)
+PATH_CLASS = 0  # the class a conditional G's paths ask for when every class is drawn (each point of a path asking
+# its own class, as G(z) alone does, made the path jump between modes)
+
+
+def path_ends(measurer) -> tuple[np.ndarray, np.ndarray]:
+    """The codes A and B the paths join: picked ones (``pick_path_end``), else two fixed display codes chosen
+    once per run (``latent.path_ends``: of the display batch, or of the image probe's sample grid)."""
+    if "path_ends" not in measurer.cache:
+        t = measurer.trainer
+        z = measurer.image_probe().z if t.dataset.is_image else display_batch(measurer)[0]
+        measurer.cache["path_ends"] = latent.path_ends(z.cpu().numpy())
+    return measurer.cache["path_ends"]
+
+
+def pick_path_end(measurer, end: str, code) -> None:
+    """Make ``code`` (latent_dim numbers) end A or B of the paths (``end`` "a" or "b"); a ConfigError names a bad
+    end or code. The latent maps of a larger latent follow: their slice is the plane through the origin, A and B."""
+    m = measurer.trainer.cfg.model
+    z = np.asarray(code, dtype=np.float64).ravel()
+    if end not in ("a", "b"):
+        raise ConfigError(f"path end: {end!r} is not an end (allowed: a, b)")
+    if z.shape != (m.latent_dim,) or not np.all(np.isfinite(z)):
+        raise ConfigError(f"path end: the code must be {m.latent_dim} finite number(s) (model.latent_dim), got "
+                          f"{len(z)}")
+    a, b = path_ends(measurer)
+    measurer.cache["path_ends"] = (z, b) if end == "a" else (a, z)
+
+
+def _per_class(t, fn) -> tuple:
+    """``fn()``'s maps, once per class for a conditional G drawn for every class (each map's ``asked`` set), else
+    once: asked the shown class (or nothing). G(z) alone asks each sample its own class, so one map of every
+    class was speckled: neighbouring codes asked different classes."""
+    m = t.cfg.model
+    if not m.conditional or m.shown_class >= 0:
+        return tuple(replace(lm, asked=m.shown_class if m.conditional else -1) for lm in fn(None))
+    out = []
+    for k in range(t.G.n_classes):
+        with asking(t.G, t.D, k):
+            out += [replace(lm, asked=k) for lm in fn(k)]
+    return tuple(out)
+
+
+def _path_class(t):
+    """The class a conditional G's paths ask for (the shown one, or PATH_CLASS for every class); None: any."""
+    m = t.cfg.model
+    return (m.shown_class if m.shown_class >= 0 else PATH_CLASS) if m.conditional else None
+
+
 def latent_pictures(measurer, z: torch.Tensor) -> tuple[tuple, tuple]:
     """(latent maps, latent paths) of the trainer's G for the Latent tab and the data view's path layer: the map
-    over the z plane (and w plane) when the latent has ≤ 2 dimensions and the data has modes; the paths between two
-    fixed codes of the display batch (``latent.path_ends``, chosen once per run, so the paths move only as G
-    learns). Cost: ``latent.LATENT_MS``."""
+    over the z plane (and w plane) when the latent has ≤ 2 dimensions and the data has modes (a conditional G
+    drawn for every class: one smaller map per class); the paths between the codes A and B (``path_ends``: fixed
+    per run until the person picks others, so the paths move only as G learns). Cost: ``latent.LATENT_MS``."""
     t = measurer.trainer
     ds, m = t.dataset, t.cfg.model
-    if "path_ends" not in measurer.cache:
-        measurer.cache["path_ends"] = latent.path_ends(z.cpu().numpy())
-    a, b = measurer.cache["path_ends"]
+    a, b = path_ends(measurer)
     codes = z[:LATENT_CLOUD].cpu().numpy()
-    maps = latent.latent_map(t.G, m.latent_dim, m.latent, ds.centres, ds.stds, display_z=codes)
-    return maps, latent.paths(t.G, a, b, centres=ds.centres, stds=ds.stds)
+    maps = _per_class(t, lambda k: latent.latent_map(
+        t.G, m.latent_dim, m.latent, ds.centres, ds.stds, display_z=codes,
+        resolution=latent.MAP_RESOLUTION if k is None else CLASS_MAP_RESOLUTION))
+    with asking(t.G, t.D, _path_class(t)):
+        return maps, latent.paths(t.G, a, b, centres=ds.centres, stds=ds.stds)
+
+
+def image_latent_pictures(measurer) -> tuple[tuple, tuple]:
+    """(latent maps, latent paths) of an image generator: its images over a plane of the latent (``latent.
+    image_map``; one smaller grid per class for a conditional G drawn for every class) and along the paths A → B
+    (``latent.image_paths``)."""
+    t = measurer.trainer
+    m = t.cfg.model
+    a, b = path_ends(measurer)
+    cloud = measurer.image_probe().z.cpu().numpy()
+    maps = _per_class(t, lambda k: (latent.image_map(
+        t.G, m.latent_dim, m.latent, a, b, display_z=cloud,
+        cells=latent.IMAGE_MAP_CELLS if k is None else CLASS_IMAGE_CELLS),))
+    with asking(t.G, t.D, _path_class(t)):
+        return maps, latent.image_paths(t.G, a, b)
 
 
 def invert_point(measurer, point) -> Inversion:
     """Find z for a data-space ``point`` (``latent.invert``), its random starts from the "inversion" stream at the
     current step (a conditional G is asked for the shown class, as the views draw it; −1: the starts' classes
-    follow the data's class mix); a ConfigError names what is wrong with a point that cannot be inverted."""
+    follow the data's class mix); a ConfigError names what is wrong with a point that cannot be inverted.
+
+    Image data: ``point`` is (i,), the index of a real image of the frame's grid (``Frame.images["real"]``,
+    ``latent.invert_image``)."""
     t = measurer.trainer
     ds = t.dataset
+    m = t.cfg.model
     if ds.is_image:
-        raise ConfigError("inversion: needs point data (1D or 2D); this run's data are images")
+        probe = measurer.image_probe()
+        n = len(probe.real_index)
+        index = np.asarray(point, dtype=np.float64).ravel()
+        if index.shape != (1,) or not np.isfinite(index[0]) or index[0] != int(index[0]) or not 0 <= index[0] < n:
+            raise ConfigError(f"inversion: for image data the target is the index of a real image shown, 0 to "
+                              f"{n - 1}; got {list(index)}")
+        i = int(index[0])
+        asked = None  # a conditional G drawn for every class is asked for the real image's own class
+        if m.conditional:
+            asked = m.shown_class if m.shown_class >= 0 or probe.real_labels is None else int(probe.real_labels[i])
+        with asking(t.G, t.D, asked):
+            return latent.invert_image(t.G, ds.images[probe.real_index[i]], m.latent_dim, m.latent,
+                                       measurer.stream("inversion"), step=t.step_count, index=i)
     target = np.asarray(point, dtype=np.float64).ravel()
     if target.shape != (ds.dim,) or not np.all(np.isfinite(target)):
         raise ConfigError(f"inversion: the point must be {ds.dim} finite number(s), got {list(target)}")
-    m = t.cfg.model
-    with asking(t.G, t.D, m.shown_class if m.conditional else -1):  # a conditional G: the picked class's G
+    asked = m.shown_class if m.conditional else -1  # a conditional G: the picked class's G
+    if asked < 0 and m.conditional and ds.centres is not None and len(ds.centres) == t.G.n_classes:
+        # every class: the class of the mode nearest the point (a mixture's component k is its class k). Left to
+        # G(z) alone, each start and each recorded step asked its own class: the search paths jumped across the plot
+        asked = int(nearest_mode(target[None], np.asarray(ds.centres), np.asarray(ds.stds))[0][0])
+    with asking(t.G, t.D, asked):
         return latent.invert(t.G, target, m.latent_dim, m.latent, measurer.stream("inversion"), step=t.step_count)
 
 

@@ -292,6 +292,10 @@ class Measurer:
         """z for a data-space point by optimisation (``frame.invert_point``)."""
         return frame.invert_point(self, point)
 
+    def pick_path_end(self, end: str, code) -> None:
+        """Make ``code`` end A or B of the latent paths (``frame.pick_path_end``)."""
+        frame.pick_path_end(self, end, code)
+
 
 def _asked(G: torch.nn.Module, n: int) -> np.ndarray | None:
     """The classes a conditional G asked for in a measured sample of n (None when G is unconditional)."""

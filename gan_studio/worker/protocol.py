@@ -119,10 +119,20 @@ class Open:
 
 @dataclass(frozen=True)
 class Invert:
-    """Find the latent code whose G(z) is closest to the data-space ``point`` (1 or 2 numbers); the answer, a
+    """Find the latent code whose G(z) is closest to the data-space ``point`` (1 or 2 numbers; image data: (i,),
+    the index of a real image of the frame's grid, ``Frame.images["real"]``); the answer, a
     ``frames.Inversion``, rides on the next packet (``Packet.inversion``)."""
 
     point: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PickPathEnd:
+    """Make the latent ``code`` (model.latent_dim numbers) end A or B (``end`` "a" / "b") of the latent paths the
+    frames draw (the Latent tab: a click on the latent map or on an inversion's answer)."""
+
+    end: str
+    code: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,7 @@ class Quit:
 
 
 Command = (Play | Pause | PlayUntil | Step | Apply | Speed | Grid | RequestFrame | Restart | DropSchedule | Save
-           | Open | Invert | OpenMember | Rewind | Quit)
+           | Open | Invert | PickPathEnd | OpenMember | Rewind | Quit)
 
 
 # -- packets (worker → window) --------------------------------------------------------------------------------

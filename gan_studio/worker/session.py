@@ -47,6 +47,7 @@ from gan_studio.worker.protocol import (
     OpenMember,
     Packet,
     Pause,
+    PickPathEnd,
     Play,
     PlayUntil,
     Quit,
@@ -477,6 +478,8 @@ class Session:
                 self.save(str(folder))
             case Invert(point=point):
                 self.invert(point)
+            case PickPathEnd(end=end, code=code):
+                self.pick_path_end(end, code)
             case Rewind(step=step):
                 self.rewind(int(step))
             case OpenMember(k=k):
@@ -544,6 +547,18 @@ class Session:
         except Exception as err:
             self.messages.append(f"could not invert the point: {type(err).__name__}: {err}")
             traceback.print_exc()
+
+    def pick_path_end(self, end: str, code) -> None:
+        """Make a latent code end A or B of the latent paths; a refusal is a message (a trainer without latent
+        paths, such as the seed ensemble's, refuses too)."""
+        pick = getattr(self.trainer, "pick_path_end", None)
+        if pick is None:
+            self.messages.append("refused: picking the ends of the latent paths needs a single run")
+            return
+        try:
+            pick(end, code)
+        except config.ConfigError as err:
+            self.messages.append(f"refused: {err}")
 
     # -- output ---------------------------------------------------------------------------------------------
     def steps_per_s(self) -> float:
