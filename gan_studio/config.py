@@ -244,6 +244,10 @@ class ModelConfig:
                              choices="model.conditioning")
     shown_class: int = _opt(-1, "the class the views ask G for (conditional only; −1: every class, drawn with "
                                 "p_data(y)); changes pictures only, never training or metrics", lo=-1)
+    # Gulrajani et al. 2017, Fig. 1: critics trained against a G "held fixed at the real data plus Gaussian noise"
+    g_data_noise: float = _opt(0.0, "σ > 0: G is no net but fixed at real data plus N(0, σ²I) noise, never trained "
+                                    "(WGAN-GP's Fig. 1: the critic alone differs); needs a Gaussian z with "
+                                    "latent_dim ≥ the data's dimension + 1; 0: G is a trained net", lo=0.0)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ from gan_studio.nets.conditional import (
     conditional_generator,
     labelled,
 )
+from gan_studio.nets.fixed import BANK as FIXED_G_BANK
+from gan_studio.nets.fixed import build_data_noise_generator
 from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective, Out, Reconstruction, State
 from gan_studio.objectives.energy import ENERGY
@@ -268,6 +270,9 @@ def make_optimizer(optim: C.OptimConfig, params, lr: float) -> torch.optim.Optim
     ``foreach``: one operation over all parameters per step of the update rule instead of one per parameter (torch
     picks it by itself only on a GPU; the update was 17 % of an engine step on the bench setting's CPU profile). On
     a CPU it gives bit-identical weights (checked over 100 steps of Adam, RMSprop and SGD)."""
+    params = list(params)
+    if not params:  # a net without parameters (the fixed G of nets.fixed): an empty group, so switches still work
+        params = [{"params": []}]
     if optim.name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2), foreach=True)
     if optim.name == "rmsprop":
@@ -393,7 +398,10 @@ class Trainer:
         cfg = self.cfg
         torch.manual_seed(cfg.train.seed)
         weights = self.class_weights()
-        if weights is None:
+        if cfg.model.g_data_noise > 0:  # no net: real data plus noise, held fixed (nets.fixed)
+            bank = self.dataset.sample(FIXED_G_BANK, torch.Generator().manual_seed(cfg.train.seed))
+            self.G = build_data_noise_generator(cfg.model, bank, cfg.model.g_data_noise).to(self.device)
+        elif weights is None:
             self.G = build_generator(cfg.model, self.dataset.shape).to(self.device)
         else:
             self.G = conditional_generator(build_generator, cfg.model, self.dataset.shape, weights).to(self.device)
@@ -702,6 +710,8 @@ class Trainer:
             self._last = {}  # a net that is not updated this step (d_steps or g_steps = 0) reports nothing
         if self.opt_d is None or self.objective.joint_loss is not None:
             d_steps = 0  # no D (GMMN), or no game (VAE, autoencoder: one joint update per G step)
+        if self.cfg.model.g_data_noise > 0:
+            g_steps = 0  # G is held fixed at data plus noise (nets.fixed): nothing to update
         g_update = self._g_update if self.objective.joint_loss is None else self._joint_update
         try:
             for i in range(d_steps):

@@ -81,6 +81,9 @@ def check_ensemble(cfg: Config) -> None:
                           "(train.seeds > 1); allowed there: false")
     if cfg.train.reuse_fake:
         raise ConfigError("train.reuse_fake: not in a seed ensemble yet (train.seeds > 1); allowed there: false")
+    if cfg.model.g_data_noise > 0:
+        raise ConfigError("model.g_data_noise: the fixed generator does not work in a seed ensemble yet "
+                          "(train.seeds > 1); allowed there: 0")
     if cfg.train.rng != "cpu":
         raise ConfigError(f"train.rng: {cfg.train.rng} does not work in a seed ensemble yet (train.seeds > 1); "
                           "allowed there: cpu")

@@ -143,6 +143,23 @@ def test_tick_labels_do_not_overlap_at_200_percent(qtbot, size):
     assert _no_overlaps(two.bar.axis) >= 3
 
 
+def test_a_narrow_view_at_200_percent_keeps_its_colour_bar_inside(qtbot):
+    """At 200 % on 1280×720 the data view is ~390 px wide: the legend's two columns (468 px) held the layout wider
+    than the view and pyqtgraph cut the colour bar and its ticks off on the right. The legend falls back to one
+    column there, the layout is the view's width, and the bar's right edge is inside the view."""
+    view = shown(qtbot, DataView2D(scale=2.0), (390, 900))
+    view.update_frame(frame_2d(score_scale=2.0))
+    qtbot.wait(30)
+    assert view.legend.columnCount == 1
+    assert view.ci.geometry().width() == pytest.approx(view.width(), abs=1)
+    bar_right = view.bar.axis.mapRectToScene(view.bar.axis.boundingRect()).right()
+    assert bar_right <= view.width()
+    assert _no_overlaps(view.bar.axis) >= 3
+    view.resize(1400, 900)  # room again: two columns
+    qtbot.wait(30)
+    assert view.legend.columnCount == 2
+
+
 def test_layers_that_carry_the_lesson_are_drawn_strong(qtbot):
     view = shown(qtbot, DataView2D(scale=1.5))
     view.set_layers(set(view.layers) | {"density", "latent"})

@@ -136,12 +136,12 @@ def test_view_draws_grids_strip_and_histogram(qtbot, tmp_path, digits_frame):
     assert w.interp_item.image.shape == (3 * 9 + 1, 10 * 9 + 1)
     assert np.array_equal(w.data_bars.opts["height"], im["class_hist_data"])
     assert np.array_equal(w.fake_bars.opts["height"], im["class_hist_fake"])
-    assert "Generated G(z), fixed z per cell" == w.fake_plot.titleLabel.text.split(">")[1].split("<")[0]
+    assert "Generated G(z)" == w.fake_plot.titleLabel.text.split(">")[1].split("<")[0]
 
     # nearest neighbours on demand: the button swaps the right grid, a cell pick names its neighbour
     w.nn_button.click()
     assert np.array_equal(w.right_item.image, mosaic(im["nn_real"], 8))
-    assert "Nearest training image" in w.right_plot.titleLabel.text
+    assert "Nearest real image" in w.right_plot.titleLabel.text
     w.select_cell(10)
     assert f"#{int(im['nn_index'][10])}" in w.info.text()
     w.nn_button.click()
@@ -154,6 +154,26 @@ def test_view_draws_grids_strip_and_histogram(qtbot, tmp_path, digits_frame):
     # non-blank: many distinct colours (grey digit levels, blue and vermillion bars) and real contrast
     assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 50
     assert shot.std() > 30
+
+
+def test_at_200_percent_in_a_720p_tab_the_grids_stay_readable_and_titles_apart(qtbot, digits_frame):
+    """The Images tab at 200 % on 1280×720 is ~630 × 560 px: the grids were ~30 px tall under a five-line info text
+    and their two titles overlapped. Now the plots keep their least height (scrolling below it), the grids are drawn
+    at least 150 px tall and the titles of the two grids do not touch."""
+    from gan_studio.gui.views.images import PLOTS_HEIGHT, ImageViews
+
+    w = ImageViews(scale=2.0)
+    qtbot.addWidget(w)
+    w.resize(630, 560)
+    w.show()
+    w.update_frame(digits_frame)
+    qtbot.wait(30)
+    assert w.layout_widget.height() >= 2 * PLOTS_HEIGHT and w.scroll.verticalScrollBar().maximum() > 0
+    assert w.fake_plot.vb.height() >= 150 and w.right_plot.vb.height() >= 150
+    assert w.info.height() <= 4 * w.info.fontMetrics().height()
+    left, right = (plot.titleLabel.item.mapRectToScene(plot.titleLabel.item.boundingRect())
+                   for plot in (w.fake_plot, w.right_plot))
+    assert left.right() < right.left(), (left, right)
 
 
 def test_view_clicks_map_to_cells(qtbot, digits_frame):

@@ -7,6 +7,9 @@ The claim tests train each lesson itself (its own config and seed, on the CPU wi
 (the measured values are in each lesson's TOML file).
 """
 
+import functools
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -14,6 +17,7 @@ import torch
 from gan_studio import config as C
 from gan_studio.config import ConfigError
 from gan_studio.engine import Trainer
+from gan_studio.frames import Frame, Surface2D
 from gan_studio.lessons import HIGHLIGHTS, lesson_names, list_lessons, load_lesson, parse_lesson
 from gan_studio.lessons.claims import CLAIMS, StageRun, gp_critic_slope, parse_claim
 from gan_studio.lessons.player import LessonPlayer
@@ -182,12 +186,18 @@ def play(lesson):
     return recorder.rows, frames
 
 
+@functools.cache
+def played(name):
+    """``play`` of a shipped lesson, once per test session (lesson 5's own test reads the same run)."""
+    return play(load_lesson(name))
+
+
 @pytest.mark.parametrize("name", lesson_names())
 def test_each_lesson_claim_holds_on_its_own_run(name):
     """Each stage's claims on the lesson's own run (its last stage: 400–1,200 steps, 6–25 s; measured values in
     the lesson's TOML)."""
     lesson = load_lesson(name)
-    rows, frames = play(lesson)
+    rows, frames = played(name)
     verdicts = lesson.check_claims(rows, frames)
     failed = [f"stage {i} {claim}: {verdict.measured}" for i, stage in enumerate(verdicts, start=1)
               for claim, verdict in stage if not verdict.holds]
@@ -291,9 +301,10 @@ def test_lesson_7_dirac_numbers_in_its_captions():
     first, restart, second = lesson.stages
     assert "±i" in first.caption and "|λ| = 1," in first.caption and "|λ| = 1.02" in first.caption
     assert "h = 0.2" in first.caption and "−5 ± √24" in second.caption and "γ = 10" in second.caption
-    wgan = dirac.CASES["wgan"]
+    assert (first.tab, first.dirac, first.dirac_step) == ("dirac", "wgan", 0.2), "the lab shows what it quotes"
+    wgan = dirac.CASES[first.dirac]
     assert dirac.closed_form(wgan).eigenvalues == pytest.approx(np.array([-1j, 1j]), abs=1e-12)
-    update = dirac.update_spectrum(wgan, 0.2)
+    update = dirac.update_spectrum(wgan, first.dirac_step)
     assert np.abs(update["alternating"]) == pytest.approx([1.0, 1.0], abs=1e-9)
     assert np.abs(update["simultaneous"]) == pytest.approx([np.sqrt(1.04)] * 2, abs=1e-12)
     assert round(float(np.sqrt(1.04)), 2) == 1.02
@@ -301,11 +312,64 @@ def test_lesson_7_dirac_numbers_in_its_captions():
     alt = dirac.radius(dirac.trajectory(wgan, (1.0, 0.5), 0.2, 400, "alternating"))
     assert sim[-1] / sim[0] == pytest.approx(1.04 ** 200, rel=1e-6), "|λ|^400 = 1.04^200: spirals out"
     assert 0.5 < alt.min() / alt[0] and alt.max() / alt[0] < 2, "bounded: circles"
-    r1 = dirac.Case("WGAN + R1", "wgan", penalty="r1", gamma=restart.changes[2][2])
+    assert (second.tab, second.dirac) == ("dirac", "wgan-r1")
+    r1 = dirac.CASES[second.dirac]  # the lab's case is the run's loss and penalty, with the run's γ
+    assert (r1.loss, r1.penalty, r1.gamma) == ("wgan", "r1", restart.changes[2][2])
     assert restart.change_texts == ("reset", "lipschitz.name=r1", "lipschitz.weight=10")
+    updates = dirac.update_spectrum(r1, second.dirac_step)  # h = 0.1: both descents fall straight in
+    assert "h = 0.1" in second.caption and second.dirac_step == 0.1
+    assert all(np.all(np.abs(z.imag) < 1e-12) and np.all(np.abs(z) < 1) and np.all(z.real > -1e-12)
+               for z in updates.values())
     eig = dirac.closed_form(r1).eigenvalues
     assert eig == pytest.approx(np.array([-5 - np.sqrt(24), -5 + np.sqrt(24)]), abs=1e-12)
     assert np.sort(np.linalg.eigvals(dirac.equilibrium_jacobian(r1)).real) == pytest.approx(sorted(eig.real), abs=1e-9)
+
+
+def test_lesson_5_critic_surfaces_against_independent_computations():
+    """Lesson 5 on its own run (shared with the claims test): G is held fixed at data + N(0, I) (the same samples at
+    every stage, spread √(2 + 1) per coordinate on the radius-2 ring); the clipped critic's flat picture is bounded
+    by its Lipschitz constant (max − min ≤ lip × the grid's diagonal, lip measured by autograd); the GP critic's
+    picture has the slope between real and fake points that autograd measures there (the surface's finite
+    differences at interpolates of the shown samples against ``gx_interp`` on fresh batches: within 10 %); and its
+    estimate E s_r − E s_f is at most lip × W1 ≤ lip × E‖N(0, I)‖ = lip·√(π/2) (Kantorovich–Rubinstein, with W1
+    bounded by the coupling x ↦ x + noise)."""
+    from gan_studio.lessons.claims import surface_range, surface_slope_on_interpolates
+
+    lesson = load_lesson("5-clipping-vs-penalty")
+    assert lesson.cfg.model.g_data_noise == 1.0 and lesson.stages[1].change_texts[0] == "reset"
+    rows, frames = played("5-clipping-vs-penalty")
+    clipped, gp = frames[lesson.stages[0].step], frames[lesson.stages[-1].step]
+    assert np.array_equal(clipped.fake, gp.fake), "G is held fixed"
+    assert clipped.fake.std(0) == pytest.approx([math.sqrt(3)] * 2, rel=0.08)  # 1000 samples: ±2.2 % per std
+    row = {r["step"]: r for r in rows if r.get("lip") is not None}
+    surface = clipped.surface
+    diagonal = math.hypot(np.ptp(surface.xs), np.ptp(surface.ys))
+    assert 0 < surface_range(clipped) <= row[lesson.stages[0].step]["lip"] * diagonal
+    slope, used = surface_slope_on_interpolates(gp)
+    assert used > 900
+    end = row[lesson.stages[-1].step]
+    assert slope == pytest.approx(end["gx_interp"], rel=0.1)
+    assert 0 < end["w1_critic"] <= end["lip"] * math.sqrt(math.pi / 2)
+
+
+def test_surface_slope_reads_a_known_plane():
+    """surface_slope_on_interpolates on D(x) = 3x₁ − 4x₂ (slope 5 everywhere) and range on a known grid: exact up
+    to the bilinear interpolation of a constant (fast, no training)."""
+    from gan_studio.lessons.claims import surface_range, surface_slope_on_interpolates
+
+    xs = np.linspace(-2, 2, 41)
+    gx, gy = np.meshgrid(xs, xs)
+    rng = np.random.default_rng(0)
+    frame = Frame(step=1, dim=2, loss="wgan", lipschitz="gp", bounds=np.array([[-2.0, 2.0], [-2.0, 2.0]]),
+                  real=rng.uniform(-1, 1, (300, 2)), fake=rng.uniform(-3, 3, (300, 2)),
+                  surface=Surface2D(xs=xs, ys=xs, score=3 * gx - 4 * gy))
+    slope, used = surface_slope_on_interpolates(frame)
+    assert slope == pytest.approx(5.0, abs=1e-9) and 0 < used < 300  # points off the grid left out
+    assert surface_range(frame) == pytest.approx(28.0, abs=1e-9)
+    assert CLAIMS["surface_slope"](least=4.9, most=5.1).check(StageRun(-1, 1, [], end_frame=frame)).holds
+    assert not CLAIMS["surface_range"](most=27).check(StageRun(-1, 1, [], end_frame=frame)).holds
+    with pytest.raises(ValueError, match="needs a 2D run's D surface"):
+        CLAIMS["surface_range"]().check(StageRun(-1, 1, []))
 
 
 def test_new_claims_on_synthetic_rows():

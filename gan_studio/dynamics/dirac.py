@@ -148,6 +148,7 @@ CASES: dict[str, Case] = {
     "wgan": Case("WGAN (no Lipschitz constraint)", "wgan"),
     "wgan-clip": Case("WGAN, weight clipping |ψ| ≤ 0.5", "wgan", clip=0.5),
     "wgan-gp": Case("WGAN-GP (γ = 1, g₀ = 0.3)", "wgan", penalty="gp", gamma=1.0, gp_target=0.3),
+    "wgan-r1": Case("WGAN + R1 (γ = 10)", "wgan", penalty="r1", gamma=10.0),
     "r1": Case("GAN + R1 (γ = 0.3)", "minimax", penalty="r1", gamma=0.3),
     "r2": Case("GAN + R2 (γ = 0.3)", "minimax", penalty="r2", gamma=0.3),
     "noise": Case("GAN + instance noise (σ = 1)", "minimax", noise=1.0),

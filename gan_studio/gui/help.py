@@ -2,8 +2,9 @@
 
 ``KEYS`` is the one list of the window's own keys: the window builds its shortcuts from it and the
 "Keyboard shortcuts" dialog lists it, so the two cannot disagree. ``PANELS`` is the text of "What the panels
-show". ``MessageLabel`` shows an elided first part of a long message (the full text is its tooltip and what
-``text()`` returns); ``details_dialog`` shows a message in full, selectable, with a Copy button.
+show": every tab and panel of the window with the one thing it teaches. ``MessageLabel`` shows an elided first
+part of a long message (the full text is its tooltip and what ``text()`` returns); ``details_dialog`` shows a
+message in full, selectable, with a Copy button.
 """
 
 from __future__ import annotations
@@ -30,27 +31,59 @@ KEYS: tuple[Key, ...] = (
     Key("Esc", "", "leave a text field, so that the keys above work again (while typing they type)"),
 )
 
-PANELS: tuple[tuple[str, str], ...] = (
-    ("Data space",
-     "The picture in the middle. The real data are the points the generator should learn to imitate; the fake "
-     "points are what the generator makes from random noise right now. Behind them, the shading is the "
-     "discriminator's opinion: where it thinks points are real and where fake. The arrows show which way "
-     "each fake point is being pushed by the generator's next update. Training has worked when the fake "
-     "points cover the real ones, in the same places and with the same density. The box under the picture "
-     "says what each colour means. For 1-D data the same story is drawn as curves; for images, as a grid "
-     "of generated pictures."),
-    ("Time series",
-     "The plots on the right show numbers measured while training, against the training step. The losses "
-     "say how well each network does against the other; they need not go down steadily, because each "
-     "network's success is the other's failure. The distance measures (for example W1) compare the fake "
-     "points with the real ones: lower is better. A vertical marker shows the step where you changed a "
-     "setting, so you can see what the change did."),
-    ("Controls",
-     "The panel on the far left. Play / Pause starts and stops training, Step makes one update, Reset starts "
-     "again from new random networks. Below are the experiment (the data set and presets), the loss, the "
-     "Lipschitz constraint on the discriminator, the optimizer and the model size. Most settings take "
-     "effect at the next step and leave a marker in the plots; changing the data or the model size starts "
-     "a new run (the window asks first). Hover over a field to read what it means and its allowed range."),
+class Panel(NamedTuple):
+    name: str  # as the window titles it (a tab's title for a tab: tests/test_help.py checks every tab is here)
+    lesson: str  # the one thing the panel teaches, in a line
+    text: str  # how to read it
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel("Data space", "A GAN has learned when its fake points sit where the real ones are, as densely.",
+          "The picture in the middle. The real data are the points the generator should learn to imitate; the fake "
+          "points are what the generator makes from random noise right now. Behind them, the shading is the "
+          "discriminator's opinion: where it thinks points are real and where fake. The arrows show which way "
+          "each fake point is being pushed by the generator's next update. Training has worked when the fake "
+          "points cover the real ones, in the same places and with the same density. The box under the picture "
+          "says what each colour means. For 1-D data the same story is drawn as curves."),
+    Panel("Dirac-GAN lab", "Two players following their own gradients can circle forever instead of meeting.",
+          "The simplest GAN there is (Mescheder et al. 2018): the data are one point at 0, the generator puts all "
+          "its samples at θ, the discriminator is the line D(x) = ψx. The left plot is the game's gradient field "
+          "over (θ, ψ) with where simultaneous and alternating steps go from a start you click; the right plot "
+          "shows the eigenvalues that decide it: outside the dashed unit circle the steps spiral out, on it they "
+          "circle, inside they converge. Pick a loss or a regulariser (R1, gradient penalty, instance noise, ...) "
+          "and a step size and watch the eigenvalues move. It does not depend on the run."),
+    Panel("Latent space", "G is a map from noise to data: collapse is one colour taking the whole latent plane.",
+          "Left: the latent plane (z, or w after a mapping network), each cell in the colour of the mode G sends "
+          "it to, grey where G lands between modes; the dots are where the noise's codes lie. Right: data space "
+          "with the modes in the same colours, G along a straight and a spherical path between two codes, and an "
+          "inversion: click a point in the data view and the studio searches for the z that G maps there."),
+    Panel("Images", "Sharp samples are not enough: they must also be varied and unlike copies of the data.",
+          "Shown for image data (in place of the data view's points). The generated grid beside real images (or "
+          "beside each sample's nearest training image, to spot copies), G along a path between two codes, and "
+          "how often each class appears among the samples against the data's share."),
+    Panel("Seeds", "One run is an anecdote: the same setting with other seeds can end far apart.",
+          "Shown for a seed ensemble (train.seeds > 1): every member's discriminator surface and samples as small "
+          "pictures (click one to open that member alone), each main metric as the median over the members with "
+          "the middle half shaded, and how many modes the members cover."),
+    Panel("Time series", "The losses need not fall; the distances (W1, JS) say whether G gets closer to the data.",
+          "The plots on the right show numbers measured while training, against the training step. The losses "
+          "say how well each network does against the other; they need not go down steadily, because each "
+          "network's success is the other's failure. The distance measures (for example W1) compare the fake "
+          "points with the real ones: lower is better. A vertical marker shows the step where you changed a "
+          "setting, so you can see what the change did."),
+    Panel("Timeline", "Go back to any earlier moment and try a different choice from there.",
+          "The bar under the time series: the run from step 0 to now, with a tick at every kept snapshot. Drag "
+          "the handle back and release: training goes back to that snapshot and goes on from there as a new "
+          "branch, paused, so that you can switch a setting and compare what happens."),
+    Panel("Lesson bar", "A lesson stops where there is something to see and asks the class about it.",
+          "Over the plots while a lesson plays (File → Open lesson…): what to watch at this stage, the question "
+          "for the class, which panel to look at (outlined), and Back, Next and Leave the lesson."),
+    Panel("Controls", "Every choice is one switch: change it mid-run and the marker shows what it did.",
+          "The panel on the far left. Play / Pause starts and stops training, Step makes one update, Reset starts "
+          "again from new random networks. Below are the experiment (the data set and presets), the loss, the "
+          "Lipschitz constraint on the discriminator, the optimizer and the model size. Most settings take "
+          "effect at the next step and leave a marker in the plots; changing the data or the model size starts "
+          "a new run (the window asks first). Hover over a field to read what it means and its allowed range."),
 )
 
 
@@ -105,8 +138,10 @@ def shortcuts_dialog(parent: QtWidgets.QWidget, menus: tuple[QtWidgets.QMenu, ..
 
 
 def panels_dialog(parent: QtWidgets.QWidget) -> QtWidgets.QDialog:
-    """Help → What the panels show: a paragraph per panel."""
-    html = "".join(f"<h3>{name}</h3><p>{text}</p>" for name, text in PANELS)
+    """Help → What the panels show: a paragraph per panel, its lesson in bold on a line of its own. Sized in lines
+    of the window's font (so it grows with the view scale; at a fixed 620 × 560 px, 200 % showed one panel at a
+    time), at most 90 % of the window."""
+    html = "".join(f"<h3>{panel.name}</h3><p><b>{panel.lesson}</b><br>{panel.text}</p>" for panel in PANELS)
     label = QtWidgets.QLabel(html)
     label.setObjectName("panels")
     label.setWordWrap(True)
@@ -115,7 +150,10 @@ def panels_dialog(parent: QtWidgets.QWidget) -> QtWidgets.QDialog:
     scroll = QtWidgets.QScrollArea()
     scroll.setWidget(label)
     scroll.setWidgetResizable(True)
-    return _dialog(parent, "What the panels show", scroll, size=(620, 560))
+    metrics = parent.fontMetrics()
+    size = (min(max(88 * metrics.averageCharWidth(), 620), int(0.9 * parent.width())),
+            min(max(36 * metrics.lineSpacing(), 560), int(0.9 * parent.height())))
+    return _dialog(parent, "What the panels show", scroll, size=size)
 
 
 def details_dialog(parent: QtWidgets.QWidget, text: str) -> QtWidgets.QDialog:

@@ -11,6 +11,19 @@ from gan_studio.gui import theme as th
 
 PANEL_NAMES = {"data": "the data view", "losses": "Losses", "dmean": "Mean D score", "js": "Jensen–Shannon",
                "w1": "Wasserstein-1", "grads": "Gradient norms", "modes": "Mode coverage"}
+# The window's tab of each id a stage's ``tab`` may name (lessons.TABS), by the tab's title.
+TAB_TITLES = {"data": "Data space", "dirac": "Dirac-GAN lab", "latent": "Latent space", "images": "Images",
+              "seeds": "Seeds"}
+
+
+def select_tab(tabs: QtWidgets.QTabWidget, tab: str) -> bool:
+    """Bring the tab of id ``tab`` (lessons.TABS) to the front; False when the window has no such tab showing
+    (Images without image data, Seeds without an ensemble): then the current tab stays."""
+    for i in range(tabs.count()):
+        if tabs.tabText(i) == TAB_TITLES.get(tab) and tabs.isTabVisible(i):
+            tabs.setCurrentIndex(i)
+            return True
+    return False
 
 
 class LessonBar(QtWidgets.QFrame):

@@ -89,7 +89,7 @@ def render_lesson(lesson: Lesson, out_dir: str | os.PathLike, size: tuple[int, i
             if window is None:
                 window = OffscreenWindow(packet.cfg, size, theme, scale)
             shown = dataclasses.replace(packet, messages=[*packet.messages, status_line(i, lesson, stage)])
-            window.window.series.show_curves(stage.show)  # the curves the stage is about, as the window shows them
+            window.window.show_stage_views(lesson, i - 1)  # curves, tab, Dirac-lab case: as the window shows them
             window.show(shown, settle=3)
             path = out / stage_png(i, stage)
             window.save_png(path)

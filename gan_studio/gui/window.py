@@ -41,7 +41,7 @@ from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.brush import BrushBar, BrushTool, DrawnPoints, save_points
 from gan_studio.gui.fit import ResizeWatch, ResizingScroll, rows_shown, rows_that_fit
 from gan_studio.gui.history import History
-from gan_studio.gui.lesson_bar import LessonBar
+from gan_studio.gui.lesson_bar import LessonBar, select_tab
 from gan_studio.gui.panels.class_picker import ClassPicker
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.plot_export import install as install_plot_menu
@@ -734,8 +734,22 @@ class StudioWindow(QtWidgets.QMainWindow):
         player = self.lesson
         self.lesson_bar.show_stage(player.lesson.name, player.index, len(player.lesson.stages), player.stage,
                                    playing, self.scale)
-        self._highlight(player.stage.highlight)
-        self.series.show_curves(player.stage.show)
+        self.show_stage_views(player.lesson, player.index)
+
+    def show_stage_views(self, lesson, index: int) -> None:
+        """What stage ``index`` of ``lesson`` asks the views to show (in the window and in ``lesson --render``): its
+        panel outlined, its curves, its tab, and the Dirac-GAN lab's case and step size in effect there
+        (``Lesson.dirac_at``)."""
+        stage = lesson.stages[index]
+        self._highlight(stage.highlight)
+        self.series.show_curves(stage.show)
+        case, step = lesson.dirac_at(index)
+        if case:
+            self.dirac.set_case(case)
+        if step:
+            self.dirac.set_step(step)
+        if stage.tab:
+            select_tab(self.tabs, stage.tab)
 
     def _highlight(self, panel: str) -> None:
         """Outline the panel a stage asks the class to look at (and no other)."""

@@ -14,6 +14,9 @@ A lesson file::
     changes = ["loss.name=wgan"]       # optional: applied at this step (after it completes), as --at STEP KEY=VALUE
     highlight = "modes"                # optional: a panel id (HIGHLIGHTS)
     show = ["grad_act_d_<i>"]          # optional: curves to turn on, hidden ones included (SHOWABLE)
+    tab = "dirac"                      # optional: the tab to bring to the front (TABS)
+    dirac = "wgan"                     # optional: the case the Dirac-GAN lab shows (DIRAC_CASES)
+    dirac_step = 0.2                   # optional: the lab's step size h (0 < h ≤ 2)
     claim = { check = "modes_at_most", most = 2, from_step = 300 }   # optional: see lessons.claims; a list of
                                        # such tables for several claims
 
@@ -41,7 +44,15 @@ from gan_studio.schedule import Schedule, parse_change
 # What a stage may highlight: the data view, or a time-series panel of the column registry.
 HIGHLIGHTS: tuple[str, ...] = ("data", *dict.fromkeys(c.panel for c in COLUMNS if c.panel))
 TOP_KEYS = ("description", "preset", "config", "set", "stage")
-STAGE_KEYS = ("step", "caption", "question", "changes", "highlight", "show", "claim")
+STAGE_KEYS = ("step", "caption", "question", "changes", "highlight", "show", "tab", "dirac", "dirac_step",
+              "claim")
+# What a stage may bring to the front: the window's tabs by id (the window maps each to its widget; "images" and
+# "seeds" exist only for image data and seed ensembles, and a stage naming one the run lacks leaves the tab as is).
+TABS: tuple[str, ...] = ("data", "dirac", "latent", "images", "seeds")
+# The Dirac-GAN lab's cases (the keys of gan_studio.dynamics.dirac.CASES, which this plain-data layer may not
+# import; tests/test_lessons.py checks that the two agree).
+DIRAC_CASES: tuple[str, ...] = ("gan", "ns", "wgan", "wgan-clip", "wgan-gp", "wgan-r1", "r1", "r2", "noise",
+                                "consensus")
 # What a stage may show: any time-series curve of the column registry, by its registry name ("grad_act_d_<i>"),
 # the curves a panel hides behind "+k more" included.
 SHOWABLE: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.panel)
@@ -60,6 +71,9 @@ class Stage:
     highlight: str = ""  # "" or one of HIGHLIGHTS
     claims: tuple[Claim, ...] = ()  # what the tests (and `gan-studio lesson`) check on the lesson's own run
     show: tuple[str, ...] = ()  # curves (SHOWABLE) the window turns on at this stage, hidden ones included
+    tab: str = ""  # "" or one of TABS: the tab the window brings to the front at this stage
+    dirac: str = ""  # "" or one of DIRAC_CASES: the case the Dirac-GAN lab shows from this stage on
+    dirac_step: float = 0.0  # the lab's step size h from this stage on; 0: left as it is
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,14 @@ class Lesson:
     def steps(self) -> int:
         """The run's length: the last stage's step."""
         return self.stages[-1].step
+
+    def dirac_at(self, index: int) -> tuple[str, float]:
+        """The Dirac-GAN lab's case and step size in effect at stage ``index`` (0-based): the last ones given at or
+        before it ("" and 0.0 where none was), so that Back shows the lab as it was at that stage."""
+        case, step = "", 0.0
+        for stage in self.stages[:index + 1]:
+            case, step = stage.dirac or case, stage.dirac_step or step
+        return case, step
 
     def schedule(self) -> Schedule:
         """A fresh Schedule of every stage's changes, in stage order (the Runner consumes it)."""
@@ -216,6 +238,16 @@ def _stage(table: object, i: int, where: str, previous: int) -> Stage:
     if not isinstance(show, list) or not all(isinstance(name, str) and name in SHOWABLE for name in show):
         raise ConfigError(f"{here}: show: expected a list of time-series columns ({', '.join(SHOWABLE)}), "
                           f"got {show!r}")
+    tab = table.get("tab", "")
+    if tab != "" and tab not in TABS:
+        raise ConfigError(f"{here}: tab: expected one of {', '.join(TABS)}, got {tab!r}")
+    dirac = table.get("dirac", "")
+    if dirac != "" and dirac not in DIRAC_CASES:
+        raise ConfigError(f"{here}: dirac: expected a Dirac-GAN lab case ({', '.join(DIRAC_CASES)}), got {dirac!r}")
+    dirac_step = table.get("dirac_step", 0.0)  # 0: not given
+    if "dirac_step" in table and (isinstance(dirac_step, bool) or not isinstance(dirac_step, (int, float))
+                                  or not 0 < dirac_step <= 2):
+        raise ConfigError(f"{here}: dirac_step: expected the lab's step size h, 0 < h ≤ 2, got {dirac_step!r}")
     given = table.get("claim", [])
     claims = []
     for n, value in enumerate(given if isinstance(given, list) else [given], start=1):
@@ -225,7 +257,7 @@ def _stage(table: object, i: int, where: str, previous: int) -> Stage:
             which = f"claim {n}" if isinstance(given, list) else "claim"
             raise ConfigError(f"{here}: {which}: {err}") from None
     return Stage(step, caption.strip(), question.strip(), tuple(changes), tuple(texts), highlight, tuple(claims),
-                 tuple(show))
+                 tuple(show), tab, dirac, float(dirac_step))
 
 
 def parse_lesson(text: str, name: str, where: str, base: Path | None = None) -> Lesson:
@@ -255,5 +287,5 @@ def parse_lesson(text: str, name: str, where: str, base: Path | None = None) -> 
     return Lesson(name, description, cfg, tuple(stages), origin)
 
 
-__all__ = ["HIGHLIGHTS", "Lesson", "Stage", "is_lesson_path", "lesson_names", "list_lessons", "load_lesson",
-           "parse_lesson"]
+__all__ = ["DIRAC_CASES", "HIGHLIGHTS", "TABS", "Lesson", "Stage", "is_lesson_path", "lesson_names", "list_lessons",
+           "load_lesson", "parse_lesson"]

@@ -349,12 +349,89 @@ class RatioBetween:
                        f"{ratios[0][0]} to {ratios[-1][0]} (claim: within [{self.least:g}, {self.most:g}])")
 
 
+def _surface(run: StageRun, name: str):
+    frame = run.end_frame
+    if frame is None or getattr(frame, "surface", None) is None:
+        raise ValueError(f"{name} needs a 2D run's D surface at the stage's step (the frame there)")
+    return frame, frame.surface
+
+
+def surface_range(frame) -> float:
+    """max − min of the raw score D over the 2D view's grid (the picture's whole colour range)."""
+    return float(np.ptp(frame.surface.score))
+
+
+def surface_slope_on_interpolates(frame, n: int = 1000, seed: int = 0) -> tuple[float, int]:
+    """The mean ‖∇D‖ the 2D picture shows between the real and fake points: the surface's central-difference
+    gradient (``np.gradient`` on the grid), interpolated bilinearly at x̂ = εx_r + (1 − ε)x_f of the frame's first
+    ``n`` display samples with ε ~ U(0, 1) per sample (a fixed NumPy seed), as the gradient penalty draws them.
+    Points outside the grid are left out. Returns (mean, points used)."""
+    surface = frame.surface
+    gy, gx = np.gradient(np.asarray(surface.score, dtype=np.float64), surface.ys, surface.xs)
+    norm = np.hypot(gx, gy)
+    m = min(n, len(frame.real), len(frame.fake))
+    eps = np.random.default_rng(seed).uniform(0.0, 1.0, (m, 1))
+    points = eps * frame.real[:m] + (1 - eps) * frame.fake[:m]
+    xs, ys = surface.xs, surface.ys
+    inside = ((points[:, 0] >= xs[0]) & (points[:, 0] <= xs[-1]) & (points[:, 1] >= ys[0]) & (points[:, 1] <= ys[-1]))
+    points = points[inside]
+    if not len(points):
+        raise ValueError("no interpolate lies on the surface's grid")
+    # bilinear interpolation of the gradient norm (row i of the grid is y = ys[i])
+    i = np.clip(np.searchsorted(xs, points[:, 0]) - 1, 0, len(xs) - 2)
+    j = np.clip(np.searchsorted(ys, points[:, 1]) - 1, 0, len(ys) - 2)
+    tx = (points[:, 0] - xs[i]) / (xs[i + 1] - xs[i])
+    ty = (points[:, 1] - ys[j]) / (ys[j + 1] - ys[j])
+    values = ((1 - tx) * (1 - ty) * norm[j, i] + tx * (1 - ty) * norm[j, i + 1] + (1 - tx) * ty * norm[j + 1, i]
+              + tx * ty * norm[j + 1, i + 1])
+    return float(values.mean()), len(points)
+
+
+@dataclass(frozen=True)
+class SurfaceRange:
+    """The critic surface the window draws at the stage's step spans between ``least`` and ``most`` (max − min of
+    D over the 2D grid): a clipped deep critic is flat (Gulrajani et al. 2017, Fig. 1a)."""
+
+    name: ClassVar[str] = "surface_range"
+    least: float = 0.0
+    most: float = math.inf
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the end frame's surface."""
+        frame, surface = _surface(run, self.name)
+        span = surface_range(frame)
+        return Verdict(self.least <= span <= self.most,
+                       f"D spans {span:.3g} over the {len(surface.xs)}×{len(surface.ys)} grid at step {run.end} "
+                       f"({surface.score.min():.6g} to {surface.score.max():.6g}; claim: from {self.least:g} to "
+                       f"{self.most:g})")
+
+
+@dataclass(frozen=True)
+class SurfaceSlope:
+    """The slope the picture shows between the real and the fake points (``surface_slope_on_interpolates``: the
+    surface's finite-difference ‖∇D‖ at interpolates of the frame's samples) lies between ``least`` and ``most``:
+    a gradient-penalty critic has slope near 1 there (Gulrajani et al. 2017)."""
+
+    name: ClassVar[str] = "surface_slope"
+    least: float = 0.0
+    most: float = math.inf
+
+    def check(self, run: StageRun) -> Verdict:
+        """Read the end frame's surface and samples."""
+        frame, _ = _surface(run, self.name)
+        slope, used = surface_slope_on_interpolates(frame)
+        return Verdict(self.least <= slope <= self.most,
+                       f"the surface's mean ‖∇D‖ on {used} interpolates of the shown samples {slope:.3f} at step "
+                       f"{run.end} (claim: from {self.least:g} to {self.most:g})")
+
+
 Claim = (DNearOptimal | JsNearLog2WhileW1Falls | JsAtMost | ModesAtMost | ModesReach | GradGRises | W1Falls
-         | ActivationGradientSpread | GpCriticSlope | SignChanges | Between | RatioBetween)
+         | ActivationGradientSpread | GpCriticSlope | SignChanges | Between | RatioBetween | SurfaceRange
+         | SurfaceSlope)
 CLAIMS: dict[str, type] = {kind.name: kind for kind in (DNearOptimal, JsNearLog2WhileW1Falls, JsAtMost, ModesAtMost,
                                                          ModesReach, GradGRises, W1Falls, ActivationGradientSpread,
                                                          GpCriticSlope, SignChanges, Between,
-                                                         RatioBetween)}
+                                                         RatioBetween, SurfaceRange, SurfaceSlope)}
 
 
 def _column_name(key: str, given: object) -> str:
@@ -395,4 +472,4 @@ def parse_claim(value: object) -> Claim:
 
 
 __all__ = ["CLAIMS", "Claim", "StageRun", "Verdict", "d_star_gap", "gp_critic_slope", "layer_values", "measured",
-           "parse_claim"]
+           "parse_claim", "surface_range", "surface_slope_on_interpolates"]

@@ -20,6 +20,10 @@ from gan_studio.dynamics import dirac
 from gan_studio.gui import theme as th
 
 EXTENT = 2.0  # the field plot shows θ, ψ ∈ [−EXTENT, EXTENT]
+# Narrower than this (× the view scale) the eigenvalue plot goes under the field plot and the tab scrolls: side by
+# side at 200 % on 1280×720 (a ~410-px tab) the lab was wider than the tab and the eigenvalues were off its edge.
+SIDE_BY_SIDE_WIDTH = 600
+PLOT_HEIGHT = 300  # each plot's least height when stacked, at 100 %
 GRID = 15  # arrows per side
 STEPS = 400  # gradient-descent steps drawn
 
@@ -40,20 +44,26 @@ class DiracView(QtWidgets.QWidget):
         self.theme, self.scale = theme, scale
         self.case_key, self.h, self.start = case, h, start
         self.case_box = QtWidgets.QComboBox()
+        # the case's title may be cut rather than widen the lab past its tab
+        self.case_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.case_box.setMinimumContentsLength(8)
         for key, value in dirac.CASES.items():
             self.case_box.addItem(value.title, key)
         self.step_box = QtWidgets.QDoubleSpinBox()
         self.step_box.setRange(0.01, 2.0)
         self.step_box.setSingleStep(0.05)
         self.step_box.setDecimals(2)
-        controls = QtWidgets.QHBoxLayout()
-        for label, widget in (("Case", self.case_box), ("step size h", self.step_box)):
+        controls = QtWidgets.QGridLayout()  # case and step size in one row, or in two when the lab is narrow
+        self.control_pairs = []
+        for column, (label, widget) in enumerate((("Case", self.case_box), ("step size h", self.step_box))):
             text = QtWidgets.QLabel(label)
             text.setFont(th.font(10 * scale))
             widget.setFont(th.font(10 * scale))
-            controls.addWidget(text)
-            controls.addWidget(widget)
-        controls.addStretch(1)
+            controls.addWidget(text, 0, 2 * column)
+            controls.addWidget(widget, 0, 2 * column + 1)
+            self.control_pairs.append((text, widget))
+        controls.setColumnStretch(1, 1)  # the case box takes the room there is (its titles are long)
+        self.controls = controls
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(theme.bg)
         self.explain = QtWidgets.QLabel()
@@ -80,6 +90,7 @@ class DiracView(QtWidgets.QWidget):
         theme, scale = self.theme, self.scale
         self.field_plot = self.graphics.addPlot(row=0, col=0, axisItems=th.readable_axes())
         self.eig_plot = self.graphics.addPlot(row=0, col=1, axisItems=th.readable_axes())
+        self.stacked = False  # the eigenvalue plot under the field plot (a narrow tab), else beside it
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         for plot in (self.field_plot, self.eig_plot):
@@ -122,18 +133,40 @@ class DiracView(QtWidgets.QWidget):
                                              brush=theme.brush(theme.real))
         for item in (self.jac_points, self.sim_points, self.alt_points):
             self.eig_plot.addItem(item)
-        key = _key([(theme.fake, "━━ ○", "simultaneous"), (theme.real, "╍╍ ■", "alternating"),
-                    (theme.fg, "○", "start (click to move)"), (theme.fg, "+", "equilibrium")], theme)
+        # two short lines per key: one line was wider than the plots at 100 % on 1920×1080 and overlapped
+        key = (_key([(theme.fake, "━━ ○", "simultaneous"), (theme.real, "╍╍ ■", "alternating")], theme) + "<br>"
+               + _key([(theme.fg, "○", "start (click to move)"), (theme.fg, "+", "equilibrium")], theme))
         th.style_plot(self.field_plot, theme, scale)
         th.set_title(self.field_plot, "Gradient field of the game", theme, scale, key)
         th.set_label(self.field_plot, "bottom", "θ (generator: every sample at θ)", theme, scale)
         th.set_label(self.field_plot, "left", "ψ (discriminator D(x) = ψx)", theme, scale)
-        key = _key([(theme.extra, "◆", "field J"), (theme.fake, "○", "I + hJ"), (theme.real, "■", "alternating"),
-                    (theme.muted, "╍╍", "|λ| = 1")], theme)
+        key = (_key([(theme.extra, "◆", "field J"), (theme.fake, "○", "I + hJ")], theme) + "<br>"
+               + _key([(theme.real, "■", "alternating"), (theme.muted, "╍╍", "|λ| = 1")], theme))
         th.style_plot(self.eig_plot, theme, scale)
         th.set_title(self.eig_plot, "Eigenvalues at (0, 0)", theme, scale, key)
         th.set_label(self.eig_plot, "bottom", "real part", theme, scale)
         th.set_label(self.eig_plot, "left", "imaginary part", theme, scale)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.arrange(self.width() < SIDE_BY_SIDE_WIDTH * self.scale)
+
+    def arrange(self, stacked: bool) -> None:
+        """The eigenvalue plot beside the field plot, or under it (``stacked``: each plot keeps PLOT_HEIGHT × scale
+        and the tab scrolls)."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        # moved within Qt's grid only: the plot stays in its scene with its parent (pyqtgraph's removeItem takes it
+        # out of the scene and hands its ownership around)
+        grid = self.graphics.ci.layout
+        grid.removeItem(self.eig_plot)
+        grid.addItem(self.eig_plot, 1 if stacked else 0, 0 if stacked else 1)
+        grid.setColumnStretchFactor(1, 0 if stacked else 2)
+        self.graphics.setMinimumHeight(int(2 * PLOT_HEIGHT * self.scale) if stacked else 0)
+        text, widget = self.control_pairs[1]  # the step size: under the case, or beside it
+        self.controls.addWidget(text, 1 if stacked else 0, 0 if stacked else 2)
+        self.controls.addWidget(widget, 1 if stacked else 0, 1 if stacked else 3)
 
     def set_case(self, key: str) -> None:
         """Show case ``key`` of ``dirac.CASES``."""

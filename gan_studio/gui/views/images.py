@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from gan_studio.gui import theme as th
 from gan_studio.gui.views.samples import mosaic
+
+NN_OFF, NN_ON = "Show nearest", "Show real"  # the button: what clicking it puts in the right-hand grid
+# The plots' least height at 100 % (grown with the view scale): four titles, two 8×8 grids, the paths and the
+# class bars each readable; below it the plots scroll.
+PLOTS_HEIGHT = 440
 
 
 def _no_si_prefix(axis: pg.AxisItem) -> None:
@@ -64,13 +69,19 @@ class ImageViews(QtWidgets.QWidget):
         self._picked: int | None = None  # a conditional GAN's picked class (the real grid shows only it), or None
         self._tick_names: list[str] | None = None
 
-        self.nn_button = QtWidgets.QPushButton("Show nearest training images")
+        # short texts throughout: at 200 % on 1280×720 this tab is ~630 px wide, and the long button, info and
+        # titles took 300 of its 560 px and overlapped each other (the grids were drawn ~30 px tall)
+        self.nn_button = QtWidgets.QPushButton(NN_OFF)
         self.nn_button.setCheckable(True)
         self.nn_button.setToolTip("Replace the real grid by the training image closest (pixel L2) to each "
                                   "generated cell: identical pairs mean the generator memorised its data")
         self.nn_button.toggled.connect(self._nn_toggled)
         self.info = QtWidgets.QLabel("waiting for the first frame")
         self.info.setWordWrap(True)
+        self.info.setToolTip("Distances from each generated image to its nearest training image (pixel L2, [0, 1] "
+                             "units, as at the step of the last metrics row), against those of real images to "
+                             "their nearest other training image: much smaller means copies. Click a generated "
+                             "cell to see its nearest training image and their distance")
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.nn_button)
         top.addWidget(self.info, 1)
@@ -88,7 +99,7 @@ class ImageViews(QtWidgets.QWidget):
         self.hist_plot.addItem(self.data_bars)
         self.hist_plot.addItem(self.fake_bars)
         self.layout_widget.ci.layout.setRowStretchFactor(0, 5)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 3)
+        self.layout_widget.ci.layout.setRowStretchFactor(1, 2)  # a 10 × 3 strip: wide rather than tall
         self.layout_widget.ci.layout.setRowStretchFactor(2, 3)
         self.select_boxes = []
         for plot in (self.fake_plot, self.right_plot):
@@ -98,10 +109,17 @@ class ImageViews(QtWidgets.QWidget):
             self.select_boxes.append(box)
         self.fake_plot.scene().sigMouseClicked.connect(self._clicked)
 
+        # the plots keep a readable height and scroll when the tab is short for its scale (as the Seeds and the
+        # latent tabs do): at 200 % on 1280×720 the tab has ~490 px under the info for four titles and the plots
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidget(self.layout_widget)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(top)
-        outer.addWidget(self.layout_widget, 1)
+        outer.addWidget(self.scroll, 1)
         self.apply_style(theme, scale)
 
     # ------------------------------------------------------------------------------------------- styling
@@ -109,8 +127,9 @@ class ImageViews(QtWidgets.QWidget):
         """Colours and sizes for the theme and view scale (titles are re-set on the next frame)."""
         self.theme, self.scale = theme, scale
         self.layout_widget.setBackground(theme.bg)
+        self.layout_widget.setMinimumHeight(int(PLOTS_HEIGHT * scale))
         th.style_plot(self.hist_plot, theme, scale)
-        th.set_label(self.hist_plot, "left", "share of samples", theme, scale)
+        th.set_label(self.hist_plot, "left", "share", theme, scale)  # longer is cut at 200 % (the plot is short)
         _no_si_prefix(self.hist_plot.getAxis("left"))  # shares, not milli-shares
         self.data_bars.setOpts(brush=theme.brush(theme.real, 200), pen=theme.pen(theme.real, 1, 1))
         self.fake_bars.setOpts(brush=theme.brush(theme.fake, 200), pen=theme.pen(theme.fake, 1, 1))
@@ -128,24 +147,23 @@ class ImageViews(QtWidgets.QWidget):
         self._title_key = key
         t, s = self.theme, self.scale
         # no step count: a title that changes every frame re-lays out the plots (the status bar shows it)
-        th.set_title(self.fake_plot, "Generated G(z), fixed z per cell", t, s)
+        # the two grids share a row: each title fits half of the tab at 200 % on 1280×720 (~300 px, 18 characters)
+        th.set_title(self.fake_plot, "Generated G(z)", t, s)
         if self.nn_button.isChecked():
-            th.set_title(self.right_plot, "Nearest training image (pixel L2)", t, s)
+            th.set_title(self.right_plot, "Nearest real image", t, s)
         elif self._picked is not None:
             names = images.get("class_names") or []
             name = names[self._picked] if self._picked < len(names) else str(self._picked)
-            th.set_title(self.right_plot, f"Real images, class {name}", t, s)  # short: it shares a row
+            th.set_title(self.right_plot, f"Real, class {name}", t, s)
         else:
-            th.set_title(self.right_plot, "Real training images", t, s)
+            th.set_title(self.right_plot, "Real images", t, s)
         kind = images.get("interp_kind", "")
-        th.set_title(self.interp_plot, "Latent interpolation z_a → z_b" + (f" ({kind})" if kind else "")
-                     + ", one path per row", t, s)
+        th.set_title(self.interp_plot, "Paths z_a → z_b" + (f" ({kind})" if kind else ""), t, s)
         if "class_names" in images:
-            key = th.key_html([(t.real, "data (labels)", "fill"),
-                               (t.fake, "generated (confidently classified, last metrics row)", "fill")], t, s)
-            th.set_title(self.hist_plot, "Class histogram: generated vs data", t, s, key=key)
+            key = th.key_html([(t.real, "data", "fill"), (t.fake, "generated", "fill")], t, s)
+            th.set_title(self.hist_plot, f"Classes&nbsp;&nbsp;<span style='font-weight:normal'>{key}</span>", t, s)
         else:
-            th.set_title(self.hist_plot, "Class histogram: unavailable (data set has no labels)", t, s)
+            th.set_title(self.hist_plot, "Classes: unavailable (no labels)", t, s)
 
     # ------------------------------------------------------------------------------------------- drawing
     def update_frame(self, frame) -> None:
@@ -210,7 +228,7 @@ class ImageViews(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------------------------- interaction
     def _nn_toggled(self, checked: bool) -> None:
-        self.nn_button.setText("Show real training images" if checked else "Show nearest training images")
+        self.nn_button.setText(NN_ON if checked else NN_OFF)
         self._draw_right()
         self._titles()
         self._update_info()
@@ -252,17 +270,16 @@ class ImageViews(QtWidgets.QWidget):
         nn = self._nn
         if nn is not None:
             d = np.asarray(nn["nn_dist"])
-            text = (f"distance to the nearest training image (pixel L2, [0, 1] units, step {nn['nn_step']:,}): "
-                    f"generated median {np.median(d):.3g}, min {d.min():.3g}")
+            text = f"nearest training image at median {np.median(d):.3g}, min {d.min():.3g}"
             if nn.get("nn_ref_dist") is not None:
-                text += f"; real images to their nearest other image: median {np.median(nn['nn_ref_dist']):.3g}"
+                text += f" (real to real: {np.median(nn['nn_ref_dist']):.3g})"
             parts.append(text)
             if self._selected is not None and self._selected < len(d):
                 r, c = divmod(self._selected, self._shape[0])
-                parts.append(f"selected cell (row {r + 1}, column {c + 1}): training image "
-                             f"#{int(nn['nn_index'][self._selected])} at {float(d[self._selected]):.3g}")
+                parts.append(f"cell ({r + 1}, {c + 1}): training image #{int(nn['nn_index'][self._selected])} at "
+                             f"{float(d[self._selected]):.3g}")
         elif self._shape is not None:
             parts.append("nearest training images: not computed yet")
-        if self._shape is not None:
-            parts.append("click a generated cell to pick it")
+        if self._shape is not None and self._selected is None:
+            parts.append("click a cell")
         self.info.setText(" · ".join(parts) if parts else "waiting for the first frame")
