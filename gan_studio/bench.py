@@ -1,8 +1,15 @@
 """``gan-studio bench``: the engine against a plain PyTorch loop, and the share of time spent measuring.
 
 Setting (issue 2): 2D ring8, MLP 128×3, batch 256, non-saturating loss, Adam 1e-4, one torch thread.
-Timings here are noisy, so the numbers that matter are ratios measured in the same run, with the two
-loops interleaved (A B A B ...) so that a slow phase of the machine hits both.
+Timings here are noisy, so the numbers that matter are ratios measured in the same run, with the loops
+interleaved (A B A B ...) so that a slow phase of the machine hits both, each ratio the median over the rounds.
+
+Issue 15's CPU ideas, measured on this setting (2 shared cores, medians of interleaved CPU-time ratios to the
+plain loop) and not taken into the engine: one D forward over cat(real, fake) in place of two, 0.98× (the same
+multiply-adds in GEMMs of 512 rows instead of 256; the dozen operations saved are ~2 % of a step, and the weight
+gradient summed in one GEMM changes the last bits); ``torch.compile`` of G and D, 0.66–0.70× eager after 25–90 s
+of compiling. Taken: ``optim.fused`` (opt-in, last-bit differences), ``train.reuse_fake`` (opt-in, another
+algorithm).
 
 ``--objectives``: the training steps/s of every registered objective relative to ``ns`` on the same setting,
 measured the same way (ns, X, ns, X, ...; the median of the ratios), as a table whose "why" column says what an
@@ -92,37 +99,42 @@ def bench_config() -> Config:
 
 
 def run_bench(steps: int = 2000, repeats: int = 3) -> int:
-    """Print steps/s of the plain loop, the engine without measurement (as it is and with ``train.reuse_fake``) and
-    with it, and the ratios (JSON last)."""
+    """Print steps/s of the plain loop and of the engine without measurement (as it is, with ``train.reuse_fake``,
+    with ``optim.fused`` and with both) and with it, and the ratios (JSON last).
+
+    Each round runs every loop once, the plain loop first; a ratio is the median over the rounds of engine / plain
+    within a round (issue 15: on 2 cores shared with other jobs the best-of-rounds rates of different loops came
+    from different phases of the machine, and the same code gave 0.56× to 1.05×)."""
     torch.set_num_threads(1)
     cfg = bench_config()
     never = steps * 10  # a cadence the run never reaches: training and logging only
     quiet = with_value(with_value(cfg, "metrics.every", never), "metrics.ot_every", never)
     reusing = with_value(quiet, "train.reuse_fake", True)  # G's update on the D update's batch (DCGAN example's)
-    plain, bare, reused, measured, shares = [], [], [], [], []
+    fused = with_value(quiet, "optim.fused", True)  # Adam's fused kernel (weights differ in the last bit)
+    engines = {"engine_no_metrics": quiet, "engine_reuse_fake": reusing, "engine_fused": fused,
+               "engine_fused_reuse_fake": with_value(fused, "train.reuse_fake", True), "engine_default": cfg}
+    rates: dict[str, list[float]] = {"plain": [], **{name: [] for name in engines}}
+    shares = []
     engine_loop(cfg, 50), plain_loop(cfg, 50)  # warm-up (allocator, first-call overheads)
     for _ in range(repeats):
-        plain.append(plain_loop(cfg, steps))
-        bare.append(engine_loop(quiet, steps)[0])
-        reused.append(engine_loop(reusing, steps)[0])
-        rate, share = engine_loop(cfg, steps)
-        measured.append(rate)
-        shares.append(share)
-    best = {"plain": max(plain), "engine_no_metrics": max(bare), "engine_reuse_fake": max(reused),
-            "engine_default": max(measured)}
-    result = {
-        **{f"{k}_steps_per_s": round(v, 1) for k, v in best.items()},
-        "engine_no_metrics_vs_plain": round(best["engine_no_metrics"] / best["plain"], 3),
-        # train.reuse_fake (no measurement either): one G forward pass and one latent draw fewer per step
-        "engine_reuse_fake_vs_plain": round(best["engine_reuse_fake"] / best["plain"], 3),
-        "engine_default_vs_plain": round(best["engine_default"] / best["plain"], 3),
+        rates["plain"].append(plain_loop(cfg, steps))
+        for name, engine_cfg in engines.items():
+            rate, share = engine_loop(engine_cfg, steps)
+            rates[name].append(rate)
+            if name == "engine_default":
+                shares.append(share)
+    result = {f"{k}_steps_per_s": round(max(v), 1) for k, v in rates.items()}
+    for name in engines:  # train.reuse_fake: one G forward pass and one latent draw fewer per step
+        pairs = [rate / plain for rate, plain in zip(rates[name], rates["plain"], strict=True)]
+        result[f"{name}_vs_plain"] = round(statistics.median(pairs), 3)
+    result.update({
         # time inside measurement / total time of the default run (timed directly, not a difference of rates)
         "metrics_share_of_time": round(min(shares), 3),
         "steps": steps, "repeats": repeats, "threads": torch.get_num_threads(),
         "metrics_every": cfg.metrics.every, "ot_every": cfg.metrics.ot_every, "log_every": cfg.train.log_every,
-    }
-    for k, v in best.items():
-        print(f"{k:20s} {v:8.1f} steps/s")
+    })
+    for k, v in rates.items():
+        print(f"{k:24s} {max(v):8.1f} steps/s" + ("" if k == "plain" else f"  {result[k + '_vs_plain']:.3f}× plain"))
     print(json.dumps(result))
     return 0
 

@@ -139,6 +139,24 @@ def check_reuse_fake(objective: Objective, train: C.TrainConfig) -> None:
                           f"{train.d_steps}; set train.d_steps = 1 or train.reuse_fake = false")
 
 
+def run_command(what: str, value, cfg: Config, action: Callable[[str, object], tuple],
+                set_key: Callable[[str, object], None]) -> tuple:
+    """(old, new) of one command: an action from ACTIONS run by ``action(what, value)``, or a LIVE_KEYS key parsed
+    and handed to ``set_key(key, new)`` (its old value read from ``cfg`` before); ConfigError for anything else,
+    naming what is allowed (the dispatch ``Trainer.apply`` and ``ensemble.EnsembleTrainer.apply`` share)."""
+    if what in ACTIONS:
+        return action(what, value)
+    if what in LIVE_KEYS:
+        new = C.parse_value(what, value)
+        old = C.get(cfg, what)
+        set_key(what, new)
+        return old, new
+    if what in C.all_keys():
+        C.parse_value(what, value)  # a bad value of a key that cannot change gets its own message
+    raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
+                      f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
+
+
 def remedy_params(cfg: Config) -> dict:
     """The ``remedy.*`` values by short name, as ``remedies.make_remedy`` takes them."""
     return {key: getattr(cfg.remedy, key) for key in (*PARAMS, "second_order")}
@@ -269,12 +287,16 @@ def make_optimizer(optim: C.OptimConfig, params, lr: float) -> torch.optim.Optim
 
     ``foreach``: one operation over all parameters per step of the update rule instead of one per parameter (torch
     picks it by itself only on a GPU; the update was 17 % of an engine step on the bench setting's CPU profile). On
-    a CPU it gives bit-identical weights (checked over 100 steps of Adam, RMSprop and SGD)."""
+    a CPU it gives bit-identical weights (checked over 100 steps of Adam, RMSprop and SGD). ``optim.fused``: Adam's
+    fused kernel instead (issue 15; see config.py)."""
     params = list(params)
     if not params:  # a net without parameters (the fixed G of nets.fixed): an empty group, so switches still work
         params = [{"params": []}]
     if optim.name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2), foreach=True)
+        # optim.fused: torch's fused kernel where it has one (its weights differ from foreach's in the last bit)
+        fused = optim.fused and all(p.device.type in ("cpu", "cuda") for p in params if isinstance(p, torch.Tensor))
+        return torch.optim.Adam(params, lr=lr, betas=(optim.beta1, optim.beta2),
+                                **({"fused": True} if fused else {"foreach": True}))
     if optim.name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, foreach=True)
     if optim.name == "sgd":
@@ -815,17 +837,7 @@ class Trainer:
         """
         self._check_watched()  # a NaN from the steps since the last logged one stops the run before the command
         step = self.step_count
-        if what in ACTIONS:
-            old, new = self._action(what, value)
-        elif what in LIVE_KEYS:
-            new = C.parse_value(what, value)
-            old = C.get(self.cfg, what)
-            self._set(what, new)
-        else:
-            if what in C.all_keys():
-                C.parse_value(what, value)  # a bad value of a key that cannot change gets its own message
-            raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
-                              f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
+        old, new = run_command(what, value, self.cfg, self._action, self._set)
         self._check_watched()  # step_d / step_g train
         self._rebase()  # a switch may have replaced D or the tensors of its layers
         event = {"step": step, "what": what, "old": old, "new": new}
