@@ -10,6 +10,13 @@ On a shared machine the wall-clock ratio swings with the other users' load (1.3�
 user + system time, which a time slice given to another process does not add to; caches and memory bandwidth are
 still shared) and the load average at the start (``loadavg``), to judge how far the wall figure can be trusted.
 
+Measured (runs alternated, load average 10–13 on the 2 shared cores, one thread each), before the in-place
+activations, weight layout and bias add of ``nets.ensemble`` and the fused Adam, vmapped losses and batched norms
+and checks of ``ensemble``: ratio 1.60, 1.95, 1.74, 1.74, 1.88, 1.59 (per CPU-second 1.62–1.94); after: 2.47, 2.14,
+2.18 (with all but the vmapped losses), 2.21, 2.22, 1.90 (per CPU-second 1.88–2.34). A second thread for the
+ensemble (``--ensemble-threads 2``) only pays on an otherwise idle machine: at that load it gave 0.2–0.4×.
+``bench/prototype_ensemble.py`` times a minimal batched loop next to it (the floor of batching alone).
+
     python bench/bench_ensemble.py [--members 32] [--rounds 3] [--seconds 4] [--threads 1] [--ensemble-threads 2]
                                    [--device cpu]
 

@@ -25,11 +25,13 @@ are put back to their last finite step), naming the member's seed.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import statistics
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from torch.func import vmap
 
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
@@ -41,10 +43,10 @@ from gan_studio.engine import (
     build_d,
     check_lipschitz,
     detach_out,
-    l2_norm,
-    make_optimizer,
     resolve_device,
+    run_command,
 )
+from gan_studio.engine import make_optimizer as engine_optimizer
 from gan_studio.frames import MEMBERS, Frame, MemberTiles
 from gan_studio.lipschitz import SN_INIT_ITERATIONS, SN_INIT_SEED, Dragan, GradientPenalty, make_method
 from gan_studio.measure.frame import display_batch
@@ -52,15 +54,22 @@ from gan_studio.measure.measurer import WITNESS_POINTS, Measurer
 from gan_studio.nets import build_generator, eval_mode, resolve_arch, sample_latent
 from gan_studio.nets.ensemble import BatchedNet, keep_freed_memory, member_out
 from gan_studio.objectives import get_objective
-from gan_studio.objectives.base import Objective
+from gan_studio.objectives.base import Objective, keep_state
 from gan_studio.presets import start_weights
 from gan_studio.runs import SEED_COLUMN
-from gan_studio.schedule import ACTIONS, LIVE_KEYS
 
 # MEMBERS: the key of an ensemble's metrics row that holds the member rows (``MembersRecorder`` splits it)
 TILE_POINTS = 96  # samples per member in the small multiples: a tile is ~80 px wide (more only clutters)
 TILE_GRID = 16  # D per member on a 16² grid in the small multiples: one batched pass over 32 members costs
 # about one member's probed frame (measured on 2 CPU cores, default preset; a training step costs ~8× more)
+
+
+def make_optimizer(optim: C.OptimConfig, params, lr: float) -> torch.optim.Optimizer:
+    """An ensemble's optimizer: ``engine.make_optimizer``'s, with Adam fused (one kernel over each stacked
+    tensor instead of ``foreach``'s ~10 passes over all of them). Measured, one CPU thread, the default D of 32
+    members (1.1 M parameters): 8.0 ms a step foreach, 1.7 ms fused, about 8 % of an ensemble step saved per net;
+    the weights differ from foreach's in the last bit (2e-7 after 50 steps), as the batched sums already do."""
+    return engine_optimizer(dataclasses.replace(optim, fused=True), params, lr)
 
 
 def make_trainer(cfg: Config):
@@ -123,6 +132,32 @@ def build_member_nets(cfg: Config, objective: Objective, shape: tuple[int, ...],
     return G, D
 
 
+def member_l2_norms(groups: list[list[torch.Tensor]], members: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Per member (the leading axis of every tensor): the L2 norm of each group of tensors together and of all of
+    them together, as ``engine.l2_norm`` takes it (scaled by the largest magnitude first, so 1e30 stays finite):
+    ((members,), [(members,) per group]); an empty group's norm is NaN, as ``l2_norm([])``. A group's norm is
+    s·‖x/s‖, s its largest magnitude; the whole norm is that formula over all groups, put together from the
+    groups' s and ‖x/s‖ instead of another pass over the data. Measured, default nets, 32 members, one CPU
+    thread: 30 ms a logged step with one ``l2_norm`` per member and group before."""
+    nan = torch.full((members,), float("nan"))
+    scales, units, norms = [], [], []
+    for tensors in groups:
+        if not tensors:
+            norms.append(nan)
+            continue
+        flat = torch.cat([t.detach().reshape(members, -1) for t in tensors], 1)
+        scale = flat.abs().amax(1).clamp_min(torch.finfo(flat.dtype).tiny)
+        unit = torch.linalg.vector_norm(flat / scale[:, None], dim=1)
+        scales.append(scale)
+        units.append(unit)
+        norms.append(scale * unit)
+    if not scales:
+        return nan, norms
+    scale, unit = torch.stack(scales), torch.stack(units)  # (groups, members)
+    largest = scale.amax(0)
+    return largest * torch.linalg.vector_norm(scale / largest * unit, dim=0), norms
+
+
 class MemberView:
     """Member k as measurement reads a trainer (``measure.measurer.MeasuredTrainer``): its config (its seed), its
     data set, plain copies of its nets with its current weights (spectral norm applied, as a single run's D in eval
@@ -181,6 +216,7 @@ class EnsembleTrainer:
         self._build_nets()
         self.header_d_layers = len(self.D.layers())
         self._columns: list[str] | None = None
+        self._unmappable: set[str] = set()  # objectives whose losses vmap cannot map (``_member_losses``)
 
     # ----------------------------------------------------------------------------------------- set-up
     def _build_nets(self) -> None:
@@ -305,10 +341,31 @@ class EnsembleTrainer:
                                  f"{self.step_count + 1} (loss {self.cfg.loss.name}, Lipschitz "
                                  f"{self.cfg.lipschitz.name})")
 
-    def _member_grad_norms(self, net: BatchedNet, k: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Member k's whole-net and per-layer gradient norms (``engine.total_grad_norm``, ``layer_grad_norms``)."""
-        layers = [[p.grad[k] for p in (layer.weight, layer.bias) if p.grad is not None] for layer in net.layers()]
-        return l2_norm([g for grads in layers for g in grads]), [l2_norm(grads) for grads in layers]
+    @staticmethod
+    def _member_grad_norms(net: BatchedNet) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Every member's whole-net and per-layer gradient norms, (N,) each: ``engine.total_grad_norm`` and
+        ``layer_grad_norms`` of each member, for all members at once (``member_l2_norms``)."""
+        layers = [[p.grad for p in (layer.weight, layer.bias) if p.grad is not None] for layer in net.layers()]
+        return member_l2_norms(layers, net.members)
+
+    def _member_losses(self, loss: Callable, out_r, out_f) -> torch.Tensor:
+        """(N,): ``loss(out_r, out_f, state)`` (``Objective.d_loss`` or ``g_loss``) of every member on its own
+        outputs and state.
+
+        While no member has a state, one call mapped over the member axis (``torch.func.vmap``) instead of N
+        (measured, ns D loss and its backward, 32 members, one CPU thread: 3.7 ms → 0.5 ms, the same bits); an
+        objective that vmap cannot map is remembered and computed member by member, as are objectives with a
+        state (BEGAN's k, Fisher's λ: one per member)."""
+        name = self.objective.name
+        if name not in self._unmappable and not any(self.states):
+            try:
+                if out_r is None:
+                    return vmap(lambda f: loss(None, f, {}))(out_f)
+                return vmap(lambda r, f: loss(r, f, {}))(out_r, out_f)
+            except RuntimeError:  # an operation or a Python branch on values that vmap cannot map
+                self._unmappable.add(name)
+        return torch.stack([loss(None if out_r is None else member_out(out_r, k), member_out(out_f, k),
+                                 self.states[k]) for k in range(self.n)])
 
     def _d_update(self, record: bool) -> None:
         n, objective = self.cfg.train.batch_size, self.objective
@@ -319,8 +376,7 @@ class EnsembleTrainer:
         out_r, out_f = self.D(x_r), self.D(x_f)  # separate passes, as the single run scores them
         if x_f2 is not None:
             out_f = (out_f, self.D(x_f2))
-        losses = torch.stack([objective.d_loss(member_out(out_r, k), member_out(out_f, k), self.states[k])
-                              for k in range(self.n)])
+        losses = self._member_losses(objective.d_loss, out_r, out_f)
         penalties = self.penalties(x_r, x_f, out_r, out_f)
         totals = losses if penalties is None else losses + penalties
         self._check(totals.detach(), "D loss" if penalties is None else "D loss + penalty")
@@ -330,17 +386,18 @@ class EnsembleTrainer:
             with torch.no_grad():
                 d_real = self.scores(out_r, out_r, out_f).mean(1)
                 d_fake = self.scores(objective.first_fake(out_f), out_r, out_f).mean(1)
+            totals, layers = self._member_grad_norms(self.D)
             for k, last in enumerate(self._last):
-                total, layers = self._member_grad_norms(self.D, k)
-                last.update(loss_d=losses[k].detach(), d_real=d_real[k], d_fake=d_fake[k], grad_norm_d=total,
+                last.update(loss_d=losses[k].detach(), d_real=d_real[k], d_fake=d_fake[k], grad_norm_d=totals[k],
                             penalty=penalties[k].detach() if penalties is not None else torch.zeros(()))
-                last.update({f"grad_d_{i}": g for i, g in enumerate(layers)})
+                last.update({f"grad_d_{i}": g[k] for i, g in enumerate(layers)})
         self.opt_d.step()
         if self.lipschitz.name == "clip":
             self.lipschitz.after_step(self.D)  # elementwise: every member clamped as its own D would be
-        detached_r, detached_f = detach_out(out_r), detach_out(out_f)
-        self.states = [objective.update_state(self.states[k], member_out(detached_r, k), member_out(detached_f, k))
-                       for k in range(self.n)]
+        if objective.update_state is not keep_state:  # a stateless objective: no per-member Python loop
+            detached_r, detached_f = detach_out(out_r), detach_out(out_f)
+            self.states = [objective.update_state(self.states[k], member_out(detached_r, k),
+                                                  member_out(detached_f, k)) for k in range(self.n)]
         if record:
             for state, last in zip(self.states, self._last, strict=True):
                 last.update(state)
@@ -355,18 +412,17 @@ class EnsembleTrainer:
             if x_f2 is not None:
                 out_f = (out_f, self.D(x_f2))
             out_r = self.D(self.real(n)) if objective.g_needs_real else None
-            losses = torch.stack([objective.g_loss(None if out_r is None else member_out(out_r, k),
-                                                   member_out(out_f, k), self.states[k]) for k in range(self.n)])
+            losses = self._member_losses(objective.g_loss, out_r, out_f)
             self._check(losses.detach(), "G loss")
             self.opt_g.zero_grad(set_to_none=True)
             losses.sum().backward()
         finally:
             self.D.requires_grad_(True)
         if record:
+            totals, layers = self._member_grad_norms(self.G)
             for k, last in enumerate(self._last):
-                total, layers = self._member_grad_norms(self.G, k)
-                last.update(loss_g=losses[k].detach(), grad_norm_g=total)
-                last.update({f"grad_g_{i}": g for i, g in enumerate(layers)})
+                last.update(loss_g=losses[k].detach(), grad_norm_g=totals[k])
+                last.update({f"grad_g_{i}": g[k] for i, g in enumerate(layers)})
         self.opt_g.step()
 
     def _check_parameters(self) -> None:
@@ -377,7 +433,10 @@ class EnsembleTrainer:
                 state = opt.state.get(p, {}) if opt is not None else {}
                 for value in (p, p.grad, *state.values()):
                     if isinstance(value, torch.Tensor) and value.dim() > 0:
-                        bad |= ~torch.isfinite(value.detach()).flatten(1).all(1)
+                        # per member: the largest magnitude is NaN or inf iff one is (amax propagates NaN);
+                        # measured 5× faster than isfinite(...).all on a (32, 128, 128) tensor, one CPU thread
+                        dims = tuple(range(1, value.dim()))
+                        bad |= ~value.detach().abs().amax(dim=dims).isfinite()
         if bad.any():
             k = int(bad.nonzero()[0, 0])
             raise NonFiniteError(f"a parameter, gradient or optimizer state of member seed {self.seeds[k]} became "
@@ -416,17 +475,7 @@ class EnsembleTrainer:
         """A mid-run change for every member, recorded as an event ``{step, what, old, new}`` (as
         ``engine.Trainer.apply``); ConfigError for what is not allowed (and for a remedy)."""
         step = self.step_count
-        if what in ACTIONS:
-            old, new = self._action(what, value)
-        elif what in LIVE_KEYS:
-            new = C.parse_value(what, value)
-            old = C.get(self.cfg, what)
-            self._set(what, new)
-        else:
-            if what in C.all_keys():
-                C.parse_value(what, value)  # a bad key gets its own message
-            raise ConfigError(f"'{what}' cannot change during a run; live changes: {', '.join(LIVE_KEYS)}; "
-                              f"actions: {', '.join(ACTIONS)}; anything else needs a restart")
+        old, new = run_command(what, value, self.cfg, self._action, self._set)
         event = {"step": step, "what": what, "old": old, "new": new}
         self.events.append(event)
         return event
