@@ -56,6 +56,8 @@ def test_history_is_bounded_and_keeps_recent_points_exactly():
     assert np.array_equal(s.x[-40:], np.arange(960, 1000))  # the newest points are never thinned
     assert h.get("js").n <= 100
     assert event_label({"step": 3, "what": "loss.name", "old": "ns", "new": "wgan"}) == "loss: ns → wgan"
+    assert event_label({"step": 9, "what": "reset", "old": None, "new": 0}) == "reset, seed 0"
+    assert event_label({"step": 9, "what": "step_d", "old": None, "new": None}) == "step D"
 
 
 def test_ranges_move_in_nice_steps_and_only_when_the_data_leave_or_shrink():

@@ -422,4 +422,5 @@ def test_file_open_sweep_opens_a_sweep_window_and_refuses_other_folders(make_win
     assert window.view.grid_table.rowCount() == 3
     assert w.open_sweep(str(tmp_path)) is None
     assert "could not open the sweep" in w.status_message.text()
-    window.close()
+    w.close()  # closing the studio closes the sweep windows it opened
+    assert not window.isVisible()

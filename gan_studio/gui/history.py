@@ -138,4 +138,6 @@ def event_label(event: dict) -> str:
     old, new = event.get("old"), event.get("new")
     if old is None and new is None:
         return name
+    if old is None:  # nothing before it: a reset records only the seed it starts from ("reset: None → 0" read badly)
+        return f"{name}: {_fmt(new)}" if what != "reset" else f"reset, seed {_fmt(new)}"
     return f"{name}: {_fmt(old)} → {_fmt(new)}"

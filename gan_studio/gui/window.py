@@ -828,6 +828,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self._closed = True
         self.health.stop()
         self.timer.stop()
+        for sweep_window in self.sweep_windows:  # they show this studio's sweeps: they go with it
+            sweep_window.close()
         if self.bridge is not None:
             self.bridge.stop()
         if self.worker is not None:
