@@ -161,7 +161,9 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
         cfg = load_preset(args.preset)
     elif args.config:
-        cfg = C.load(args.config)
+        from gan_studio.runs import load_config  # a run folder's config.toml finds the folder's own points file
+
+        cfg = load_config(args.config)
     else:
         cfg = Config()
     for assignment in args.set:

@@ -7,6 +7,9 @@ A run folder holds
 - ``samples.npy``   final generated samples, N×dim (images: N×C×H×W in [−1, 1]);
 - ``weights.npz``   final weights of G and D as plain arrays (``np.load(..., allow_pickle=False)``
                     loads them without executing code), keys ``G/<name>`` and ``D/<name>``.
+- ``data.npy`` or ``data.csv``  only for ``data.name = file``: the run's points file, copied byte for byte
+                    (``keep_data``); config.toml's ``data.path`` names this copy, and ``load_config`` finds it
+                    beside config.toml when the folder has moved.
 Files that are written once are written atomically (temporary file, then rename).
 
 The window's worker records every run it trains into a folder of this format as the run goes
@@ -40,6 +43,9 @@ MAX_STEP = 2**53  # the largest step a run folder may name (a float holds every 
 MAX_WEIGHT_DIMS = 4  # conv weights: out × in × h × w
 RUN_FILES = ("config.toml", "events.jsonl", "metrics.csv", "samples.npy", "weights.npz")
 SEED_COLUMN = "seed"  # a seed ensemble's metrics.csv: one row per member and logged step, its seed after the step
+# A run on a points file (data.name = file: a drawing, a dropped or chosen file) keeps a copy of it in its folder,
+# in the file's own format, and its config.toml names that copy: the folder replays without the original.
+DATA_COPIES = ("data.npy", "data.csv")
 
 
 def recordings_root() -> Path:
@@ -106,6 +112,37 @@ def csv_line(cells: list[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def keep_data(folder: Path, cfg: Config, home: Path | None = None) -> Config:
+    """A run on a points file (``data.name = file``): copy that file into ``folder`` as ``data.npy`` or
+    ``data.csv`` (its own format, byte for byte) and return ``cfg`` with ``data.path`` naming the copy as it will
+    be found at ``home`` (default ``folder``; a save writes into a temporary folder renamed to ``home``). Any other
+    config comes back as it is. A file that cannot be read is a ConfigError naming it."""
+    if cfg.data.name != "file":
+        return cfg
+    source = Path(cfg.data.path).expanduser()
+    name = "data.csv" if source.suffix.lower() == ".csv" else "data.npy"
+    copy = Path(folder) / name
+    if not (copy.exists() and source.exists() and copy.samefile(source)):  # a run written into its own folder
+        try:
+            data = source.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"data file '{cfg.data.path}': cannot copy it into the run folder "
+                              f"'{folder}': {err.strerror or err}") from None
+        atomic_write_bytes(copy, data)
+    return C.with_value(cfg, "data.path", os.path.abspath(Path(home or folder) / name))
+
+
+def load_config(path: str | Path) -> Config:
+    """A config file (``config.load``); when it is a run folder's config.toml of a run on a points file and the
+    folder holds its own copy (``DATA_COPIES``), ``data.path`` is that copy, wherever the folder now is."""
+    cfg = C.load(path)
+    if cfg.data.name == "file" and Path(cfg.data.path).name in DATA_COPIES:
+        own = Path(path).parent / Path(cfg.data.path).name
+        if own.is_file():
+            cfg = C.with_value(cfg, "data.path", os.path.abspath(own))
+    return cfg
+
+
 class RunWriter:
     """Writes a run folder as the run goes: the header, every metrics row and every event reach the file (flushed)
     the moment they are written, so a process that dies loses nothing written so far; files are synced to the
@@ -124,6 +161,8 @@ class RunWriter:
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            cfg = keep_data(self.folder, cfg)  # a points file travels with its run
+            self.cfg = cfg  # as config.toml holds it
             atomic_write_bytes(self.folder / "config.toml", C.dumps(cfg).encode())
             self._metrics = open(self.folder / "metrics.csv", "wb")
             self._events = open(self.folder / "events.jsonl", "w", encoding="utf-8")
@@ -253,7 +292,8 @@ class RunWriter:
         if dest.exists() and dest.resolve() == self.folder.resolve():
             raise ConfigError(f"'{dest}' is the folder this run is being recorded in; choose another")
         if dest.is_dir():
-            others = sorted(p.name for p in dest.iterdir() if p.name not in RUN_FILES and not p.name.endswith(".tmp"))
+            others = sorted(p.name for p in dest.iterdir()
+                            if p.name not in RUN_FILES + DATA_COPIES and not p.name.endswith(".tmp"))
             if others:
                 raise ConfigError(f"'{dest}' already holds other files ({', '.join(others[:3])}"
                                   f"{', …' if len(others) > 3 else ''}); choose an empty folder or a run folder")
@@ -268,7 +308,7 @@ class RunWriter:
         target = work if work is not None else dest
         try:
             target.mkdir(parents=True, exist_ok=True)
-            self._write_copy(target, final_row, samples, weights)
+            self._write_copy(target, final_row, samples, weights, dest)
             if work is not None:
                 aside = None
                 if dest.exists():
@@ -283,10 +323,14 @@ class RunWriter:
                 shutil.rmtree(work, ignore_errors=True)
         return dest
 
-    def _write_copy(self, target: Path, final_row: dict, samples: np.ndarray, weights: dict[str, np.ndarray]) -> None:
-        """The run's files in ``target``, each written atomically and synced."""
+    def _write_copy(self, target: Path, final_row: dict, samples: np.ndarray, weights: dict[str, np.ndarray],
+                    home: Path) -> None:
+        """The run's files in ``target`` (renamed to ``home`` afterwards), each written atomically and synced."""
         offset, cells = self._closing(final_row)
-        atomic_write_bytes(target / "config.toml", (self.folder / "config.toml").read_bytes())
+        config_text = (self.folder / "config.toml").read_bytes()
+        if self.cfg.data.name == "file":  # the copy's config.toml names the copy's own points file
+            config_text = C.dumps(keep_data(target, self.cfg, home)).encode()
+        atomic_write_bytes(target / "config.toml", config_text)
         for name in ("events.jsonl", "metrics.csv"):
             tmp = target / (name + ".tmp")
             shutil.copyfile(self.folder / name, tmp)
@@ -451,7 +495,7 @@ def check_run_folder(folder: str | Path) -> tuple[Config, int]:
     if missing:
         names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
         raise ConfigError(f"'{folder}' is not a run folder: {names} {'is' if len(missing) == 1 else 'are'} missing")
-    cfg = C.load(folder / "config.toml")
+    cfg = load_config(folder / "config.toml")
     load_weights(folder / "weights.npz")  # readable, numeric and finite; whether they fit is the trainer's check
     last = 0
     for row in iter_metrics(folder / "metrics.csv"):

@@ -381,7 +381,8 @@ def test_help_lists_every_shortcut_from_the_table(make_window):
     dialog = w.show_shortcuts()
     table = dialog.findChild(QtWidgets.QTableWidget, "shortcuts")
     keys = [table.item(i, 0).text() for i in range(table.rowCount())]
-    menu = [a.shortcut().toString() for a in w.file_menu.actions() if not a.shortcut().isEmpty()]
+    menu = [a.shortcut().toString() for m in (w.file_menu, w.edit_menu) for a in m.actions()
+            if not a.shortcut().isEmpty()]
     assert keys == [QtGui.QKeySequence(k.keys).toString() for k in KEYS] + menu
     assert {s.key().toString() for s in w.shortcuts} == {QtGui.QKeySequence(k.keys).toString() for k in KEYS
                                                         if k.slot}

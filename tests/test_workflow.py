@@ -189,11 +189,13 @@ def test_drawn_strokes_become_the_data_set_and_the_run_record_replays_them(make_
     assert restart.config["data"]["name"] == "file"
     path = restart.config["data"]["path"]
     assert np.array_equal(load_points_file(path).points, drawn)
-    # the new run's record names the file: its config.toml is what gan-studio run --config replays
+    # the new run's record keeps the points (data.npy, byte for byte) and its config.toml names that copy: what
+    # gan-studio run --config replays, with or without the original file
     qtbot.waitUntil(lambda: w.step == 0 and w.recording and (Path(w.recording) / "config.toml").exists(),
                     timeout=10000)
     recorded = config.load(Path(w.recording) / "config.toml")
-    assert (recorded.data.name, recorded.data.path) == ("file", path)
+    assert (recorded.data.name, recorded.data.path) == ("file", str(Path(w.recording) / "data.npy"))
+    assert (Path(w.recording) / "data.npy").read_bytes() == Path(path).read_bytes()
 
 
 @pytest.mark.slow  # two headless runs on the real engine: ~7 s
@@ -216,5 +218,5 @@ def test_the_drawing_replays_headless_on_the_real_engine(tmp_path):
         rows.append((tmp_path / out / "metrics.csv").read_bytes())
     assert rows[0] == rows[1]  # the drawn data set replays byte-identically
     recorded = config.load(tmp_path / "a" / "config.toml")
-    assert recorded.data.path == str(path)
+    assert recorded.data.path == str(tmp_path / "a" / "data.npy")  # the run folder's own copy
     assert np.array_equal(get_dataset(recorded.data).points, drawing.points)  # what the engine trains on

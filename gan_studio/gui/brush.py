@@ -13,7 +13,8 @@ Three parts, each testable alone:
 "Train on it" saves the drawing as an ordinary points file (``save_points``: ``drawn-<hash>.npy`` in
 ``runs.recordings_root()/drawn``, named by its content so the same drawing is one file) and restarts the run on
 ``data.name = file`` with ``data.path`` = that file, as File… does for a file the person picks: the run folder's
-config.toml names the file, so ``gan-studio run --config <run>/config.toml`` replays the run on the drawing.
+config.toml names the file, so ``gan-studio run --config <run>/config.toml`` replays the run on the drawing. The
+run folder keeps its own copy of the file (``runs.keep_data``: ``data.npy``), so it replays when moved elsewhere.
 """
 
 from __future__ import annotations
@@ -94,14 +95,14 @@ class DrawnPoints:
         self._undo.clear()
 
 
-def save_points(points: np.ndarray, folder: str | Path) -> Path:
-    """Write ``points`` (N×1 or N×2) as ``folder/drawn-<hash>.npy`` (atomic; the name is the content's, so the
+def save_points(points: np.ndarray, folder: str | Path, prefix: str = "drawn") -> Path:
+    """Write ``points`` (N×1 or N×2) as ``folder/<prefix>-<hash>.npy`` (atomic; the name is the content's, so the
     same drawing is written once); returns the path."""
     points = np.ascontiguousarray(points, dtype=np.float64)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha1(f"{points.shape}".encode() + points.tobytes()).hexdigest()[:12]
-    path = folder / f"drawn-{digest}.npy"
+    path = folder / f"{prefix}-{digest}.npy"
     if not path.exists():
         tmp = folder / f".{path.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:

@@ -71,7 +71,7 @@ def read_run(folder: str | Path) -> ComparedRun:
     if missing:
         raise ConfigError(f"'{folder}' is not a run folder: {' and '.join(missing)} "
                           f"{'is' if len(missing) == 1 else 'are'} missing")
-    start = config.load(folder / "config.toml")
+    start = runs.load_config(folder / "config.toml")  # a moved folder's points file: its own copy
     events = runs.read_events(folder / "events.jsonl") if (folder / "events.jsonl").is_file() else []
     try:
         end = config_at_end(start, events)
@@ -129,7 +129,20 @@ def config_differences(a: Config, b: Config) -> list[tuple[str, object, object]]
     """(key, A's value, B's value) of every config key where A and B differ, in the config's key order; keys that
     change only the pictures (``DISPLAY_KEYS``) are left out."""
     return [(key, config.get(a, key), config.get(b, key)) for key in config.all_keys()
-            if key not in DISPLAY_KEYS and config.get(a, key) != config.get(b, key)]
+            if key not in DISPLAY_KEYS and _differs(key, config.get(a, key), config.get(b, key))]
+
+
+def _differs(key: str, a: object, b: object) -> bool:
+    """Whether two values of ``key`` differ; two points files with the same bytes are the same data (each run
+    folder keeps a copy of its own, ``runs.keep_data``, so two runs on one drawing name two files)."""
+    if a == b:
+        return False
+    if key != "data.path":
+        return True
+    try:
+        return Path(str(a)).read_bytes() != Path(str(b)).read_bytes()
+    except OSError:
+        return True
 
 
 def _value(v: object) -> str:

@@ -10,9 +10,10 @@ write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it t
 (the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
 (Ctrl+E) saves the window as a PNG; a right-click on any plot saves that plot as PNG or SVG; "Draw data" over
 the data view paints a data set to train on (``gui/brush.py``); "Compare with run…" (Ctrl+Shift+B) draws a
-recorded run beside this one (``gui/compare.py``). The dialogs only pick paths: ``save_run``, ``open_run``,
-``compare_with`` and ``export_picture`` do the work (tests call them directly). Opening a run, R / Reset and a data
-or model change ask first (``confirm``) when the current run has steps.
+recorded run beside this one (``gui/compare.py``); Edit > Paste points (Ctrl+Shift+V) and a .csv / .npy file
+dropped onto the data view train on those points (``gui/drop.py``). The dialogs only pick paths: ``save_run``,
+``open_run``, ``compare_with`` and ``export_picture`` do the work (tests call them directly). Opening a run,
+R / Reset and a data or model change ask first (``confirm``) when the current run has steps.
 
 Keys (``help.KEYS``, also listed by Help → Keyboard shortcuts): they act wherever the focus is in the
 window, except in a text field, which types them; Esc leaves the field. Status messages clear after
@@ -34,11 +35,13 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from gan_studio import config, runs
 from gan_studio.config import Config
 from gan_studio.export.command import run_command
+from gan_studio.export.video import DEFAULT_FRAMES
 from gan_studio.gui import compare, sip_arrays
 from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.brush import BrushBar, BrushTool, DrawnPoints, save_points
+from gan_studio.gui.drop import PointsDrop, check_file, pasted_points_file
 from gan_studio.gui.fit import ResizeWatch, ResizingScroll, rows_shown, rows_that_fit
 from gan_studio.gui.history import History
 from gan_studio.gui.lesson_bar import LessonBar, select_tab
@@ -46,6 +49,7 @@ from gan_studio.gui.panels.class_picker import ClassPicker
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.plot_export import install as install_plot_menu
 from gan_studio.gui.timeline import TimelineBar
+from gan_studio.gui.video_export import VideoExport
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.dirac import DiracView
@@ -56,6 +60,7 @@ from gan_studio.gui.views.sweep import SweepWindow, open_sweep
 from gan_studio.gui.views.timeseries import TimeSeriesView
 from gan_studio.lessons import list_lessons, load_lesson
 from gan_studio.lessons.player import LessonPlayer
+from gan_studio.schedule import parse_event
 from gan_studio.worker.handle import WorkerHandle
 from gan_studio.worker.protocol import (
     Apply,
@@ -95,6 +100,13 @@ def dock_title(text: str) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(text)
     label.setContentsMargins(6, 3, 6, 3)
     return label
+
+
+def widen_for_shortcuts(menu: QtWidgets.QMenu) -> None:
+    """Room for two letters between a menu's widest text and its shortcut: Fusion's margins are fixed pixels, so at
+    150–200 % a one-item menu read "Paste pointsCtrl+Shift+V" (measured when the menu is about to show)."""
+    menu.setMinimumWidth(0)
+    menu.setMinimumWidth(menu.sizeHint().width() + menu.fontMetrics().horizontalAdvance("MM"))
 
 
 def is_text_field(w: QtWidgets.QWidget | None) -> bool:
@@ -170,6 +182,8 @@ class StudioWindow(QtWidgets.QMainWindow):
                         BrushTool(self.view1d, self.view1d.dens, self.drawing, 1)]
         self.brush_bar = BrushBar(self.brushes, self.drawing)
         self.brush_bar.train.connect(self.train_on_drawing)
+        self.points_drop = PointsDrop([self.view2d, self.view1d], self)  # a dropped .csv / .npy: gui/drop.py
+        self.points_drop.dropped.connect(self.train_on_file)
         data_box = QtWidgets.QWidget()
         data_column = QtWidgets.QVBoxLayout(data_box)
         data_column.setContentsMargins(0, 0, 0, 0)
@@ -285,6 +299,10 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.message_timer.setSingleShot(True)
         self.message_timer.timeout.connect(self.clear_message)
         self.dialog: QtWidgets.QDialog | None = None  # the Help or Details dialog last opened
+        self.video = VideoExport(self)  # File > Export video…: made in the background (gui/video_export.py)
+        self.video.progress.connect(lambda text: self.show_message(text, False))
+        self.video.finished.connect(lambda ok, text: self.show_message(text, not ok))
+        self.video_trainer = None  # the trainer the video's replay builds (None: the engine's; tests: synthetic)
 
         self.controls.command.connect(self.command_from_controls)
         self.controls.restart.connect(self.request_restart)
@@ -343,6 +361,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         menu.addSeparator()
         self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
                                     "save the whole window as a PNG")
+        self.video_action = action("Export &video…", "Ctrl+Shift+E", self.choose_video_file,
+                                   "the run so far as an MP4 or GIF of the data view (its record is trained again "
+                                   "in the background; the window goes on)")
         menu.addSeparator()
         self.lesson_action = action("Open &lesson…", "Ctrl+L", self.choose_lesson,
                                     "play a guided lesson: captions, questions and switches at its steps")
@@ -350,6 +371,11 @@ class StudioWindow(QtWidgets.QMainWindow):
                                   "copy the gan-studio run line that reproduces this run up to now")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "close the window (ends training)")
         self.file_menu = menu
+        menu = self.edit_menu = self.menuBar().addMenu("&Edit")  # action() adds to ``menu`` from here on
+        menu.aboutToShow.connect(lambda: widen_for_shortcuts(self.edit_menu))
+        self.paste_action = action("&Paste points", "Ctrl+Shift+V", lambda: self.paste_points(),
+                                   "train on points copied as text (CSV: one point per line, 1 or 2 numbers); "
+                                   "a .csv or .npy file can also be dropped onto the data view")
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction("&Presentation mode (P)", self.toggle_presentation)
         view_menu.addAction("&Controls (C)", self.toggle_controls)
@@ -427,7 +453,7 @@ class StudioWindow(QtWidgets.QMainWindow):
 
     def show_shortcuts(self) -> QtWidgets.QDialog:
         """Help → Keyboard shortcuts (the window's keys, then the File menu's)."""
-        return self._open_dialog(hp.shortcuts_dialog(self, (self.file_menu,)))
+        return self._open_dialog(hp.shortcuts_dialog(self, (self.file_menu, self.edit_menu)))
 
     def show_panels(self) -> QtWidgets.QDialog:
         """Help → What the panels show."""
@@ -782,6 +808,28 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.controls.load_data_file(str(path))
         return str(path)
 
+    def train_on_file(self, path: str) -> bool:
+        """A file dropped onto the data view: checked first (a bad one is a message and the run goes on), then
+        the run restarts on it as File… does. Returns whether it was taken."""
+        problem = check_file(path)
+        if problem:
+            self.show_message(f"could not train on the dropped file: {problem}", True)
+            return False
+        self.controls.load_data_file(path)
+        return True
+
+    def paste_points(self, text: str | None = None) -> str:
+        """Edit → Paste points: the clipboard's CSV text (or ``text``) as the data set (saved as a points file,
+        then a restart on it); returns the file's path, "" when the text is not points (a message says why)."""
+        text = QtWidgets.QApplication.clipboard().text() if text is None else text
+        try:
+            path = pasted_points_file(text, runs.recordings_root() / "drawn")
+        except config.ConfigError as err:
+            self.show_message(f"could not paste points: {err}", True)
+            return ""
+        self.controls.load_data_file(str(path))
+        return str(path)
+
     def ask_plot_path(self, name: str, kind: str) -> str:
         """The file dialog of a plot's "Save this plot as …": the chosen path, "" when cancelled."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Save the plot as {kind.upper()}",
@@ -800,6 +848,33 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.show_message(f"could not write the picture to '{path}' (is the folder writable?)", True)
             return False
         self.show_message(f"saved the picture to {path}", False)
+        return True
+
+    def choose_video_file(self) -> None:
+        """Export video…: ask for an .mp4 or .gif file name, then ``export_video``."""
+        start = str(Path(self.last_folder) / f"gan-studio-step-{self.step}.mp4")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the run as a video", start,
+                                                        "MP4 video (*.mp4);;GIF animation (*.gif)")
+        if path:
+            self.export_video(path)
+
+    def export_video(self, path: str, frames: int = DEFAULT_FRAMES) -> bool:
+        """The run so far, from its record (config.toml and events.jsonl, trained again in the background up to
+        this step), as an MP4 or GIF of the data view; progress and the outcome are one line in the status bar.
+        Returns whether it began."""
+        try:
+            if not self.recording:
+                raise config.ConfigError("this run is not being recorded")
+            folder = Path(self.recording)
+            start = runs.load_config(folder / "config.toml")
+            events = runs.read_events(folder / "events.jsonl") if (folder / "events.jsonl").exists() else []
+            out = self.video.start(start, self.step, [parse_event(e) for e in events], path,
+                                   self.controls.theme.currentText(), self.scale, frames=frames,
+                                   trainer_factory=self.video_trainer)
+        except (config.ConfigError, OSError) as err:
+            self.show_message(f"could not export the video: {err}", True)
+            return False
+        self.last_folder = str(out.parent)
         return True
 
     def load_history(self, folder: str, until: int | None = None) -> None:
@@ -828,6 +903,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self._closed = True
         self.health.stop()
         self.timer.stop()
+        self.video.cancel()
         for sweep_window in self.sweep_windows:  # they show this studio's sweeps: they go with it
             sweep_window.close()
         if self.bridge is not None:
