@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6 import QtCore
+from sessions import Running
 
 from gan_studio import config, runs
 from gan_studio.frames import MEMBERS
@@ -138,32 +139,6 @@ def test_the_seeds_control_restarts_the_run_with_that_many_members(make_window, 
 
 
 # -- the real worker ------------------------------------------------------------------------------------------------
-class Running:
-    """A Session in a thread on the real engine (its default trainer factory)."""
-
-    def __init__(self, cfg, tmp_path):
-        self.commands, self.packets = queue.Queue(), queue.Queue(maxsize=2)
-        self.session = Session(self.commands, self.packets, cfg, freeze=False, record_dir=tmp_path)
-        self.thread = threading.Thread(target=self.session.run, daemon=True)
-        self.thread.start()
-
-    def until(self, pred, timeout=60.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                packet = self.packets.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if pred(packet):
-                return packet
-        raise AssertionError("no packet satisfied the condition in time")
-
-    def stop(self):
-        self.commands.put(Quit())
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
 def test_the_real_worker_trains_an_ensemble_records_its_members_and_opens_one_alone(tmp_path):
     import torch
 
@@ -171,11 +146,11 @@ def test_the_real_worker_trains_an_ensemble_records_its_members_and_opens_one_al
     from gan_studio.ensemble import TILE_GRID, TILE_POINTS, EnsembleTrainer
 
     cfg = ensemble_config(3, model__hidden=32, train__batch_size=64, train__log_every=5, metrics__every=5)
-    running = Running(cfg, tmp_path)
+    running = Running(cfg, trainer_factory=None, record_dir=tmp_path)  # the real engine
     try:
         running.commands.put(Step(10))
         packet = running.until(lambda p: p.step >= 10 and p.frame is not None and p.frame.members is not None
-                               and p.frame.members.scores is not None)
+                               and p.frame.members.scores is not None, timeout=60)
         ensemble = running.session.trainer
         assert isinstance(ensemble, EnsembleTrainer)
         tiles = packet.frame.members
@@ -195,7 +170,8 @@ def test_the_real_worker_trains_an_ensemble_records_its_members_and_opens_one_al
         folder = running.session.recording.folder
         before = ensemble.member_weights(1)
         running.commands.put(OpenMember(1))
-        opened = running.until(lambda p: p.cfg is not None and p.cfg["train"]["seeds"] == 1 and p.frame is not None)
+        opened = running.until(lambda p: p.cfg is not None and p.cfg["train"]["seeds"] == 1 and p.frame is not None,
+                               timeout=60)
         plain = running.session.trainer
         assert isinstance(plain, Trainer) and plain.cfg.train.seed == 1 and plain.step_count == 10
         assert opened.frame.members is None
@@ -204,7 +180,7 @@ def test_the_real_worker_trains_an_ensemble_records_its_members_and_opens_one_al
         for key in before:
             assert after[key] == pytest.approx(before[key], abs=0.0)  # loaded exactly
     finally:
-        running.stop()
+        running.stop(timeout=10)
     text = (Path(folder) / "metrics.csv").read_text().splitlines()
     assert text[0].split(",")[:2] == ["step", runs.SEED_COLUMN]
     assert sorted((int(line.split(",")[0]), int(line.split(",")[1])) for line in text[1:]) == \

@@ -315,42 +315,20 @@ def test_latent_pictures_cost_a_small_share_of_a_probed_frame():
 
 
 def test_an_inversion_rides_on_one_packet_and_a_bad_point_is_refused(tmp_path):
-    import queue
-    import threading
+    from sessions import Running
 
-    from gan_studio.testing.synthetic import SyntheticTrainer
-    from gan_studio.worker.protocol import Invert, Quit
-    from gan_studio.worker.session import Session
+    from gan_studio.worker.protocol import Invert
 
-    commands, packets = queue.Queue(), queue.Queue(maxsize=2)
-    session = Session(commands, packets, config.Config(), trainer_factory=SyntheticTrainer, freeze=False,
-                      record_dir=tmp_path)
-    thread = threading.Thread(target=session.run, daemon=True)
-    thread.start()
-    got = []
-
-    def until(pred):
-        end = time.monotonic() + 10
-        while time.monotonic() < end:
-            try:
-                got.append(packets.get(timeout=0.1))
-            except queue.Empty:
-                continue
-            if pred(got[-1]):
-                return got[-1]
-        raise AssertionError("no such packet in time")
-
-    until(lambda p: p.frame is not None)
-    commands.put(Invert((0.5, -0.25)))
-    answer = until(lambda p: p.inversion is not None)
+    r = Running(record_dir=tmp_path)
+    r.until(lambda p: p.frame is not None)
+    r.send(Invert((0.5, -0.25)))
+    answer = r.until(lambda p: p.inversion is not None)
     assert answer.inversion.target.tolist() == [0.5, -0.25]
-    commands.put(Invert((1.0, 2.0, 3.0)))
-    refused = until(lambda p: any("inversion" in m for m in p.messages))
+    r.send(Invert((1.0, 2.0, 3.0)))
+    refused = r.until(lambda p: any("inversion" in m for m in p.messages))
     assert any(m.startswith("refused: inversion: the point must be 2 finite") for m in refused.messages)
-    assert sum(p.inversion is not None for p in got) == 1  # delivered once
-    commands.put(Quit())
-    thread.join(3)
-    assert not thread.is_alive()
+    assert sum(p.inversion is not None for p in r.got) == 1  # delivered once
+    r.stop()
 
 
 def _hand_frame(dim: int = 2):

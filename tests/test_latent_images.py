@@ -207,48 +207,28 @@ def test_a_conditional_map_for_every_class_is_one_map_per_class():
 @pytest.mark.slow  # ~8 s on the loaded 2-core machine; fast companions: the trainer test above and
 # tests/test_latent_view.py's window test
 def test_the_worker_picks_an_end_and_inverts_a_real_image(tmp_path):
-    import queue
-    import threading
-    import time
+    from sessions import Running
 
     from gan_studio.engine import Trainer
-    from gan_studio.worker.protocol import Invert, PickPathEnd, Quit, RequestFrame
-    from gan_studio.worker.session import Session
+    from gan_studio.worker.protocol import Invert, PickPathEnd, RequestFrame
 
     cfg = config.Config()
     for key, value in {"data.name": "digits", "model.arch": "mlp", "model.latent_dim": 4, "model.hidden": 16,
                        "model.depth": 1}.items():
         cfg = config.with_value(cfg, key, value)
-    commands, packets = queue.Queue(), queue.Queue(maxsize=2)
-    session = Session(commands, packets, cfg, trainer_factory=Trainer, freeze=False, record_dir=tmp_path)
-    thread = threading.Thread(target=session.run, daemon=True)
-    thread.start()
-    got = []
-
-    def until(pred):
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            try:
-                got.append(packets.get(timeout=0.1))
-            except queue.Empty:
-                continue
-            if pred(got[-1]):
-                return got[-1]
-        raise AssertionError("no such packet in time")
-
+    r = Running(cfg, trainer_factory=Trainer, record_dir=tmp_path)
     try:
-        until(lambda p: p.frame is not None)
-        commands.put(PickPathEnd("b", (0.5, -0.5, 0.25, 1.0)))
-        commands.put(RequestFrame())
-        picked = until(lambda p: p.frame is not None and p.frame.latent_paths
-                       and p.frame.latent_paths[0].codes[-1].tolist() == [0.5, -0.5, 0.25, 1.0])
+        r.until(lambda p: p.frame is not None, timeout=60)
+        r.send(PickPathEnd("b", (0.5, -0.5, 0.25, 1.0)))
+        r.send(RequestFrame())
+        picked = r.until(lambda p: p.frame is not None and p.frame.latent_paths
+                         and p.frame.latent_paths[0].codes[-1].tolist() == [0.5, -0.5, 0.25, 1.0], timeout=60)
         assert picked.frame.latent_maps[0].images is not None
-        commands.put(PickPathEnd("b", (1.0,)))
-        until(lambda p: any(m.startswith("refused: path end: the code must be 4 finite") for m in p.messages))
-        commands.put(Invert((2.0,)))
-        answer = until(lambda p: p.inversion is not None).inversion
+        r.send(PickPathEnd("b", (1.0,)))
+        r.until(lambda p: any(m.startswith("refused: path end: the code must be 4 finite") for m in p.messages),
+                timeout=60)
+        r.send(Invert((2.0,)))
+        answer = r.until(lambda p: p.inversion is not None, timeout=60).inversion
         assert answer.image_index == 2 and answer.image_shape == (1, 8, 8)
     finally:
-        commands.put(Quit())
-        thread.join(5)
-    assert not thread.is_alive()
+        r.stop(timeout=5)

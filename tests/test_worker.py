@@ -6,11 +6,11 @@ SyntheticTrainer (fast, no torch); two tests spawn real processes (one with the 
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 
 import pytest
+from sessions import Running
 
 from gan_studio import config
 from gan_studio.schedule import Schedule
@@ -18,61 +18,14 @@ from gan_studio.testing.synthetic import SyntheticTrainer
 from gan_studio.worker.handle import WorkerHandle
 from gan_studio.worker.protocol import (
     Apply,
-    Packet,
     Pause,
     Play,
-    Quit,
     RequestFrame,
     Restart,
     Speed,
     Step,
     describe_error,
 )
-from gan_studio.worker.session import Session
-
-
-class Running:
-    """A Session running in a thread, with helpers to send commands and collect packets."""
-
-    def __init__(self, cfg=None, maxsize=2, **kw):
-        self.commands: queue.Queue = queue.Queue()
-        self.packets: queue.Queue = queue.Queue(maxsize=maxsize)
-        self.session = Session(self.commands, self.packets, cfg or config.Config(), trainer_factory=SyntheticTrainer,
-                               freeze=False, **kw)
-        self.thread = threading.Thread(target=self.session.run, daemon=True)
-        self.thread.start()
-        self.got: list[Packet] = []
-
-    def send(self, cmd):
-        self.commands.put(cmd)
-
-    def read(self, timeout=0.3) -> list[Packet]:
-        """Collect packets until none arrives for ``timeout`` seconds."""
-        out = []
-        while True:
-            try:
-                out.append(self.packets.get(timeout=timeout))
-            except queue.Empty:
-                self.got += out
-                return out
-
-    def until(self, pred, timeout=10.0) -> Packet:
-        """Read packets until one satisfies ``pred``."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                p = self.packets.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            self.got.append(p)
-            if pred(p):
-                return p
-        raise AssertionError("no packet satisfied the condition in time")
-
-    def stop(self):
-        self.send(Quit())
-        self.thread.join(3)
-        assert not self.thread.is_alive()
 
 
 @pytest.fixture
