@@ -260,3 +260,24 @@ def test_view_controls_and_model_agree_both_ways(qtbot):
     assert view.step_box.value() == pytest.approx(0.3)
     sim = view.sim_points.getData()
     assert np.hypot(*sim) == pytest.approx([np.hypot(1, 0.3)] * 2, abs=1e-12)  # WGAN: |1 ± h i|
+
+
+def test_real_negative_eigenvalues_are_a_pull_and_the_eigenvalue_plot_shows_them_all(qtbot):
+    """WGAN + R1 (γ = 10): λ = −5 ± √24, both real (closed form); the text says there is no rotation, and the
+    plot keeps the unit circle's range, drawing −9.9 at its edge with its value written out."""
+    from gan_studio.gui.views.dirac import DiracView
+
+    eig = np.sort(dirac.closed_form(dirac.CASES["wgan-r1"]).eigenvalues.real)
+    assert eig == pytest.approx([-5 - np.sqrt(24), -5 + np.sqrt(24)], abs=1e-9)
+    assert "pulled straight into" in dirac.describe_jacobian(eig.astype(complex))
+    assert "spirals into" in dirac.describe_jacobian(np.array([-1 + 1j, -1 - 1j]))
+    view = DiracView(scale=1.0)
+    qtbot.addWidget(view)
+    view.set_case("wgan-r1")
+    xs, _ = view.jac_points.getData()
+    (x0, x1), _ = view.eig_plot.viewRange()
+    assert x0 <= min(xs) and max(xs) <= x1 < 2.0, "the plot stays on the unit circle, the far one at its edge"
+    assert view.off_plot.isVisible() and "λ = -9.90" in view.off_plot.toPlainText()
+    assert "-0.10" not in view.off_plot.toPlainText(), "only the eigenvalue off the plot is written out"
+    view.set_case("gan")
+    assert not view.off_plot.isVisible()

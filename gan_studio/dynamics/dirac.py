@@ -280,6 +280,8 @@ def describe_jacobian(eigenvalues: np.ndarray) -> str:
     if np.all(np.abs(real) < UNIT_TOLERANCE):
         return "purely imaginary: the game circles the equilibrium (no pull towards it)"
     if np.all(real < 0):
+        if np.all(np.abs(np.imag(eigenvalues)) < UNIT_TOLERANCE):  # e.g. WGAN + R1 at γ = 10: −5 ± √24
+            return "negative real eigenvalues: the game is pulled straight into the equilibrium (no rotation)"
         return "negative real parts: the game spirals into the equilibrium"
     return "a positive real part: the game is pushed away from the equilibrium"
 

@@ -23,9 +23,20 @@ EXTENT = 2.0  # the field plot shows θ, ψ ∈ [−EXTENT, EXTENT]
 # Narrower than this (× the view scale) the eigenvalue plot goes under the field plot and the tab scrolls: side by
 # side at 200 % on 1280×720 (a ~410-px tab) the lab was wider than the tab and the eigenvalues were off its edge.
 SIDE_BY_SIDE_WIDTH = 600
+EIG_BOX = 1.2  # the eigenvalue plot shows |re|, |im| ≤ this (the unit circle and a margin)
 PLOT_HEIGHT = 300  # each plot's least height when stacked, at 100 %
 GRID = 15  # arrows per side
 STEPS = 400  # gradient-descent steps drawn
+
+
+def _complex(z: complex) -> str:
+    """An eigenvalue as the lab writes it: ``-9.899 + 0.000i``."""
+    return f"{z.real:+.3f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.3f}i"
+
+
+def _complexes(values: np.ndarray) -> str:
+    """Several eigenvalues, comma-separated."""
+    return ", ".join(_complex(z) for z in values)
 
 
 def _key(entries, theme: th.Theme) -> str:
@@ -133,6 +144,9 @@ class DiracView(QtWidgets.QWidget):
                                              brush=theme.brush(theme.real))
         for item in (self.jac_points, self.sim_points, self.alt_points):
             self.eig_plot.addItem(item)
+        self.off_plot = pg.TextItem(color=theme.fg, anchor=(0, 1))  # field eigenvalues beyond the plot, in numbers
+        self.off_plot.setFont(th.font(10 * scale))
+        self.eig_plot.addItem(self.off_plot)
         # two short lines per key: one line was wider than the plots at 100 % on 1920×1080 and overlapped
         key = (_key([(theme.fake, "━━ ○", "simultaneous"), (theme.real, "╍╍ ■", "alternating")], theme) + "<br>"
                + _key([(theme.fg, "○", "start (click to move)"), (theme.fg, "+", "equilibrium")], theme))
@@ -218,7 +232,18 @@ class DiracView(QtWidgets.QWidget):
             band.setVisible(case.clip > 0)
         spectrum = dirac.closed_form(case)
         updates = dirac.update_spectrum(case, self.h)
-        self.jac_points.setData(spectrum.eigenvalues.real, spectrum.eigenvalues.imag)
+        # the plot stays on the unit circle (where the step size's story is read); a field eigenvalue beyond it is
+        # drawn at the edge with its value (WGAN + R1's −9.9 was simply off the plot)
+        eig = spectrum.eigenvalues
+        x, y = np.clip(eig.real, -EIG_BOX, EIG_BOX), np.clip(eig.imag, -EIG_BOX, EIG_BOX)
+        self.jac_points.setData(x, y)
+        off = [k for k in range(len(eig)) if (x[k], y[k]) != (eig[k].real, eig[k].imag)]
+        self.off_plot.setVisible(bool(off))
+        if off:
+            # short and on two lines: the stacked or side-by-side plot can be ~130 px wide
+            values = ", ".join(f"{z.real:+.2f}" if abs(z.imag) < 1e-12 else _complex(z) for z in eig[off])
+            self.off_plot.setText(f"◆ λ = {values}\n(off the plot)")
+            self.off_plot.setPos(-EIG_BOX, -EIG_BOX)
         self.sim_points.setData(updates["simultaneous"].real, updates["simultaneous"].imag)
         self.alt_points.setData(updates["alternating"].real, updates["alternating"].imag)
         self.explain.setText(self._explanation(case, spectrum, updates))
@@ -248,16 +273,13 @@ class DiracView(QtWidgets.QWidget):
     def _explanation(self, case: dirac.Case, spectrum: dirac.Spectrum, updates: dict[str, np.ndarray]) -> str:
         fg, size = self.theme.fg, f"{10 * self.scale:.1f}pt"
 
-        def numbers(values: np.ndarray) -> str:
-            return ", ".join(f"{z.real:+.3f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.3f}i" for z in values)
-
         where = "at (0, 0)" if spectrum.stationary else "as ψ → 0 (one-sided)"
-        lines = [f"<b>{case.title}</b> — field's Jacobian {where}: λ = {numbers(spectrum.eigenvalues)} "
+        lines = [f"<b>{case.title}</b> — field's Jacobian {where}: λ = {_complexes(spectrum.eigenvalues)} "
                  f"(Mescheder et al. 2018, {spectrum.source}): {escape(spectrum.meaning)}."]
         for name, colour in (("simultaneous", self.theme.fake), ("alternating", self.theme.real)):
             verdict = dirac.describe_update(updates[name])
             if not spectrum.stationary:
                 verdict = "the field does not vanish at (0, 0), so |λ| does not decide it"
             lines.append(f'<span style="color:{colour}">■</span> {name.capitalize()} descent, h = {self.h:.2f}: '
-                         f"λ = {numbers(updates[name])} — {escape(verdict)}.")
+                         f"λ = {_complexes(updates[name])} — {escape(verdict)}.")
         return f'<div style="color:{fg}; font-size:{size}">' + "<br>".join(lines) + "</div>"
