@@ -100,6 +100,7 @@ def test_render_video_mp4_of_the_whole_window(tmp_path, qtbot):
         render_video(Config(), 10, mp4, view="plots", trainer_factory=SyntheticTrainer)
 
 
+@pytest.mark.slow  # 4.6 s through the command line; render_video itself is tested above in the default run
 def test_render_command_writes_a_video_without_out(tmp_path, capsys):
     pytest.importorskip("torch")
     gif = tmp_path / "cli.gif"

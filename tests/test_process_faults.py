@@ -95,6 +95,7 @@ def gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.slow  # 8 s: a real window and worker; the killed-worker cases stay in the default run
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_sigkilled_window_leaves_a_readable_record_and_its_worker_ends(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}

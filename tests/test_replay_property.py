@@ -54,7 +54,8 @@ def random_plan(rng: random.Random) -> dict[int, list[tuple[str, object]]]:
     return plan
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])  # ~5 s each on 2 cores
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])
+# ~5 s each on 2 cores: one schedule in the default run, all three with -m slow
 def test_saves_change_no_row_and_the_events_replay_byte_identically(seed, tmp_path):
     from gan_studio.engine import Trainer
     from gan_studio.runner import Runner
