@@ -120,7 +120,7 @@ def keep_data(folder: Path, cfg: Config, home: Path | None = None) -> Config:
     if cfg.data.name != "file":
         return cfg
     source = Path(cfg.data.path).expanduser()
-    name = "data.csv" if source.suffix.lower() == ".csv" else "data.npy"
+    name = _copy_name(source)
     copy = Path(folder) / name
     if not (copy.exists() and source.exists() and copy.samefile(source)):  # a run written into its own folder
         try:
@@ -130,6 +130,27 @@ def keep_data(folder: Path, cfg: Config, home: Path | None = None) -> Config:
                               f"'{folder}': {err.strerror or err}") from None
         atomic_write_bytes(copy, data)
     return C.with_value(cfg, "data.path", os.path.abspath(Path(home or folder) / name))
+
+
+def _copy_name(source: Path) -> str:
+    """The name of a points file's copy in a run folder: its own format."""
+    return "data.csv" if source.suffix.lower() == ".csv" else "data.npy"
+
+
+def kept_config(folder: Path, cfg: Config) -> Config | None:
+    """The config a run of ``cfg`` written into ``folder`` records (``keep_data``: a points file's ``data.path``
+    names the folder's copy), or None when that copy is missing or its bytes differ from the file's now (the data
+    changed: the run is not one of ``cfg``). A sweep's resume compares a finished folder with this."""
+    if cfg.data.name != "file":
+        return cfg
+    source = Path(cfg.data.path).expanduser()
+    copy = Path(folder) / _copy_name(source)
+    try:
+        if copy.read_bytes() != source.read_bytes():
+            return None
+    except OSError:
+        return None
+    return C.with_value(cfg, "data.path", os.path.abspath(copy))
 
 
 def load_config(path: str | Path) -> Config:

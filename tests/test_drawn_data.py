@@ -111,3 +111,20 @@ def test_compare_counts_two_copies_of_the_same_points_as_the_same_data(tmp_path)
     assert a.data.path != b.data.path and config_differences(a, b) == []
     np.save(tmp_path / "b" / "data.npy", np.zeros((3, 2)))  # other points: a difference
     assert [key for key, _, _ in config_differences(a, b)] == ["data.path"]
+
+
+def test_kept_config_is_what_a_run_folder_records_and_none_once_the_data_changed(tmp_path):
+    """A sweep resumes a finished folder only if it is a run of the same config: for a points file that means the
+    folder's copy (named in its config.toml) has the file's bytes; another config comes back unchanged."""
+    source = _points(tmp_path)
+    cfg = _file_config(source)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    recorded = runs.keep_data(folder, cfg)
+    assert runs.kept_config(folder, cfg) == recorded
+    assert recorded.data.path == str((folder / "data.npy").resolve())
+    np.save(source, np.zeros((5, 2)))  # the data changed since the run
+    assert runs.kept_config(folder, cfg) is None
+    assert runs.kept_config(tmp_path / "nowhere", cfg) is None
+    plain = config.Config()
+    assert runs.kept_config(folder, plain) is plain

@@ -27,7 +27,7 @@ from statistics import median
 
 from gan_studio import config as C
 from gan_studio.config import ConfigError
-from gan_studio.runs import RUN_FILES, atomic_write_bytes, csv_line, format_cell
+from gan_studio.runs import RUN_FILES, atomic_write_bytes, csv_line, format_cell, kept_config
 from gan_studio.sweep.grid import Axis, Point, Sweep
 
 SPEC_FILE, BASE_FILE, TABLE_FILE, RESULT_FILE = "sweep.json", "base.toml", "results.csv", "result.json"
@@ -105,7 +105,8 @@ def read_results(folder: Path, cfg: C.Config, steps: int) -> list[SeedResult] | 
     try:
         if not all((folder / name).is_file() for name in RUN_FILES):
             return None
-        if (folder / "config.toml").read_text(encoding="utf-8") != C.dumps(cfg):
+        recorded = kept_config(folder, cfg)  # a points file's data.path names the folder's own copy
+        if recorded is None or (folder / "config.toml").read_text(encoding="utf-8") != C.dumps(recorded):
             return None
         data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
         results = [_result_from(d) for d in (data if isinstance(data, list) else [data])]
