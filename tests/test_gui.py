@@ -431,6 +431,7 @@ def test_render_writes_a_non_blank_png(tmp_path, qtbot):
     assert _is_non_blank(out)
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_render_with_the_real_engine(tmp_path, qtbot):
     pytest.importorskip("torch")
     from gan_studio.gui.render import render

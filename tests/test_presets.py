@@ -144,6 +144,7 @@ def test_default_collapses_onto_few_modes_and_hops():
     assert len(frozenset().union(*reached)) >= 4, reached  # it travels round the ring, not between two neighbours
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_wgan_gp_pulls_mass_onto_every_mode():
     """ring8-wgan-gp from its starting state: all 8 modes reached at once and the share of high-quality samples
     rising. Budget ~1,570–1,850 steps; asserted over 600 (measured from the start: 8 of 8 modes at every measurement to
@@ -175,6 +176,7 @@ def d_star_gap(trainer: Trainer) -> float:
     return float(np.sum(np.abs(sigma - curves.optimal_d) * weight) / np.sum(weight))
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_bimodal_d_approaches_d_star():
     """bimodal1d-goodfellow: D(x) starts far from D*(x) (gap ≈ 0.5) and follows it closely from step 250 on.
     Budget ~4,300 steps; asserted at 250, 500 and 1,000 steps (measured to 3,000: the gap stays ≤ 0.053)."""
@@ -188,6 +190,7 @@ def test_bimodal_d_approaches_d_star():
     assert gaps[1:] == pytest.approx([0.05] * 3, abs=0.05), gaps
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_wgan_clip_critic_slope_stays_tiny_while_samples_move():
     """ring8-wgan-clip: clipping at c = 0.01 keeps the critic's slope near 0.001, so its W1 estimate is about a
     thousandth of W1, while the samples still move towards the modes (sliced W1 falls). Budget ~2,400–3,370 steps;
@@ -199,6 +202,7 @@ def test_wgan_clip_critic_slope_stays_tiny_while_samples_move():
     assert sw1[-1][1] < 0.75 * sw1[0][1], sw1
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_grid25_hinge_sn_reaches_most_of_the_25_modes():
     """grid25-hinge-sn: 20 or more of the 25 modes covered from step ~600 on. Budget ~5,500–7,050 steps; asserted over
     1,000 (measured to 2,000: 18–25 modes)."""
@@ -224,6 +228,7 @@ def test_digits_shows_most_classes_within_seconds():
     assert late == pytest.approx([9.0] * len(late), abs=1.0), late
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_packing_lifts_the_default_out_of_collapse():
     """ring8-packing: ring8-collapse with PacGAN packing (2 samples per D input) and nothing else changed reaches all
     8 modes from step ~900 and sliced W1 falls to well under half its first value; the default stays on 1–2 modes
@@ -240,6 +245,7 @@ def test_packing_lifts_the_default_out_of_collapse():
     assert sw1[0][1] == pytest.approx(1.2, abs=0.3), sw1
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_gmmn_drives_its_mmd_to_the_noise_floor_but_stalls_in_w1():
     """swissroll-gmmn: with no D, G alone drives the kernel MMD² from ~0.07 at step 0 to its noise floor (< 0.01) from
     step 100 on, while sliced W1 stops falling at ~0.15 (the paper's wide kernels; LSGAN reaches 0.035). Budget in the
@@ -276,6 +282,7 @@ def test_ebgan_keeps_real_energy_under_the_margin_and_fake_energy_at_it():
     assert float(np.median(fake - real)) == pytest.approx(0.6, abs=0.4)
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_began_k_settles_and_m_global_falls_while_the_samples_stay_off_the_ring():
     """ring8-began at the paper's settings: k_t settles inside (0, 1) near 0.03 (it moves < 0.005 over the last 400
     steps) and M_global falls from ~1.8 to ~0.01 — while sliced W1 stays ~1.3 and no mode is reached: on 2D points
@@ -296,6 +303,7 @@ def test_began_k_settles_and_m_global_falls_while_the_samples_stay_off_the_ring(
     assert [value for _, value in measured(rows, "modes_reached")] == [0] * 10
 
 
+@pytest.mark.slow  # default run under 10 min on 2 cores: preset claims over ~10 s run with -m slow
 def test_fisher_lambda_climbs_while_the_constraint_is_violated_then_holds():
     """bimodal1d-fisher at the paper's settings: the critic's second moment Ω̂ overshoots the constraint Ω = 1 by far
     (> 50 by step 100), the multiplier λ climbs while it does (λ ← λ − ρ(1 − Ω̂)), Ω̂ returns to ~1 by step ~700 and λ
