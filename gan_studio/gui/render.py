@@ -26,6 +26,17 @@ def _app():
     return app
 
 
+def pixmap_pixels(pixmap):
+    """A QPixmap (e.g. ``widget.grab()``) as an (H, W, 3) uint8 NumPy array (a copy; rows padded by Qt are cut)."""
+    import numpy as np
+    from PyQt6 import QtGui
+
+    image = pixmap.toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    height, width, stride = image.height(), image.width(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits().asarray(stride * height), np.uint8)
+    return data.reshape(height, stride)[:, :width * 3].reshape(height, width, 3).copy()
+
+
 def check_png_path(out_png: str | os.PathLike) -> Path:
     """The output path if it names a .png in an existing folder; else a ConfigError saying what is allowed."""
     out = Path(out_png)
@@ -85,13 +96,7 @@ class OffscreenWindow:
 
     def grab(self, view: str = "window"):
         """What ``view`` shows now as an (H, W, 3) uint8 NumPy array."""
-        import numpy as np
-        from PyQt6 import QtGui
-
-        image = self.pixmap(view).toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
-        height, width, stride = image.height(), image.width(), image.bytesPerLine()
-        data = np.frombuffer(image.constBits().asarray(stride * height), np.uint8)
-        return data.reshape(height, stride)[:, :width * 3].reshape(height, width, 3).copy()
+        return pixmap_pixels(self.pixmap(view))
 
     def save_png(self, out_png: str | os.PathLike) -> None:
         """Write the whole window as a PNG; a ConfigError if it cannot be written."""

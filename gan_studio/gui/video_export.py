@@ -21,11 +21,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from gan_studio.config import Config, ConfigError
 from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES, VideoWriter, frame_steps
 from gan_studio.gui import theme as th
+from gan_studio.gui.render import pixmap_pixels
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D
 from gan_studio.gui.views.samples import SampleGrid
@@ -52,14 +53,6 @@ def one_line(err: BaseException) -> str:
     """An error as one line without the command-line option it names (the window has no options)."""
     text = str(err).removeprefix("--video: ") if isinstance(err, ConfigError) else f"{type(err).__name__}: {err}"
     return " ".join(text.split())
-
-
-def pixels(widget: QtWidgets.QWidget) -> np.ndarray:
-    """What ``widget`` shows as an (H, W, 3) uint8 array."""
-    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
-    height, width, stride = image.height(), image.width(), image.bytesPerLine()
-    data = np.frombuffer(image.constBits().asarray(stride * height), np.uint8)
-    return data.reshape(height, stride)[:, :width * 3].reshape(height, width, 3).copy()
 
 
 class DataPictures:
@@ -90,7 +83,7 @@ class DataPictures:
             self.view2d.update_frame(frame, probed)
             view = self.view2d
         self.stack.setCurrentWidget(view)
-        return pixels(self.stack)
+        return pixmap_pixels(self.stack.grab())
 
     def close(self) -> None:
         """End the views."""
