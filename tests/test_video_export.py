@@ -92,3 +92,15 @@ def test_closing_the_window_mid_video_ends_the_training_child(make_window, qtbot
     thread = w.video.thread
     w.close()  # the no_leftovers fixture fails the test if the training child is still alive
     assert not w.video.running and not thread.is_alive()
+
+
+def test_a_missing_ffmpeg_package_is_one_line_before_anything_trains(monkeypatch):
+    import importlib.util
+
+    from gan_studio.export.video import check_ffmpeg
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "imageio_ffmpeg" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"^--video: the imageio-ffmpeg package is not installed; pip install"):
+        check_ffmpeg()

@@ -62,6 +62,15 @@ def fit(picture: np.ndarray, height: int, width: int) -> np.ndarray:
     return out
 
 
+def check_ffmpeg() -> None:
+    """A ConfigError (one line) when the imageio-ffmpeg package, which brings ffmpeg, is not installed (checked
+    before any training starts: the writer opens at the first frame)."""
+    import importlib.util
+
+    if importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise ConfigError("--video: the imageio-ffmpeg package is not installed; pip install 'gan-studio[video]'")
+
+
 class VideoWriter:
     """Appends (H, W, 3) uint8 frames to an .mp4 or .gif through ffmpeg, one at a time; use as a context manager."""
 
@@ -74,11 +83,8 @@ class VideoWriter:
         self._pipe = None
 
     def _open(self, height: int, width: int) -> None:
-        try:
-            import imageio_ffmpeg
-        except ImportError:
-            raise ConfigError("--video: the imageio-ffmpeg package is not installed; "
-                              "pip install 'gan-studio[video]'") from None
+        check_ffmpeg()
+        import imageio_ffmpeg
         if self.gif:
             options = dict(codec="gif", pix_fmt_out="pal8", output_params=["-vf", GIF_FILTER, "-loop", "0"])
         else:

@@ -16,7 +16,6 @@ frame 0.1–0.2 s, between which the window paints and answers as usual.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
 from gan_studio.config import Config, ConfigError
-from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES, VideoWriter, frame_steps
+from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES, VideoWriter, check_ffmpeg, frame_steps
 from gan_studio.gui import theme as th
 from gan_studio.gui.render import pixmap_pixels
 from gan_studio.gui.views.data1d import DataView1D
@@ -133,8 +132,10 @@ class VideoExport(QtCore.QObject):
         if steps <= 0:
             raise ConfigError("the run has no steps yet: train it first")
         out = video_path(path)
-        if importlib.util.find_spec("imageio_ffmpeg") is None:
-            raise ConfigError("the imageio-ffmpeg package is not installed; pip install 'gan-studio[video]'")
+        try:
+            check_ffmpeg()
+        except ConfigError as err:
+            raise ConfigError(one_line(err)) from None
         self.writer = VideoWriter(out, fps)
         self.path, self.count, self.trouble = out, 0, ""
         self.theme, self.scale = theme, scale
