@@ -282,8 +282,9 @@ def test_ring8_conditional_lands_on_the_asked_mode_fast():
     assert row["class_match_min"] >= 90.0
 
 
-# concat runs with -m slow (10-minute CI); projection stays in the default run
-@pytest.mark.parametrize("conditioning", ["projection", pytest.param("concat", marks=pytest.mark.slow)])
+# 10-minute CI: ~20 s each; test_ring8_conditional_lands_on_the_asked_mode_fast stays in the default run
+@pytest.mark.slow
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
 def test_ring8_conditional_claim(conditioning):
     """The preset's claim (issue 12): after 2,000 steps, ≥ 90 % of the high-quality samples asked for class k land
     on mode k, every class; and all 8 modes hold high-quality samples (the conditional run does not collapse).

@@ -155,6 +155,7 @@ def test_wgan_gp_pulls_mass_onto_every_mode():
     assert hq[-1][1] > hq[0][1] + 3, hq
 
 
+@pytest.mark.slow  # 10-minute CI: a claim run over ~10 s; -m slow runs it
 def test_shifted1d_js_saturates_while_w1_falls():
     """shifted1d-saturation: JS stays within 0.01 of log 2 for the first 600 steps while exact W1 falls at every
     measurement; then G escapes. Budget ~5,700–5,900 steps; the plateau is the first ~600 steps, asserted to 1,000."""
@@ -211,6 +212,7 @@ def test_grid25_hinge_sn_reaches_most_of_the_25_modes():
     assert late == pytest.approx([22.5] * len(late), abs=4.5), late
 
 
+@pytest.mark.slow  # 10-minute CI: a claim run over ~10 s; -m slow runs it
 def test_swissroll_lsgan_lays_the_generator_along_the_roll():
     """swissroll-lsgan: sliced W1 falls from ~0.85 to below 0.1 by step 600 and stays there. Budget ~9,100–9,300 steps;
     asserted over 1,000 (measured to 2,000: 0.035 at the end)."""
@@ -265,6 +267,7 @@ def test_gmmn_drives_its_mmd_to_the_noise_floor_but_stalls_in_w1():
     assert sw1 == pytest.approx([0.155] * len(sw1), abs=0.05), sw1
 
 
+@pytest.mark.slow  # 10-minute CI: a claim run over ~10 s; -m slow runs it
 def test_ebgan_keeps_real_energy_under_the_margin_and_fake_energy_at_it():
     """ring8-ebgan: mean reconstruction energy of real points below the margin m = 1 and of generated points held
     near it, from step 100 on. Budget in the TOML; asserted over 600 (measured to 2,000: real 0.19–0.83, generated
