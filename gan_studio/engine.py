@@ -332,15 +332,22 @@ def _extra_d_layer(key: str, n_layers: int) -> bool:
     return False
 
 
-def _cloned(value):
+def _cloned(value, into=None):
     """``value`` with every tensor in it cloned (dicts, lists and tuples followed; a read-only mapping such as
-    ``NO_STATE`` becomes a plain dict): a snapshot shares no storage with the live run."""
+    ``NO_STATE`` becomes a plain dict): a snapshot shares no storage with the live run. ``into``: a value of the
+    same structure whose tensors may be overwritten: a tensor of the same shape, dtype and device there is copied
+    into and reused instead of a new one (``Trainer.state(reuse=...)``)."""
     if isinstance(value, torch.Tensor):
+        if (isinstance(into, torch.Tensor) and into.shape == value.shape and into.dtype == value.dtype
+                and into.device == value.device):
+            return into.copy_(value.detach())
         return value.detach().clone()
     if isinstance(value, Mapping):
-        return {k: _cloned(v) for k, v in value.items()}
+        into = into if isinstance(into, Mapping) else {}
+        return {k: _cloned(v, into.get(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_cloned(v) for v in value)
+        into = into if isinstance(into, (list, tuple)) and len(into) == len(value) else (None,) * len(value)
+        return type(value)(_cloned(v, i) for v, i in zip(value, into, strict=True))
     return value
 
 
@@ -980,25 +987,30 @@ class Trainer:
         self._rebase()
 
     # ------------------------------------------------------------------------------- state (rewind)
-    def state(self) -> TrainerState:
+    def state(self, reuse: TrainerState | None = None) -> TrainerState:
         """The complete training state between two steps, tensors cloned (``TrainerState``; ``restore`` puts it
-        back). ~3× the nets' size with Adam (the weights and its two moments)."""
+        back). ~3× the nets' size with Adam (the weights and its two moments). ``reuse``: a state no longer wanted
+        (a thinned snapshot, ``worker.timeline``), whose tensors are overwritten and kept where they still fit."""
+        old = reuse if isinstance(reuse, TrainerState) else None
         names = {id(p): f"G/{n}" for n, p in self.G.named_parameters()}
         names.update({id(p): f"D/{n}" for n, p in self.D.named_parameters()})
 
-        def optimizer(opt: torch.optim.Optimizer | None) -> tuple | None:
+        def optimizer(opt: torch.optim.Optimizer | None, into) -> tuple | None:
             if opt is None:
                 return None
             groups = tuple(tuple(names[id(p)] for p in group["params"]) for group in opt.param_groups)
-            return groups, _cloned(opt.state_dict())  # state_dict() shares the live moments
+            return groups, _cloned(opt.state_dict(), into)  # state_dict() shares the live moments
 
         shared = self.data_rng is self.rng
         return TrainerState(
-            step=self.step_count, cfg=self.cfg, g=_cloned(self.G.state_dict()), d=_cloned(self.D.state_dict()),
-            opt_g=optimizer(self.opt_g), opt_d=optimizer(self.opt_d), rng=self.rng.get_state(),
+            step=self.step_count, cfg=self.cfg, g=_cloned(self.G.state_dict(), old and old.g),
+            d=_cloned(self.D.state_dict(), old and old.d),
+            opt_g=optimizer(self.opt_g, old and old.opt_g and old.opt_g[1]),
+            opt_d=optimizer(self.opt_d, old and old.opt_d and old.opt_d[1]), rng=self.rng.get_state(),
             data_rng=None if shared else self.data_rng.get_state(), torch_rng=torch.get_rng_state(),
-            objective_state=_cloned(self.objective_state), remedy_start=int(getattr(self.remedy, "start_step", 0)),
-            events=tuple(dict(e) for e in self.events), last=_cloned(self._last),
+            objective_state=_cloned(self.objective_state, old and old.objective_state),
+            remedy_start=int(getattr(self.remedy, "start_step", 0)),
+            events=tuple(dict(e) for e in self.events), last=_cloned(self._last, old and old.last),
             measured=dict(self.measurer.measured), data_scale=self._data_scale)
 
     def restore(self, state: TrainerState) -> None:

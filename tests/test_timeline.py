@@ -123,14 +123,14 @@ def test_store_keeps_every_nth_step_and_finds_the_nearest_before():
     from gan_studio.worker.timeline import Timeline
 
     timeline = Timeline(every=10, cap_bytes=10**9)
-    taken = [s for s in range(0, 45) if timeline.offer(s, lambda: Sized(1))]
+    taken = [s for s in range(0, 45) if timeline.offer(s, lambda _: Sized(1))]
     assert taken == [0, 10, 20, 30, 40] and timeline.steps() == taken
-    assert not timeline.offer(40, lambda: Sized(1))  # already kept
+    assert not timeline.offer(40, lambda _: Sized(1))  # already kept
     assert timeline.nearest(29).step == 20 and timeline.nearest(30).step == 30 and timeline.nearest(10**6).step == 40
     assert timeline.nearest(-1) is None
     timeline.branch(25)
     assert timeline.steps() == [0, 10, 20] and timeline.nbytes == 3
-    assert timeline.offer(30, lambda: Sized(1))  # the branch's own snapshots follow
+    assert timeline.offer(30, lambda _: Sized(1))  # the branch's own snapshots follow
 
 
 def test_store_stays_under_its_cap_over_a_long_run_thinning_the_oldest():
@@ -140,7 +140,7 @@ def test_store_stays_under_its_cap_over_a_long_run_thinning_the_oldest():
 
     timeline, size, peak = Timeline(), 816_672, 0
     for step in range(0, 1_080_000 + 1, SNAPSHOT_EVERY):
-        timeline.offer(step, lambda: Sized(size))
+        timeline.offer(step, lambda _: Sized(size))
         peak = max(peak, timeline.nbytes)
         assert timeline.nbytes == sum(s.nbytes for s in timeline.snapshots)
     assert peak <= CAP_BYTES <= 300 * 2**20
@@ -157,8 +157,66 @@ def test_store_with_a_snapshot_larger_than_the_cap_keeps_the_newest():
 
     timeline = Timeline(every=1, cap_bytes=10)
     for step in range(3):
-        timeline.offer(step, lambda: Sized(11))
+        timeline.offer(step, lambda _: Sized(11))
     assert timeline.steps() == [2] and timeline.nbytes == 11
+
+
+def test_store_hands_thinned_states_back_to_be_filled_and_stays_within_its_cap():
+    """A thinned snapshot's state is the ``spare`` of the next offers (its memory filled again, not freed: a
+    freed one fragmented the worker's heap), each spare given once; the store and its spares together never hold
+    more than the cap plus one snapshot, and a reset forgets the spares."""
+    from gan_studio.worker.timeline import Timeline
+
+    timeline, handed, made = Timeline(every=1, cap_bytes=100), [], []
+
+    def take(spare):
+        handed.append(spare)
+        made.append(spare if spare is not None else Sized(10))
+        return made[-1]
+
+    for step in range(200):
+        timeline.offer(step, take)
+        held = timeline.nbytes + sum(s.nbytes() for s in timeline.spares)
+        assert held <= 100 + 10
+    reused = [s for s in handed if s is not None]
+    assert len(reused) > 100  # after the first thinning, new states come from spares
+    assert len({id(s) for s in made}) <= 11  # never more distinct states than the cap holds plus one
+    kept = {id(s.state) for s in timeline.snapshots}
+    assert not kept & {id(s) for s in timeline.spares}  # a spare is never also a kept snapshot
+    timeline.branch(150)
+    assert all(s.step <= 150 for s in timeline.snapshots) and timeline.spares
+    timeline.clear()
+    assert timeline.spares == [] and timeline.nbytes == 0
+
+
+def test_state_reusing_a_given_up_state_equals_a_fresh_one_and_keeps_its_storage():
+    """``Trainer.state(reuse=old)`` holds the same values as ``state()`` in ``old``'s tensors; restoring it gives
+    the same next rows as restoring a fresh state; a tensor that no longer fits (another width) is made anew."""
+    trainer = Trainer(small_config())
+    runner = Runner(trainer)
+    run_rows(runner, 3)
+    old = trainer.state()
+    run_rows(runner, 3)
+    fresh, reused = trainer.state(), trainer.state(reuse=old)
+    assert reused.g.keys() == fresh.g.keys()
+    assert all(torch.equal(reused.g[k], fresh.g[k]) for k in fresh.g)
+    assert all(torch.equal(reused.d[k], fresh.d[k]) for k in fresh.d)
+    for opt in ("opt_g", "opt_d"):
+        fresh_moments, reused_moments = getattr(fresh, opt)[1]["state"], getattr(reused, opt)[1]["state"]
+        assert reused_moments.keys() == fresh_moments.keys()
+        assert all(torch.equal(fresh_moments[i][name], reused_moments[i][name])
+                   for i in fresh_moments for name in fresh_moments[i])
+    assert all(reused.g[k].data_ptr() == old.g[k].data_ptr() for k in fresh.g)  # old's memory, filled again
+    after = []
+    for state in (fresh, reused):
+        trainer.restore(state)
+        after.append(run_rows(Runner(trainer), 2))
+    assert after[0] == after[1]
+    other = Trainer(small_config(**{"model.hidden": 8}))
+    mismatched = other.state(reuse=fresh)
+    resized = [k for k in mismatched.g if mismatched.g[k].shape != fresh.g[k].shape]
+    assert resized and all(mismatched.g[k].data_ptr() != fresh.g[k].data_ptr() for k in resized)
+    assert all(torch.equal(mismatched.g[k], v) for k, v in other.G.state_dict().items())
 
 
 def test_state_size_is_what_it_pickles_to():

@@ -180,8 +180,9 @@ class SyntheticTrainer:
                                   f"this config's model needs {value.shape}")
         self.params = {k: np.array(arrays[k], dtype=np.float32) for k in self.params}
 
-    def state(self) -> SyntheticState:
-        """Everything it holds (config, step, generator, weights, events), deep-copied, like ``Trainer.state``."""
+    def state(self, reuse: SyntheticState | None = None) -> SyntheticState:
+        """Everything it holds (config, step, generator, weights, events), deep-copied, like ``Trainer.state``
+        (``reuse`` is accepted and ignored: its few small arrays are not worth reusing)."""
         return SyntheticState(copy.deepcopy(vars(self)))
 
     def restore(self, state: SyntheticState) -> None:

@@ -236,9 +236,10 @@ class TrainerProtocol(Protocol):
         """A ``frames.Inversion``: the latent code G maps closest to the data-space ``point``; a ConfigError when
         the point or the data cannot be inverted."""
 
-    def state(self) -> Any:
+    def state(self, reuse: Any = None) -> Any:
         """The complete training state between steps as a picklable copy with ``nbytes()`` (``worker.timeline``
-        keeps them): step count, nets, optimizers, generators, objective state, config and events."""
+        keeps them): step count, nets, optimizers, generators, objective state, config and events. ``reuse``: a
+        state given up (a thinned snapshot) whose arrays may be overwritten and reused, or None."""
 
     def restore(self, state) -> None:
         """Put back a ``state()`` of this run: the next steps give exactly the rows they gave after it was taken."""

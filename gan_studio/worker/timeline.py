@@ -9,6 +9,13 @@ scrubbed end to end within a fixed memory.
 ``Rewind(step)`` (worker.protocol) restores the newest snapshot at or before ``step`` and drops the later ones: the
 run continues from there as a branch (worker.session, worker.recording say how it is recorded).
 
+The states of thinned snapshots are not freed: they are handed back to ``take`` to be filled with the next
+snapshots (``Trainer.state(reuse=...)`` copies into their tensors when the nets' shapes still match). Freeing them
+and allocating new ones fragmented glibc's heap: measured in the worker on the default preset, the arena's free
+bytes grew without end and the process grew 576–1,200 MB an hour once the store was full, though the bytes in use
+stayed flat (and ``malloc_trim`` after each thinning only slowed it). The store and its spares together stay within
+the cap plus one snapshot.
+
 No Qt and no torch here: a state is any object with ``nbytes()`` (the bytes of its arrays).
 """
 
@@ -48,10 +55,11 @@ class Timeline:
         self.every, self.cap_bytes = int(every), int(cap_bytes)
         self.snapshots: list[Snapshot] = []
         self.nbytes = 0
+        self.spares: list = []  # states of thinned snapshots, to be filled again by ``take`` (module docstring)
 
     def clear(self) -> None:
         """Forget every snapshot (a new run, a reset)."""
-        self.snapshots, self.nbytes = [], 0
+        self.snapshots, self.nbytes, self.spares = [], 0, []
 
     def steps(self) -> list[int]:
         """The steps of the kept snapshots, oldest first (the window's timeline marks)."""
@@ -61,12 +69,13 @@ class Timeline:
         """Whether a snapshot at ``step`` is wanted: a multiple of ``every`` newer than the newest kept."""
         return step % self.every == 0 and (not self.snapshots or step > self.snapshots[-1].step)
 
-    def offer(self, step: int, take: Callable[[], Any], schedule: Callable[[], tuple] = tuple) -> bool:
-        """Keep ``take()`` (a state with ``nbytes()``) as the snapshot of ``step`` if one is due, then thin to the
-        cap. ``take`` is called only when due (it costs milliseconds). Returns whether one was taken."""
+    def offer(self, step: int, take: Callable[[Any], Any], schedule: Callable[[], tuple] = tuple) -> bool:
+        """Keep ``take(spare)`` (a state with ``nbytes()``) as the snapshot of ``step`` if one is due, then thin to
+        the cap. ``spare`` is the state of a thinned snapshot whose arrays ``take`` may overwrite and reuse, or None.
+        ``take`` is called only when due (it costs milliseconds). Returns whether one was taken."""
         if not self.due(step):
             return False
-        state = take()
+        state = take(self.spares.pop() if self.spares else None)
         snapshot = Snapshot(int(step), state, tuple(schedule()), int(state.nbytes()))
         self.snapshots.append(snapshot)
         self.nbytes += snapshot.nbytes
@@ -82,6 +91,8 @@ class Timeline:
             kept = self.snapshots[:half:2] + self.snapshots[half:]
             if len(kept) == len(self.snapshots):  # two snapshots (the oldest half is the oldest alone)
                 kept = self.snapshots[-1:]
+            kept_ids = {id(s) for s in kept}
+            self.spares += [s.state for s in self.snapshots if id(s) not in kept_ids]
             self.snapshots = kept
             self.nbytes = sum(s.nbytes for s in kept)
 
@@ -93,5 +104,6 @@ class Timeline:
     def branch(self, step: int) -> None:
         """Drop the snapshots after ``step`` (the run goes on from ``step`` as a branch; the later ones belong to
         the abandoned part)."""
+        self.spares += [s.state for s in self.snapshots if s.step > step]
         self.snapshots = [s for s in self.snapshots if s.step <= step]
         self.nbytes = sum(s.nbytes for s in self.snapshots)
