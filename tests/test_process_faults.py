@@ -136,3 +136,43 @@ def test_a_sigkilled_window_leaves_a_readable_record_and_its_worker_ends(tmp_pat
                              "--steps", "5", "--out", str(out)], capture_output=True, text=True, timeout=120, env=env)
     assert replay.returncode == 0, replay.stderr
     runs.check_run_folder(out)
+
+
+def _write_part_of_a_packet(packets) -> None:
+    """In a child: the start of a 1 MiB packet, as a feeder thread cut off at exit leaves it, then exit 0."""
+    import struct
+
+    os.write(packets._writer.fileno(), struct.pack("!i", 1 << 20) + b"cut short")
+    os._exit(0)
+
+
+def test_a_packet_cut_short_by_a_child_that_ended_ends_the_read_instead_of_blocking_it():
+    """The window's close once hung 13 minutes reading a packet a quitting worker had half-written: the window
+    held the pipe's write end too, so the read waited for bytes no one would write. ``read_only_here`` gives that
+    end up: the read ends (EOFError or OSError) once the child is gone (a read still blocked after 5 s fails
+    the test)."""
+    import threading
+
+    from gan_studio.worker.handle import read_only_here
+
+    ctx = multiprocessing.get_context("spawn")
+    packets = ctx.Queue()
+    child = ctx.Process(target=_write_part_of_a_packet, args=(packets,), daemon=True)
+    child.start()
+    read_only_here(packets)
+    child.join(20)
+    assert child.exitcode == 0
+    outcome = []
+
+    def read() -> None:
+        try:
+            outcome.append(packets.get(timeout=1.0))
+        except Exception as err:  # noqa: BLE001 (the kind of ending is what is asserted)
+            outcome.append(type(err).__name__)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(5.0)
+    assert not reader.is_alive(), "the read of a packet cut short still blocks"
+    assert outcome in (["EOFError"], ["OSError"])  # "got end of file during message": both end a read (handle.get)
+

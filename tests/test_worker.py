@@ -274,13 +274,15 @@ def test_a_packet_cut_short_by_a_killed_worker_never_blocks_the_window():
     import struct
 
     w = WorkerHandle(config.Config(), trainer_factory=SyntheticTrainer)
-    w.start()
+    child_end = os.dup(w.packets._writer.fileno())  # the pipe's write end as the child holds it (the window's
+    w.start()  # own is closed at start: worker.handle.read_only_here)
     end = time.monotonic() + 30
     while w.get(0.2) is None and time.monotonic() < end:
         pass
     os.kill(w.process.pid, signal.SIGKILL)
     w.process.join(5)
-    os.write(w.packets._writer.fileno(), struct.pack("!i", 100) + b"x" * 10)
+    os.write(child_end, struct.pack("!i", 100) + b"x" * 10)
+    os.close(child_end)
     got = []
     reader = threading.Thread(target=lambda: got.append((w.get(0.1), w.stop())), daemon=True)
     reader.start()

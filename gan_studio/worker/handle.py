@@ -40,6 +40,15 @@ def worker_main(commands, packets, cfg, at_schedule=(), trainer_factory=None, fp
     packets.cancel_join_thread()  # exit now even if the window stopped reading
 
 
+def read_only_here(packets) -> None:
+    """Close this process's write end of a queue that only a started child writes to. A child that ends while its
+    queue's feeder thread is mid-packet (it exits without waiting for the feeder: ``cancel_join_thread``; or it is
+    terminated) leaves a packet cut short in the pipe; reading it then waits for the rest, for ever, as long as any
+    process holds the write end open, this one included (seen: a window's close hung 13 minutes in a read). With
+    only the child holding it, its exit ends the read with EOFError instead."""
+    packets._writer.close()  # multiprocessing.Queue has no public way to give up its write end
+
+
 class WorkerHandle:
     """The window's side of a worker process: start, send commands, read packets, stop within 2 s.
 
@@ -63,6 +72,7 @@ class WorkerHandle:
     def start(self) -> None:
         """Spawn the process (it reaches its first step after ~2 s: importing torch)."""
         self.process.start()
+        read_only_here(self.packets)
         self.started = True
 
     @property
@@ -125,8 +135,8 @@ class WorkerHandle:
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(0.5)
-        # no drain once the child is gone: a packet cut short by terminate or kill stays half-written in the pipe,
-        # and reading it would block for ever (seen: a window's close hung in get_nowait)
+        # no drain once the child is gone: a packet cut short by terminate or kill stays half-written in the pipe
+        # (read_only_here makes reading it end in an error rather than block for ever; there is nothing to read)
         for q in (self.commands, self.packets):
             q.cancel_join_thread()
             q.close()
@@ -187,6 +197,7 @@ def stream_from_child(cfg: config.Config, steps: int, frame_steps: list[int], at
                           args=(packets, config.to_dict(cfg), steps, sorted(frame_steps),
                                 list(Schedule(at_schedule).items), trainer_factory, progress))
     process.start()
+    read_only_here(packets)
     try:
         while True:
             try:
