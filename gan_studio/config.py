@@ -223,7 +223,8 @@ def _check_start(key: str, value: str) -> None:
 @dataclass(frozen=True)
 class DataConfig:
     name: str = _opt("ring8", "data set", choices="data.name")
-    path: str = _opt("", "file or folder for data.name = file / mnist / fashion-mnist / folder")
+    path: str = _opt("", "file or folder for data.name = file / mnist / fashion-mnist / folder; live only "
+                         "from a points file to one of the same dimension (a drawing, a dropped file)")
     image_size: int = _opt(16, "side of square images in pixels (folder, shapes)", lo=4, hi=128)
     grey: bool = _opt(True, "load folder images as greyscale (else RGB)")
 

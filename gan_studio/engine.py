@@ -71,7 +71,7 @@ from gan_studio.remedies import (
     make_remedy,
     remove_from_optimizer,
 )
-from gan_studio.schedule import ACTIONS, LIVE_KEYS
+from gan_studio.schedule import ACTIONS, LIVE_KEYS, check_data_change
 
 
 class NonFiniteError(ValueError):
@@ -853,6 +853,9 @@ class Trainer:
 
     def _set(self, key: str, value) -> None:
         # Checks first, so that a refused change leaves the run as it was.
+        if key == "data.path":
+            self._switch_data(value)
+            return
         if key == "loss.name":
             objective = get_objective(value)
             check_lipschitz(objective, self.cfg.lipschitz.name)
@@ -911,6 +914,28 @@ class Trainer:
             # A new optimizer starts without state (moments); the nets are kept.
             self.opt_d = self._d_optimizer()
             self.opt_g = make_optimizer(self.cfg.optim, self.G.parameters(), self.cfg.optim.lr_g)
+
+    def _switch_data(self, path: str) -> None:
+        """A live ``data.path`` change (a drawing, a dropped or pasted file): the points of ``path`` become the data
+        set from the next step on; nets, optimizers and RNGs are kept. Refused (ConfigError) unless
+        ``schedule.check_data_change`` allows it, and for a file that cannot be read."""
+        check_data_change(self.cfg)
+        cfg = C.with_value(self.cfg, "data.path", path)
+        dataset = get_dataset(cfg.data, cfg.train.seed)
+        check_data_change(self.cfg, self.dataset.dim, dataset.dim)
+        self.cfg = cfg
+        self._use_data(dataset)
+        if cfg.remedy.name == "instance_noise":  # σ₀ is remedy.noise × the data's std: the new data's, annealing
+            remedy = self._make_remedy(cfg)  # going on from where it was
+            remedy.attach(self.D, self.remedy.start_step)
+            self.remedy = remedy
+
+    def _use_data(self, dataset) -> None:
+        """Train and measure on ``dataset`` from now on: what was computed from the old data (instance noise's data
+        scale, the measurer's cached samples) is dropped."""
+        self.dataset = dataset
+        self._data_scale = None
+        self.measurer.data_changed()
 
     def _action(self, what: str, value) -> tuple:
         if what == "step_d":
@@ -1020,6 +1045,9 @@ class Trainer:
         global torch RNG untouched by the build: it is restored from the state), then every tensor is loaded:
         the nets' state dicts, the optimizers' (matched to parameters by name) and the generators'."""
         cfg = state.cfg
+        if cfg.data != self.cfg.data:  # a rewind to before a live data.path change: the data of then
+            self._use_data(get_dataset(cfg.data, cfg.train.seed))
+        self._data_scale = state.data_scale  # before the remedy is made (instance noise's σ₀ is from it)
         objective = get_objective(cfg.loss.name)
         remedy = self._make_remedy(cfg)
         lipschitz = make_method(cfg.lipschitz)
@@ -1059,7 +1087,6 @@ class Trainer:
         self.events = [dict(e) for e in state.events]
         self._last = _cloned(state.last)
         self.measurer.measured = dict(state.measured)
-        self._data_scale = state.data_scale
         self._fake_for_g = None  # train.reuse_fake: a batch kept from before the restore has the old G's graph
         self._rebase()
 

@@ -57,6 +57,7 @@ from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective, keep_state
 from gan_studio.presets import start_weights
 from gan_studio.runs import SEED_COLUMN
+from gan_studio.schedule import check_data_change
 
 # MEMBERS: the key of an ensemble's metrics row that holds the member rows (``MembersRecorder`` splits it)
 TILE_POINTS = 96  # samples per member in the small multiples: a tile is ~80 px wide (more only clutters)
@@ -481,6 +482,8 @@ class EnsembleTrainer:
         return event
 
     def _set(self, key: str, value) -> None:
+        if key == "data.path":
+            check_data_change(self.cfg)  # refused: a seed ensemble's data do not change live (yet)
         if key == "remedy.name" and value != "none":
             raise ConfigError(f"remedy.name: {value} does not work in a seed ensemble yet (train.seeds > 1); "
                               "allowed there: none")

@@ -10,6 +10,10 @@ A run folder holds
 - ``data.npy`` or ``data.csv``  only for ``data.name = file``: the run's points file, copied byte for byte
                     (``keep_data``); config.toml's ``data.path`` names this copy, and ``load_config`` finds it
                     beside config.toml when the folder has moved.
+- ``data-<step>.npy`` (or .csv)  the points file of each live ``data.path`` change (a drawing, a dropped or pasted
+                    file, issue 14), copied byte for byte when its event is written; the event names the copies by
+                    name (``"new": "data-120.npy"``, ``"old"`` the one before), and ``read_events`` finds them
+                    beside events.jsonl, so ``--config F/config.toml --events F/events.jsonl`` replays a moved folder.
 Files that are written once are written atomically (temporary file, then rename).
 
 The window's worker records every run it trains into a folder of this format as the run goes
@@ -25,6 +29,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -46,6 +51,21 @@ SEED_COLUMN = "seed"  # a seed ensemble's metrics.csv: one row per member and lo
 # A run on a points file (data.name = file: a drawing, a dropped or chosen file) keeps a copy of it in its folder,
 # in the file's own format, and its config.toml names that copy: the folder replays without the original.
 DATA_COPIES = ("data.npy", "data.csv")
+DATA_EVENT = "data.path"  # a live change of the points file: the folder keeps each file as data-<step>.npy / .csv
+_DATA_COPY = re.compile(r"data(-[0-9]+(-[0-9]+)?)?\.(npy|csv)")
+
+
+def is_data_copy(name: str) -> bool:
+    """Whether ``name`` is a points file a run folder keeps: ``data.npy`` / ``data.csv`` (the file the run started
+    on) or ``data-<step>[-<n>].npy`` / ``.csv`` (the file of a live ``data.path`` change at that step)."""
+    return _DATA_COPY.fullmatch(name) is not None
+
+
+def copy_data_files(source: Path, target: Path) -> None:
+    """Copy every points file a run folder keeps (``is_data_copy``) from ``source`` to ``target``, atomically."""
+    for file in sorted(Path(source).iterdir()):
+        if is_data_copy(file.name) and file.is_file():
+            atomic_write_bytes(Path(target) / file.name, file.read_bytes())
 
 
 def recordings_root() -> Path:
@@ -184,6 +204,8 @@ class RunWriter:
             self.folder.mkdir(parents=True, exist_ok=True)
             cfg = keep_data(self.folder, cfg)  # a points file travels with its run
             self.cfg = cfg  # as config.toml holds it
+            # the folder's copy of the points trained on now, by name (a live data.path change names the next one)
+            self._data = Path(cfg.data.path).name if cfg.data.name == "file" else None
             atomic_write_bytes(self.folder / "config.toml", C.dumps(cfg).encode())
             self._metrics = open(self.folder / "metrics.csv", "wb")
             self._events = open(self.folder / "events.jsonl", "w", encoding="utf-8")
@@ -268,9 +290,32 @@ class RunWriter:
             self._write_row(row)
 
     def event(self, event: dict) -> None:
-        """Append one event; flushed at once."""
+        """Append one event; flushed at once. A live ``data.path`` change first copies its points file into the
+        folder (``_keep_event_data``)."""
+        if event.get("what") == DATA_EVENT:
+            event = self._keep_event_data(event)
         self._events.write(json.dumps(event, ensure_ascii=False) + "\n")
         self._events.flush()
+
+    def _keep_event_data(self, event: dict) -> dict:
+        """The event of a live ``data.path`` change naming the folder's copies: its file copied byte for byte as
+        ``data-<step>.npy`` (or .csv; ``-2``, ``-3``… for another file at the same step), ``new`` that name and
+        ``old`` the copy trained on before. Names, not paths: ``read_events`` finds them beside events.jsonl."""
+        source = Path(str(event.get("new"))).expanduser()
+        try:
+            data = source.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"data file '{event.get('new')}': cannot copy it into the run folder "
+                              f"'{self.folder}': {err.strerror or err}") from None
+        suffix = ".csv" if source.suffix.lower() == ".csv" else ".npy"
+        name, n = f"data-{event['step']}{suffix}", 1
+        while (self.folder / name).exists() and (self.folder / name).read_bytes() != data:
+            n += 1
+            name = f"data-{event['step']}-{n}{suffix}"
+        if not (self.folder / name).exists():
+            atomic_write_bytes(self.folder / name, data)
+        old, self._data = self._data, name
+        return {**event, "old": old if old is not None else event.get("old"), "new": name}
 
     def samples(self, samples: np.ndarray) -> None:
         """Save the final generated samples."""
@@ -314,7 +359,7 @@ class RunWriter:
             raise ConfigError(f"'{dest}' is the folder this run is being recorded in; choose another")
         if dest.is_dir():
             others = sorted(p.name for p in dest.iterdir()
-                            if p.name not in RUN_FILES + DATA_COPIES and not p.name.endswith(".tmp"))
+                            if p.name not in RUN_FILES and not is_data_copy(p.name) and not p.name.endswith(".tmp"))
             if others:
                 raise ConfigError(f"'{dest}' already holds other files ({', '.join(others[:3])}"
                                   f"{', …' if len(others) > 3 else ''}); choose an empty folder or a run folder")
@@ -352,6 +397,9 @@ class RunWriter:
         if self.cfg.data.name == "file":  # the copy's config.toml names the copy's own points file
             config_text = C.dumps(keep_data(target, self.cfg, home)).encode()
         atomic_write_bytes(target / "config.toml", config_text)
+        for file in sorted(self.folder.iterdir()):  # the points of live data.path changes, named by events.jsonl
+            if is_data_copy(file.name) and file.name not in DATA_COPIES:
+                atomic_write_bytes(target / file.name, file.read_bytes())
         for name in ("events.jsonl", "metrics.csv"):
             tmp = target / (name + ".tmp")
             shutil.copyfile(self.folder / name, tmp)
@@ -414,6 +462,7 @@ def resume_folder(recording: str | Path) -> tuple[Path, int] | None:
         work.mkdir(parents=True)
         shutil.copyfile(recording / "config.toml", work / "config.toml")
         shutil.copyfile(recording / "weights.npz", work / "weights.npz")
+        copy_data_files(recording, work)  # config.toml's and the events' points files, named beside them
         with open(recording / "metrics.csv", newline="", encoding="utf-8") as f, \
                 open(work / "metrics.csv", "wb") as out:
             reader = csv.reader(f)
@@ -421,8 +470,12 @@ def resume_folder(recording: str | Path) -> tuple[Path, int] | None:
             for values in reader:
                 if values and values[0] and float(values[0]) <= step:
                     out.write(csv_line(values))
-        events = read_events(recording / "events.jsonl") if (recording / "events.jsonl").exists() else []
-        (work / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events
+        events_file = recording / "events.jsonl"
+        events = read_events(events_file) if events_file.exists() else []
+        # the lines as written (a data.path event names its copy relative to the folder; read_events resolved it)
+        lines = [line for line in events_file.read_text(encoding="utf-8").splitlines() if line.strip()] \
+            if events_file.exists() else []
+        (work / "events.jsonl").write_text("".join(line + "\n" for line, e in zip(lines, events, strict=True)
                                                    if e["step"] <= step), encoding="utf-8")
         os.replace(work, dest)
     except (OSError, ValueError, StopIteration, csv.Error) as err:
@@ -452,6 +505,10 @@ def read_events(path: str | Path) -> list[dict]:
                               f"{json.dumps(step)[:40]}")
         if not isinstance(what, str) or not what:
             raise ConfigError(f"{path}:{i}: 'what' must be a setting or an action as text, got {json.dumps(what)[:40]}")
+        if what == DATA_EVENT:  # the folder's copies are named relative to it: found wherever the folder now is
+            folder = os.path.abspath(Path(path).parent)
+            event = {**event, **{key: os.path.join(folder, value) for key in ("old", "new")
+                                 if isinstance(value := event.get(key), str) and value and not os.path.isabs(value)}}
         events.append(event)
     return events
 

@@ -21,12 +21,32 @@ LIVE_KEYS = (
     "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
     "metrics.every", "metrics.ot_every", "metrics.n_samples", "metrics.ot_samples", "metrics.grid",
     "model.shown_class",  # the class picker of a conditional GAN: pictures only
+    "data.path",  # only on a points file, to one of the same dimension (``check_data_change``): a drawing, a drop
 )
 # Live keys that change only what the views draw (never training or metrics): no event marker in the plots, and
 # a run whose only difference from a preset is one of these still shows that preset.
 DISPLAY_KEYS = ("model.shown_class",)
 # Actions a command may run: a round of one D update, a round of one G update, re-initialise, reseed.
 ACTIONS = ("step_d", "step_g", "reset", "reseed")
+
+
+def check_data_change(cfg: C.Config, old_dim: int | None = None, new_dim: int | None = None) -> None:
+    """ConfigError (one line saying what is allowed) unless a live ``data.path`` change fits a run of ``cfg``: the
+    run is on a points file (``data.name = file``), a single run (``train.seeds`` = 1) with a trained G
+    (``model.g_data_noise`` = 0: a fixed G is the old data plus noise); given both dimensions, the new file's points
+    have the run's. Anything else is a restart (the window does that). The engine and the window share this check."""
+    if cfg.data.name != "file":
+        raise ConfigError(f"data.path: changes live only in a run on a points file (data.name = file); this run is "
+                          f"on data.name {cfg.data.name}: restart on the file instead")
+    if cfg.train.seeds > 1:
+        raise ConfigError("data.path: changes live only in a single run, not a seed ensemble (train.seeds > 1): "
+                          "restart on the file instead")
+    if cfg.model.g_data_noise > 0:
+        raise ConfigError("data.path: does not change live while model.g_data_noise > 0 (G is fixed at the old data "
+                          "plus noise): restart on the file instead")
+    if old_dim is not None and new_dim is not None and old_dim != new_dim:
+        raise ConfigError(f"data.path: the file holds {new_dim}D points and the run is on {old_dim}D points; a live "
+                          f"change takes a file of {old_dim}D points: restart on the file instead")
 
 
 class Schedule:

@@ -13,7 +13,7 @@ from gan_studio.config import ConfigError
 from gan_studio.data.points_file import load_points_file
 from gan_studio.gui import drop
 from gan_studio.points_io import read_points, read_points_text
-from gan_studio.worker.protocol import Restart
+from gan_studio.worker.protocol import Apply, Restart
 
 TEXT = "x\ty\n0.5\t-1.0\n1.5\t2.0\n\n-3.25\t4.0\n"  # a spreadsheet's two copied columns, with a header
 
@@ -84,9 +84,10 @@ def test_dropped_files_and_pasted_text_become_the_data_set_and_bad_ones_are_one_
     assert w.paste_action.shortcut().toString() == "Ctrl+Shift+V"
     QtWidgets.QApplication.clipboard().setText(TEXT)
     w.paste_action.trigger()
-    restart = w.sent[-1]
-    assert isinstance(restart, Restart) and restart.config["data"]["name"] == "file"
-    path = restart.config["data"]["path"]
+    # the run is on 2D points now (the dropped file): the pasted 2D points are a live change, not a restart
+    live = w.sent[-1]
+    assert isinstance(live, Apply) and live.what == "data.path"
+    path = live.value
     assert Path(path).name.startswith("pasted-") and path.endswith(".npy")
     assert np.array_equal(load_points_file(path).points, read_points_text(TEXT))
     assert w.paste_points(TEXT) == path  # the same text is the same file

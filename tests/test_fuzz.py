@@ -50,6 +50,7 @@ VALID = {
     "metrics.grid": lambda r: r.choice([8, 24]),
     "loss.beta": lambda r: r.choice([0.0, 0.5, 1.0, 4.0]),
     "model.shown_class": lambda r: r.choice([-1, 0, 1, 7]),
+    "data.path": lambda r: r.choice(["drawn.npy", "points.csv"]),  # refused: no fuzzed run is on a points file
 }
 INVALID = ("", "abc", "nan", "inf", "-inf", "1e309", "-1", "0", str(2**64), "1.5", "true", None, [], {}, 1e400,
            -5, 10**6, "  ", "=", "ns\n", "\x00")

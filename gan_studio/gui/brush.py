@@ -11,10 +11,15 @@ Three parts, each testable alone:
 - ``BrushBar``: the controls over the data view (Draw, Erase, size, spread, Undo, Clear, Train on it).
 
 "Train on it" saves the drawing as an ordinary points file (``save_points``: ``drawn-<hash>.npy`` in
-``runs.recordings_root()/drawn``, named by its content so the same drawing is one file) and restarts the run on
-``data.name = file`` with ``data.path`` = that file, as File… does for a file the person picks: the run folder's
-config.toml names the file, so ``gan-studio run --config <run>/config.toml`` replays the run on the drawing. The
-run folder keeps its own copy of the file (``runs.keep_data``: ``data.npy``), so it replays when moved elsewhere.
+``runs.recordings_root()/drawn``, named by its content so the same drawing is one file). A run already on a points
+file of the same dimension takes it at once, as a live change (issue 14): ``data.path`` = that file between two
+steps, nets and optimizers kept, recorded as an event ``{step, what: "data.path", old, new}`` (a marker in the
+time series); the run folder keeps a copy of the file (``data-<step>.npy``) that the event names, so
+``gan-studio run --config <run>/config.toml --events <run>/events.jsonl`` replays the run with the drawing coming
+in at that step. Any other run (toy or image data, another dimension: ``schedule.check_data_change``) restarts on
+``data.name = file`` with ``data.path`` = that file, as File… does; the run folder keeps its own copy of the file
+(``runs.keep_data``: ``data.npy``), so it replays when moved elsewhere. Opening a run on a points file puts its
+points back into the drawing (``DrawnPoints.replace``), to draw on.
 """
 
 from __future__ import annotations
@@ -87,6 +92,16 @@ class DrawnPoints:
         """No points (undo brings them back)."""
         self.begin_stroke()
         self.points = np.zeros((0, self.dim))
+
+    def replace(self, points: np.ndarray) -> None:
+        """The drawing becomes ``points`` (N×1 or N×2; the first MAX_POINTS of them), e.g. an opened run's data;
+        undo comes back to the drawing before when it had the same dimension."""
+        points = np.asarray(points, dtype=np.float64)[:MAX_POINTS]
+        if points.shape[1] == self.dim:
+            self.begin_stroke()
+        else:
+            self.reset(points.shape[1])
+        self.points = points
 
     def reset(self, dim: int) -> None:
         """An empty drawing of dimension ``dim``, with no undo history (the data view changed dimension)."""
@@ -247,8 +262,9 @@ class BrushBar(QtWidgets.QWidget):
         self.undo = QtWidgets.QPushButton("Undo")
         self.clear = QtWidgets.QPushButton("Clear")
         self.use = QtWidgets.QPushButton("Train on it")
-        self.use.setToolTip("restart the run on the drawn points (saved as a points file; the run's config "
-                            "names it, so gan-studio run replays it)")
+        self.use.setToolTip("train on the drawn points: a run on a points file of the same dimension takes them "
+                            "at once (a marked event; its folder keeps them, so gan-studio run --events replays "
+                            "it), any other run restarts on them")
         self.count = QtWidgets.QLabel("")
         self.size_box, self.spread_box = _labelled("size", self.size), _labelled("spread", self.spread)
         for w in (self.draw, self.erase, self.size_box, self.spread_box, self.undo, self.clear, self.use, self.count):

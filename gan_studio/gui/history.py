@@ -121,7 +121,7 @@ EVENT_NAMES = {
     "loss.name": "loss", "lipschitz.name": "Lipschitz", "lipschitz.weight": "λ/γ", "lipschitz.clip": "clip c",
     "lipschitz.one_sided": "one-sided GP", "optim.lr_d": "lr D", "optim.lr_g": "lr G", "optim.name": "optimizer",
     "train.d_steps": "D steps", "train.g_steps": "G steps", "train.batch_size": "batch", "reseed": "seed",
-    "step_d": "step D", "step_g": "step G", "reset": "reset",
+    "step_d": "step D", "step_g": "step G", "reset": "reset", "data.path": "data",
 }
 
 
@@ -136,6 +136,8 @@ def event_label(event: dict) -> str:
     what = str(event.get("what", "?"))
     name = EVENT_NAMES.get(what, what)
     old, new = event.get("old"), event.get("new")
+    if what == "data.path":  # a drawing or a dropped file: the files' names say enough (paths are long)
+        old, new = (v.replace("\\", "/").rsplit("/", 1)[-1] if isinstance(v, str) else v for v in (old, new))
     if old is None and new is None:
         return name
     if old is None:  # nothing before it: a reset records only the seed it starts from ("reset: None → 0" read badly)

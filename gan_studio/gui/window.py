@@ -41,7 +41,7 @@ from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
 from gan_studio.gui.brush import BrushBar, BrushTool, DrawnPoints, save_points
-from gan_studio.gui.drop import PointsDrop, check_file, pasted_points_file
+from gan_studio.gui.drop import PointsDrop, check_file, live_refusal, pasted_points_file, run_points
 from gan_studio.gui.fit import ResizeWatch, ResizingScroll, rows_shown, rows_that_fit
 from gan_studio.gui.history import History
 from gan_studio.gui.lesson_bar import LessonBar, select_tab
@@ -674,6 +674,10 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.last_folder = str(Path(path).parent)
         self.send(Open(str(path)))
         self.show_message(f"opening the run in {path} (step {last:,})…", False)
+        points = run_points(path)  # a run on a points file: its points back into the brush, to draw on
+        if points is not None:
+            self.drawing.replace(points[1])
+            self.brush_bar.refresh()
         return True
 
     def command_line(self) -> str:
@@ -798,36 +802,46 @@ class StudioWindow(QtWidgets.QMainWindow):
         return line
 
     def train_on_drawing(self, points) -> str:
-        """The brush's "Train on it": save the drawn points as a points file and restart the run on it (as
-        File… does); returns the file's path."""
+        """The brush's "Train on it": save the drawn points as a points file and train on it (``train_on_points``:
+        at once in a run on points of the same dimension, else a restart); returns the file's path."""
         try:
             path = save_points(points, runs.recordings_root() / "drawn")
         except OSError as err:
             self.show_message(f"could not save the drawn points: {err.strerror or err}", True)
             return ""
-        self.controls.load_data_file(str(path))
+        self.train_on_points(str(path), "the drawing")
         return str(path)
+
+    def train_on_points(self, path: str, what: str) -> None:
+        """Train on the checked points file ``path``: a run on a points file of the same dimension takes it at once
+        (a live ``data.path`` change, recorded as an event); any other run restarts on it, as File… does."""
+        if live_refusal(self.cfg, path):
+            self.controls.load_data_file(path)
+            return
+        self.send(Apply("data.path", path))
+        self.show_message(f"training on {what} from step {self.step:,} on ({Path(path).name}; marked in the "
+                          "curves)", False)
 
     def train_on_file(self, path: str) -> bool:
         """A file dropped onto the data view: checked first (a bad one is a message and the run goes on), then
-        the run restarts on it as File… does. Returns whether it was taken."""
+        trained on (``train_on_points``). Returns whether it was taken."""
         problem = check_file(path)
         if problem:
             self.show_message(f"could not train on the dropped file: {problem}", True)
             return False
-        self.controls.load_data_file(path)
+        self.train_on_points(path, "the dropped file")
         return True
 
     def paste_points(self, text: str | None = None) -> str:
-        """Edit → Paste points: the clipboard's CSV text (or ``text``) as the data set (saved as a points file,
-        then a restart on it); returns the file's path, "" when the text is not points (a message says why)."""
+        """Edit → Paste points: the clipboard's CSV text (or ``text``) as the data set (saved as a points file, then
+        ``train_on_points``); returns the file's path, "" when the text is not points (a message says why)."""
         text = QtWidgets.QApplication.clipboard().text() if text is None else text
         try:
             path = pasted_points_file(text, runs.recordings_root() / "drawn")
         except config.ConfigError as err:
             self.show_message(f"could not paste points: {err}", True)
             return ""
-        self.controls.load_data_file(str(path))
+        self.train_on_points(str(path), "the pasted points")
         return str(path)
 
     def ask_plot_path(self, name: str, kind: str) -> str:

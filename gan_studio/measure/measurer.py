@@ -88,6 +88,13 @@ class Measurer:
             self.cache[key] = (sample(n, rng).numpy(), sample(n, rng).numpy())
         return self.cache[key]
 
+    def data_changed(self) -> None:
+        """The trainer's data set was replaced (a live ``data.path`` change): drop every cached sample and picture
+        drawn from the old data (data samples and their noise floors, the display batch, the data density), so the
+        next rows and frames measure against the new data. The latent path ends (a person's picks) stay; the rest is
+        drawn again from the same seeded streams, so a replay caches the same."""
+        self.cache = {key: value for key, value in self.cache.items() if key == "path_ends"}
+
     def data_labels(self, n: int) -> torch.Tensor | None:
         """The classes of the first data sample of ``data_samples(n)`` for a conditional GAN (the same draws,
         labelled), on the training device; None for an unconditional run."""
