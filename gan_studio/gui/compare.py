@@ -4,8 +4,10 @@ File > Compare with run… reads a run folder (``runs``: config.toml, metrics.cs
 into a ``ComparedRun``; its metrics become a second set of curves in every time-series panel (A's colours,
 dashed and faint, one "B: <name>" entry in each panel's key), its events are faint markers labelled "B: …",
 the config keys where A and B differ are one line over the plots (``CompareBar``), and B's final samples are
-faint in the data view (points in 2D, a density histogram in 1D; not drawn for images). "Stop comparing"
-removes all of it; A's curves are never touched.
+faint in the data view (points in 2D, a density histogram in 1D; not drawn for images) and in a data view of
+their own beside A's (``recorded_frame``, ``gui/ab.show_recorded``). "Stop comparing" removes all of it; A's
+curves are never touched. File > Compare live: A/B… (``gui/ab.py``) draws a second live run with the same
+``CompareOverlay``, fed B's History as it grows.
 
 Bad input (not a folder, not a run, a broken metrics.csv or events.jsonl, a run on data of another dimension)
 is a ConfigError with one line naming what was wrong; the window shows it and keeps what it had.
@@ -14,7 +16,7 @@ is a ConfigError with one line naming what was wrong; the window shows it and ke
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -167,20 +169,21 @@ class CompareOverlay:
     Each of A's registry curves (per-layer gradient curves excepted: a dozen faint lines would bury A's) gets
     a B twin on the same axis in A's colour, dashed and faint, shown while A's curve is shown."""
 
-    def __init__(self, run: ComparedRun, theme: th.Theme, scale: float):
+    def __init__(self, run: ComparedRun, theme: th.Theme, scale: float, key: str = ""):
+        """``key``: B's entry in each panel's key ("" = "B: <its name>")."""
         self.run = run
+        self.key = key or f"B: {run.name}"
         self.theme, self.scale = theme, scale
         self.curves: dict[int, dict[str, pg.PlotDataItem]] = {}  # id(panel) -> column -> B's curve
         self.markers: dict[int, list[pg.InfiniteLine]] = {}  # id(panel) -> B's event markers
         self.panels: list = []  # the panels drawn on (to take everything off again)
         self.homes: dict[pg.PlotDataItem, object] = {}  # B's curve -> the plot or right-axis ViewBox holding it
+        self.marked: dict[int, tuple] = {}  # id(panel) -> the events its markers show (a live B's grow: gui/ab.py)
 
     def _twin(self, panel, key: str) -> pg.PlotDataItem:
         """B's curve for A's column ``key`` on ``panel`` (made on first use, with B's event markers)."""
         mine = self.curves.setdefault(id(panel), {})
-        if id(panel) not in self.markers:
-            self.panels.append(panel)
-            self.markers[id(panel)] = self._make_markers(panel)
+        self._mark(panel)
         item = mine.get(key)
         if item is None:
             column = panel.columns[panel.group[key]]
@@ -248,15 +251,27 @@ class CompareOverlay:
                 x, y = x[ok], y[ok]
             item.setData(x, y, skipFiniteCheck=True)
             item.setVisible(panel.shown(key, history))
-        if id(panel) not in self.markers:  # no curve here has B data: its events still mark the panel
+        self._mark(panel)  # also where no curve has B data: its events still mark the panel
+
+    def _mark(self, panel) -> None:
+        """B's event markers on ``panel``, made again when B's events changed since (a live run B's grow)."""
+        events = self.run.history.events
+        seen = (len(events), repr(events[-1]) if events else "")
+        if id(panel) not in self.markers:
             self.panels.append(panel)
-            self.markers[id(panel)] = self._make_markers(panel)
+        elif self.marked.get(id(panel)) == seen:
+            return
+        else:
+            for m in self.markers[id(panel)]:
+                panel.plot.removeItem(m)
+        self.markers[id(panel)] = self._make_markers(panel)
+        self.marked[id(panel)] = seen
 
     def key_entries(self, panel) -> list[tuple[str, str, str, str, bool]]:
         """B's one entry in ``panel``'s key (when B has a curve shown there), as ``_Panel.key_entries``."""
         shown = any(item.isVisible() and item.xData is not None and len(item.xData)
                     for item in self.curves.get(id(panel), {}).values())
-        return [(KEY_ENTRY, self.theme.fg, f"B: {self.run.name}", "dash", True)] if shown else []
+        return [(KEY_ENTRY, self.theme.fg, self.key, "dash", True)] if shown else []
 
     def step_span(self) -> tuple[float | None, float | None]:
         """B's first and last step, for the shared step axis."""
@@ -280,6 +295,7 @@ class CompareOverlay:
         self.curves.clear()
         self.homes.clear()
         self.markers.clear()
+        self.marked.clear()
         self.panels = []
 
 
@@ -353,6 +369,23 @@ def samples_item(samples: np.ndarray, theme: th.Theme, scale: float) -> pg.Graph
     item.setToolTip("run B's final samples")
     item.setZValue(5)
     return item
+
+
+def recorded_frame(run: ComparedRun, a_frame, a_cfg: Config):
+    """A frame for a data view of B's own (``gui/ab.show_recorded``): A's newest frame with B's final samples as
+    the generated ones (at most ``MAX_SAMPLES_DRAWN`` points, evenly picked), A's real sample only when B trained on
+    A's data, B's loss and Lipschitz method in the title, and nothing probed (a record has no D); None when B has
+    no samples, A no frame yet, or the two are of different kinds."""
+    if run.samples is None or a_frame is None or data_kind(run.samples) != live_kind(a_frame):
+        return None
+    samples = run.samples
+    if samples.ndim == 2:
+        samples = samples[:: -(-len(samples) // MAX_SAMPLES_DRAWN)]
+    real = a_frame.real if run.cfg.data == a_cfg.data else a_frame.real[:0]
+    return replace(a_frame, step=max(run.history.last_step, 0), loss=run.cfg.loss.name,
+                   lipschitz=run.cfg.lipschitz.name, real=real, fake=samples, push=None, surface=None,
+                   latent_grid=None, curves=None, images={}, real_labels=None, fake_labels=None, latent_maps=(),
+                   latent_paths=(), members=None)
 
 
 def live_kind(frame) -> str | None:

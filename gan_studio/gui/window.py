@@ -10,7 +10,8 @@ write a complete copy where the person chooses, "Open run…" (Ctrl+O) asks it t
 (the window reads that folder's metrics.csv and events.jsonl into its history), "Export picture…"
 (Ctrl+E) saves the window as a PNG; a right-click on any plot saves that plot as PNG or SVG; "Draw data" over
 the data view paints a data set to train on (``gui/brush.py``); "Compare with run…" (Ctrl+Shift+B) draws a
-recorded run beside this one (``gui/compare.py``); Edit > Paste points (Ctrl+Shift+V) and a .csv / .npy file
+recorded run beside this one (``gui/compare.py``); "Compare live: A/B…" (Ctrl+Shift+A) trains a run B in a second
+worker beside this one, in step (``gui/ab.py``); Edit > Paste points (Ctrl+Shift+V) and a .csv / .npy file
 dropped onto the data view train on those points (``gui/drop.py``). The dialogs only pick paths: ``save_run``,
 ``open_run``, ``compare_with`` and ``export_picture`` do the work (tests call them directly). Opening a run,
 R / Reset and a data or model change ask first (``confirm``) when the current run has steps.
@@ -36,7 +37,7 @@ from gan_studio import config, runs
 from gan_studio.config import Config
 from gan_studio.export.command import run_command
 from gan_studio.export.video import DEFAULT_FRAMES
-from gan_studio.gui import compare, sip_arrays
+from gan_studio.gui import ab, compare, sip_arrays
 from gan_studio.gui import help as hp
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
@@ -50,6 +51,7 @@ from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.plot_export import install as install_plot_menu
 from gan_studio.gui.timeline import TimelineBar
 from gan_studio.gui.video_export import VideoExport
+from gan_studio.gui.views import show_in_its_view
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
 from gan_studio.gui.views.dirac import DiracView
@@ -241,6 +243,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.compared: compare.ComparedRun | None = None
         self.compared_samples = None  # B's final samples in the data view (compare.samples_item)
         self.compared_samples_home = None  # the data view's plot that holds them
+        self.ab: ab.LiveAB | None = None  # File > Compare live: A/B…: run B in a second worker (gui/ab.py)
+        self.compared_side: ab.SideBySide | None = None  # a recorded B's final samples in a data view of their own
         series_box = QtWidgets.QWidget()
         series_column = QtWidgets.QVBoxLayout(series_box)
         series_column.setContentsMargins(0, 0, 0, 0)
@@ -358,6 +362,9 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.stop_compare_action = action("Stop &comparing", "", lambda: self.stop_comparing(),
                                           "take the compared run's curves, markers and samples off the views")
         self.stop_compare_action.setEnabled(False)
+        self.ab_action = action("Compare &live: A/B…", "Ctrl+Shift+A", self.choose_ab,
+                                "train run B beside this run from step 0: the same seed and data with the settings "
+                                "you type changed; play, pause and step drive both")
         menu.addSeparator()
         self.export_action = action("&Export picture…", "Ctrl+E", self.choose_export_file,
                                     "save the whole window as a PNG")
@@ -516,6 +523,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.sent.append(cmd)
         if self.worker is not None:
             self.worker.send(cmd)
+        if self.ab is not None:
+            self.ab.mirror(cmd)  # run B takes the same play, pause, steps and changes (gui/ab.py)
 
     def request_image_inversion(self, index: int) -> None:
         """Ask the worker for the z that G maps closest to real image ``index`` of the frame's grid (image data)."""
@@ -617,6 +626,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.compared = run
         self.last_folder = str(Path(path).parent)
         self.series.set_compare(compare.CompareOverlay(run, self.theme, self.scale))
+        self.compared_side = ab.show_recorded(self, run)  # None: no samples, or no frame of A's yet
         diffs = compare.config_differences(self.cfg, run.cfg)
         self.compare_bar.apply_style(self.theme, self.scale)
         self.compare_bar.show_run(compare.differences_line(run.name, diffs), diffs, run.folder)
@@ -630,7 +640,10 @@ class StudioWindow(QtWidgets.QMainWindow):
         return True
 
     def stop_comparing(self, quiet: bool = False) -> None:
-        """Take run B off every view."""
+        """Take run B off every view (a live run B: its worker ends too)."""
+        if self.ab is not None:
+            self.stop_ab(quiet)
+            return
         if self.compared is None:
             return
         self.compared = None
@@ -638,10 +651,47 @@ class StudioWindow(QtWidgets.QMainWindow):
         if self.compared_samples is not None:
             self.compared_samples_home.removeItem(self.compared_samples)
             self.compared_samples = None
+        if self.compared_side is not None:
+            self.compared_side.remove()
+            self.compared_side = None
         self.compare_bar.hide()
         self.stop_compare_action.setEnabled(False)
         if not quiet:
             self.show_message("stopped comparing", False)
+
+    def choose_ab(self) -> None:
+        """Compare live: A/B…: ask for run B's KEY=VALUE lines, then ``start_ab``."""
+        dialog = ab.ChangesDialog(self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.start_ab(dialog.text())
+
+    def start_ab(self, changes: dict[str, object] | str) -> bool:
+        """Train run B beside this run (A), both from step 0: A's settings, seed and data with ``changes`` (a dict
+        of dotted keys, or the dialog's KEY=VALUE lines). Bad input is one line in the status bar and no B.
+        Returns whether B started."""
+        try:
+            if isinstance(changes, str):
+                changes = ab.parse_changes(changes)
+            ab.check(self, changes)
+            self.stop_comparing(quiet=True)  # one run B at a time
+            live = ab.start(self, changes)
+        except config.ConfigError as err:
+            self.show_message(f"could not start A/B: {err}", True)
+            return False
+        if live is None:
+            return False
+        self.ab = live
+        self.stop_compare_action.setEnabled(True)
+        self.show_message(f"A/B: run B ({live.name}) trains beside A from step 0 (B: short dashes)", False)
+        return True
+
+    def stop_ab(self, quiet: bool = False) -> None:
+        """End the live run B: its worker, views and curves; A goes on."""
+        if self.ab is None:
+            return
+        live, self.ab = self.ab, None
+        live.stop("" if quiet else "stopped A/B: run B ended; A goes on")
+        self.stop_compare_action.setEnabled(False)
 
     def choose_export_file(self) -> None:
         """Export picture…: ask for a PNG file name, then ``export_picture``."""
@@ -920,6 +970,8 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.video.cancel()
         for sweep_window in self.sweep_windows:  # they show this studio's sweeps: they go with it
             sweep_window.close()
+        if self.ab is not None:  # a live run B's worker ends with A's: first, while A's packets are still read (a
+            self.stop_ab(quiet=True)  # worker that quits with a packet half-sent into a full pipe hangs the drain)
         if self.bridge is not None:
             self.bridge.stop()
         if self.worker is not None:
@@ -963,10 +1015,12 @@ class StudioWindow(QtWidgets.QMainWindow):
             self.error = packet.error
             if packet.error:
                 self.show_message(packet.error, True)
-        self.step, self.playing = packet.step, packet.playing
+        if self.ab is not None:
+            self.ab.a_packet(packet)  # A's step for the A/B lockstep; while A waits for B it shows as playing
+        self.step, self.playing = packet.step, packet.playing or (self.ab is not None and self.ab.holds_a())
         if self.lesson is not None and not packet.playing and packet.step == self.lesson.pause_step:
             self._show_lesson(playing=False)  # the run reached the stage: caption, question, Next
-        self.controls.sync(packet.cfg, packet.playing, packet.devices)
+        self.controls.sync(packet.cfg, self.playing, packet.devices)
         if packet.cfg:
             self.cfg = self.controls.cfg
             self.view1d.set_latent_dim(self.cfg.model.latent_dim)
@@ -1017,15 +1071,7 @@ class StudioWindow(QtWidgets.QMainWindow):
         self.brush_bar.setVisible((real is None or getattr(real, "ndim", 2) != 4) and self.presenting is None)
         if self.brush_bar.isVisible():
             self.brush_bar.set_dim(1 if frame.dim == 1 else 2)
-        if real is not None and getattr(real, "ndim", 2) == 4:
-            self.data_stack.setCurrentWidget(self.samples)
-            self.samples.update_frame(frame)
-        elif frame.dim == 1:
-            self.data_stack.setCurrentWidget(self.view1d)
-            self.view1d.update_frame(frame, probed)
-        else:
-            self.data_stack.setCurrentWidget(self.view2d)
-            self.view2d.update_frame(frame, probed)
+        show_in_its_view(self.data_stack, self.samples, self.view1d, self.view2d, frame, probed)
         self._fit_data_tab()  # the view, the class picker or the brush bar may have changed
         if frame.images:
             self._draw_images(frame)
@@ -1052,7 +1098,7 @@ class StudioWindow(QtWidgets.QMainWindow):
 
     def update_status(self, packet: Packet) -> None:
         fps = self.frame_rate()
-        state = "playing" if packet.playing else "paused"
+        state = "playing" if packet.playing or (self.ab is not None and self.ab.holds_a()) else "paused"  # A/B
         device = packet.device or "?"
         if self.presenting is not None:  # the caption beside it needs the room more than the speeds do
             self.status_state.setText(f"  {state} · step {packet.step:,}  ")
@@ -1111,6 +1157,10 @@ class StudioWindow(QtWidgets.QMainWindow):
             box.blockSignals(False)
         self._fit_series()
         self.compare_bar.apply_style(self.theme, scale)
+        if self.ab is not None:
+            self.ab.apply_style(self.theme, scale)
+        if self.compared_side is not None:
+            self.compared_side.apply_style(self.theme, scale)
         self.timeline.apply_style(self.theme, scale)
         # after the new font reached the controls: their combo boxes measure it (th.drop_size_hints), then the dock
         self._refit_timer.start(0)  # a timer owned by the window: it never fires into a window already deleted
@@ -1163,14 +1213,16 @@ class StudioWindow(QtWidgets.QMainWindow):
         """The 2D data view keeps its least height (DataView2D.least_height); the "how to read this" strip is shown
         only when at least EXPLAIN_LINES of it fit beside that (with a lesson bar at 200 % on 1280×720 the strip
         and the legend left the plot 2 px)."""
-        if self.data_stack.currentWidget() is not self.view2d:
+        side = self.ab.views if self.ab is not None else self.compared_side  # A/B: two data views (gui/ab.py)
+        if self.data_stack.currentWidget() is not self.view2d and side is None:
             self.explain_scroll.show()
             return
         picker = self.class_picker.sizeHint().height() if self.class_picker.isVisible() else 0
         bar = self.brush_bar.sizeHint().height() if self.brush_bar.isVisible() else 0
         room = self.data_split.height() - picker - bar
         explain = self.EXPLAIN_LINES * self.explain.fontMetrics().lineSpacing() + 8 + self.data_split.handleWidth()
-        (show,) = rows_shown(room, self.view2d.least_height(), [explain])
+        least = self.view2d.least_height() if side is None else side.least_height()
+        (show,) = rows_shown(room, least, [explain])
         self.explain_scroll.setVisible(show)
 
     PRESENTATION_SCALE = 1.5  # the least view scale in presentation mode (read from the back row)
