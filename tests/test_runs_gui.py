@@ -120,7 +120,8 @@ def test_file_menu_export_and_the_synthetic_trainer(make_window, qtbot, tmp_path
     w = make_window(trainer=SYNTH)
     actions = {a.text(): a.shortcut().toString() for a in w.file_menu.actions() if a.text()}
     assert actions == {"&Save run…": "Ctrl+S", "&Open run…": "Ctrl+O", "Open s&weep…": "Ctrl+Shift+O",
-                       "Compare &with run…": "Ctrl+Shift+B", "Stop &comparing": "",
+                       "Compare &with run…": "Ctrl+Shift+B", "Compare &live: A/B…": "Ctrl+Shift+A",
+                       "Stop &comparing": "",
                        "&Export picture…": "Ctrl+E", "Export &video…": "Ctrl+Shift+E",
                        "Open &lesson…": "Ctrl+L", "&Copy as command": "Ctrl+Shift+C", "&Quit": "Ctrl+Q"}
     w.send(Step(30))
