@@ -15,7 +15,7 @@ from gan_studio import __version__
 from gan_studio import config as C
 from gan_studio.config import Config, ConfigError
 from gan_studio.export.tensorboard import PICTURE_EVERY
-from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES
+from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES, check_start
 
 EXIT_USAGE = 2
 
@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also write an animation of the run: the window drawn every steps/frames steps")
     render.add_argument("--frames", type=int, default=DEFAULT_FRAMES, metavar="N",
                         help=f"video frames over the run (default {DEFAULT_FRAMES}; at most one per step)")
+    render.add_argument("--video-from", type=int, metavar="A",
+                        help="a stretch of the run: frames from step A to --steps N only (the run is still "
+                             "trained from step 0); 0 ≤ A < N")
     render.add_argument("--fps", type=float, default=DEFAULT_FPS, metavar="F",
                         help=f"video frames per second (default {DEFAULT_FPS:g})")
     render.add_argument("--video-view", default="data", metavar="data|window",
@@ -312,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
             size, steps = _size(args.size), _steps(args)
             if args.out is None and args.video is None:
                 raise ConfigError("render: give --out FILE.png, --video FILE.mp4|FILE.gif, or both")
+            if args.video_from is not None:
+                if args.video is None:
+                    raise ConfigError("--video-from: only with --video FILE.mp4|FILE.gif")
+                check_start(args.video_from, steps)  # before Qt and torch load
             if args.video is None:
                 from gan_studio.gui.render import render
 
@@ -322,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 error = render_video(cfg, steps, args.video, frames=args.frames, fps=args.fps, view=args.video_view,
                                      out_png=args.out, size=size, at_schedule=schedule.items, theme=args.theme,
-                                     scale=args.scale, progress=True)
+                                     scale=args.scale, progress=True, start=args.video_from or 0)
             for written in (args.video, args.out):
                 if written:
                     print(f"wrote {written}")

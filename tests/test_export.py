@@ -5,6 +5,7 @@ Videos and GIFs are read back with imageio (frame count and size); the TensorBoa
 events-based replay. The window-drawing tests train the NumPy stand-in trainer; one CLI test trains the engine.
 """
 
+import dataclasses
 import shlex
 
 import numpy as np
@@ -16,7 +17,7 @@ from gan_studio.config import Config, ConfigError
 from gan_studio.export.command import closest_base, run_command
 from gan_studio.export.pictures import data_picture, histogram_1d, image_grid, scatter_2d
 from gan_studio.export.tensorboard import scalar_tag
-from gan_studio.export.video import VideoWriter, check_frames, check_video_path, fit, frame_steps
+from gan_studio.export.video import VideoWriter, check_frames, check_start, check_video_path, fit, frame_steps
 from gan_studio.frames import Frame
 from gan_studio.runs import read_events, read_metrics
 from gan_studio.testing.synthetic import SyntheticTrainer
@@ -39,6 +40,38 @@ def test_frame_steps_are_even_distinct_and_end_at_the_last_step():
     assert frame_steps(0, 10) == [0]
     steps = frame_steps(20_000, 150)
     assert len(steps) == 150 and steps[-1] == 20_000 and steps == sorted(set(steps))
+
+
+@pytest.mark.parametrize("steps, frames, start", [(300, 4, 60), (60, 7, 30), (20_000, 150, 12_345), (10, 100, 7),
+                                                  (1000, 3, 999), (1000, 150, 0), (97, 13, 41), (5, 1, 2)])
+def test_frame_steps_of_a_stretch_follow_the_closed_form(steps, frames, start):
+    got = frame_steps(steps, frames, start)
+    n = min(frames, steps - start + 1)
+    assert len(got) == n and got[-1] == steps  # as many as asked (at most one a step), ending at the run's end
+    assert got == sorted(set(got)) and got[0] >= start
+    if n > 1:
+        # frame i at start + i·(steps − start)/(n − 1), rounded: within half a step either way of the exact place
+        assert got[0] == start
+        for i, step in enumerate(got):
+            assert step == pytest.approx(start + i * (steps - start) / (n - 1), abs=0.5)
+
+
+def test_frame_steps_of_a_stretch_by_hand():
+    assert frame_steps(300, 4, 60) == [60, 140, 220, 300]
+    assert frame_steps(10, 100, 7) == [7, 8, 9, 10]  # never more than one frame a step
+    assert frame_steps(10, 1, 3) == frame_steps(10, 1) == [10]  # one frame: the last step, not the first
+    assert frame_steps(300, 4, 0) == frame_steps(300, 4)
+
+
+def test_video_from_is_checked_in_one_line():
+    check_start(0, 1)
+    check_start(19, 20)
+    for start in (-1, 20, 25):
+        with pytest.raises(ConfigError, match=rf"^--video-from: expected a step from 0 to 19 \(below --steps 20\), "
+                                              rf"got {start}$"):
+            check_start(start, 20)
+    with pytest.raises(ConfigError, match=r"^--video-from: the run has no steps to start at \(--steps 0\)"):
+        check_start(0, 0)
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
@@ -109,6 +142,98 @@ def test_render_command_writes_a_video_without_out(tmp_path, capsys):
     assert len(read_video(gif)) == 3
     assert main(["render", "--steps", "20"]) == 2
     assert "give --out FILE.png, --video" in capsys.readouterr().err
+
+
+def stream_here(cfg, steps, at, at_schedule=(), trainer_factory=None, progress=False):
+    """``worker.handle.stream_from_child`` without the child (its spawn costs ~2 s of imports): the same packets
+    from the same training code (``worker.oneshot.stream_packets``), made in this process before the first one.
+    Their steps/s (a measured time the window shows, so the layout follows it) is set to one value."""
+    from gan_studio.schedule import Schedule
+    from gan_studio.worker.oneshot import stream_packets
+
+    made = []
+
+    class Queue:  # stream_packets only puts
+        put = staticmethod(made.append)
+
+    stream_packets(Queue, C.to_dict(cfg), steps, sorted(at), list(Schedule(at_schedule).items), trainer_factory)
+    for item in made:
+        if isinstance(item, BaseException):
+            raise item
+        if item is not None:
+            yield dataclasses.replace(item, steps_per_s=1000.0)
+
+
+def test_render_video_of_a_stretch_starts_at_its_first_step(tmp_path, qtbot, monkeypatch):
+    from gan_studio.gui.render import OffscreenWindow, render_video
+    from gan_studio.worker import handle
+
+    asked = []
+
+    def stream(cfg, steps, at, *rest):
+        asked.append((steps, list(at)))
+        return stream_here(cfg, steps, at, *rest)
+
+    monkeypatch.setattr(handle, "stream_from_child", stream)
+    kw = dict(fps=10, size=(800, 600), at_schedule=[(20, "loss.name", "wgan")], trainer_factory=SyntheticTrainer)
+    # the first window a process makes lays out a few pixels apart from the later ones (the data view 241 vs 233 px
+    # wide at 800×600): one made first, so that both videos compared below come from later ones
+    OffscreenWindow(C.to_dict(Config()), kw["size"]).close()
+    stretch, whole = tmp_path / "stretch.gif", tmp_path / "whole.gif"
+    assert render_video(Config(), 60, stretch, frames=3, start=30, **kw) == ""
+    assert render_video(Config(), 60, whole, frames=5, **kw) == ""
+    # the stretch's run is trained from 0 to 60 still, its frames taken from step 30 on
+    assert asked == [(60, [30, 45, 60]), (60, [0, 15, 30, 45, 60])]
+    frames, run = read_video(stretch), read_video(whole)
+    assert len(frames) == 3 and {f.shape for f in frames} == {run[0].shape}
+    # the stretch's frames are the whole run's steps 30, 45 and 60 to the pixel (same pictures, same GIF palettes);
+    # the run's step 15 is not the first of them
+    assert all(np.array_equal(f, r) for f, r in zip(frames, run[2:], strict=True))
+    assert not np.array_equal(frames[0], run[1])
+    with pytest.raises(ConfigError, match=r"^--video-from: expected a step from 0 to 59"):
+        render_video(Config(), 60, stretch, start=60, **kw)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "gan-studio: error: --video-from: expected a step from 0 to 19 (below --steps 20), got -1"),
+    ("20", "gan-studio: error: --video-from: expected a step from 0 to 19 (below --steps 20), got 20"),
+    ("abc", "gan-studio render: error: argument --video-from: invalid int value: 'abc'; the form: --video-from A"),
+    ("2.5", "gan-studio render: error: argument --video-from: invalid int value: '2.5'; the form: --video-from A"),
+])
+def test_render_video_from_out_of_range_is_one_line_and_exit_2(value, message, tmp_path, capsys):
+    argv = ["render", "--steps", "20", "--video", str(tmp_path / "x.gif"), "--video-from", value]
+    try:
+        code = main(argv)
+    except SystemExit as caught:  # argparse's own errors (not a whole number) exit from the parser
+        code = caught.code
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert lines[0] == message
+    assert lines[1:] in ([], ["gan-studio render: see `gan-studio render --help`"])  # the parser's --help hint
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_render_video_from_without_a_video_is_one_line(tmp_path, capsys):
+    assert main(["render", "--steps", "20", "--out", str(tmp_path / "x.png"), "--video-from", "5"]) == 2
+    assert capsys.readouterr().err.strip() == "gan-studio: error: --video-from: only with --video FILE.mp4|FILE.gif"
+
+
+@pytest.mark.slow  # two engine runs through the command line: ~12 s; render_video of a stretch is tested above
+def test_render_command_writes_a_stretch_of_the_run(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from gan_studio.gui.render import OffscreenWindow
+
+    OffscreenWindow(C.to_dict(Config()), (800, 600)).close()  # the first window's layout is apart: see above
+    stretch, whole = tmp_path / "stretch.gif", tmp_path / "whole.gif"
+    args = ["--steps", "20", "--size", "800x600", *SMALL]
+    assert main(["render", "--video-from", "12", "--frames", "3", "--video", str(stretch), *args]) == 0
+    assert main(["render", "--frames", "6", "--video", str(whole), *args]) == 0  # steps 0, 4, 8, 12, 16, 20
+    frames, run = read_video(stretch), read_video(whole)
+    assert len(frames) == 3 and len(run) == 6 and frames[0].shape == run[0].shape  # steps 12, 16, 20
+    # the stretch's frames are the same run's steps 12, 16 and 20 to the pixel (same pictures, same GIF palettes);
+    # the run's step 8 is not the first of them
+    assert all(np.array_equal(f, r) for f, r in zip(frames, run[3:], strict=True))
+    assert not np.array_equal(frames[0], run[2])
 
 
 # -- TensorBoard ----------------------------------------------------------------------------------------------

@@ -44,14 +44,27 @@ def check_frames(frames: int, fps: float) -> None:
         raise ConfigError(f"--fps: expected 1 to 120 frames per second, got {fps:g}")
 
 
-def frame_steps(steps: int, frames: int) -> list[int]:
-    """The step counts at which to take ``frames`` video frames over a run of ``steps`` steps: evenly spaced,
-    ending at ``steps``, whole and distinct (fewer than ``frames`` when the run has fewer steps); step 0 (the
-    untrained nets) comes first when there is room."""
+def frame_steps(steps: int, frames: int, start: int = 0) -> list[int]:
+    """The step counts at which to take ``frames`` video frames of a run trained to ``steps``: evenly spaced from
+    ``start`` (0: the untrained nets) to ``steps``, whole and distinct (fewer than ``frames`` when the stretch has
+    fewer steps). The last is always ``steps`` (one frame: only it); ``start`` comes first when there is room.
+    Frame i of n is at ``start + round(i * (steps - start) / (n - 1))``."""
+    if steps <= start:
+        return [steps]
+    n = min(frames, steps - start + 1)
+    if n == 1:
+        return [steps]
+    # spacing ≥ 1 step, so the rounded steps are distinct; the set only guards the float round-off
+    return sorted({int(round(v)) for v in np.linspace(start, steps, n)})
+
+
+def check_start(start: int, steps: int) -> None:
+    """A ConfigError naming ``--video-from`` unless ``start`` is a step the video can begin at: 0 or later and
+    before the run's last step ``steps`` (the run is trained from 0 either way; frames come from ``start`` on)."""
     if steps <= 0:
-        return [0]
-    n = min(frames, steps + 1)
-    return sorted({int(round(v)) for v in np.linspace(0, steps, n)})
+        raise ConfigError(f"--video-from: the run has no steps to start at (--steps {steps}); give --steps ≥ 1")
+    if not 0 <= start < steps:
+        raise ConfigError(f"--video-from: expected a step from 0 to {steps - 1} (below --steps {steps}), got {start}")
 
 
 def fit(picture: np.ndarray, height: int, width: int) -> np.ndarray:

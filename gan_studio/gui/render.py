@@ -141,16 +141,19 @@ def render(cfg: config.Config, steps: int, out_png: str | os.PathLike, size: tup
 def render_video(cfg: config.Config, steps: int, video: str | os.PathLike, frames: int = 150, fps: float = 30.0,
                  view: str = "data", out_png: str | os.PathLike | None = None, size: tuple[int, int] = (1600, 1000),
                  at_schedule=(), theme: str = "light", scale: float = 1.0, trainer_factory=None,
-                 progress: bool = False) -> str:
+                 progress: bool = False, start: int = 0) -> str:
     """Train ``steps`` steps in a child process and write ``video`` (.mp4 or .gif): the window (``view`` =
-    "window") or its data view ("data") drawn at ``frames`` evenly spaced steps from 0 to ``steps``, streamed to
-    the file as they arrive. ``out_png``: also write the whole window at the end, as ``render`` does. Returns the
-    training error message ("" when training finished normally; the video then ends at the last good state)."""
-    from gan_studio.export.video import VideoWriter, check_frames, check_video_path, frame_steps
+    "window") or its data view ("data") drawn at ``frames`` evenly spaced steps from ``start`` to ``steps`` (the
+    run is trained from step 0 either way: the same run), streamed to the file as they arrive. ``out_png``: also
+    write the whole window at the end, as ``render`` does. Returns the training error message ("" when training
+    finished normally; the video then ends at the last good state)."""
+    from gan_studio.export.video import VideoWriter, check_frames, check_start, check_video_path, frame_steps
     from gan_studio.worker.handle import stream_from_child
 
     check_video_path(video)  # before minutes of training
     check_frames(frames, fps)
+    if start:
+        check_start(start, steps)
     check_view(theme, scale)
     if view not in VIEWS:
         raise ConfigError(f"--video-view: expected one of {', '.join(VIEWS)}, got '{view}'")
@@ -160,8 +163,8 @@ def render_video(cfg: config.Config, steps: int, video: str | os.PathLike, frame
     packet: Packet | None = None
     try:
         with VideoWriter(video, fps) as writer:
-            for packet in stream_from_child(cfg, steps, frame_steps(steps, frames), at_schedule, trainer_factory,
-                                            progress):
+            at = frame_steps(steps, frames, start)
+            for packet in stream_from_child(cfg, steps, at, at_schedule, trainer_factory, progress):
                 if window is None:
                     window = OffscreenWindow(packet.cfg, size, theme, scale)
                 window.show(packet, settle=3 if writer.count == 0 else 1)

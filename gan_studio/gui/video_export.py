@@ -1,10 +1,11 @@
-"""File > Export video…: the current run, from its record, as an MP4 or a GIF of the data view, made while the
-window goes on.
+"""File > Export video…: the current run, or a stretch of it, from its record, as an MP4 or a GIF of the data view,
+made while the window goes on.
 
 The window keeps no pictures of past steps, so the video is made as ``gan-studio render --video`` makes one: the
 run's record (its config.toml and events.jsonl, replayed byte-identically) is trained again in a child process up
-to the current step (``worker.handle.stream_from_child``), and at ``frames`` evenly spaced steps
-(``export.video.frame_steps``) the packet's frame is drawn by the window's own data views, off screen
+to the video's last step (``worker.handle.stream_from_child``), and at ``frames`` evenly spaced steps of the
+stretch the person chose in ``StretchDialog`` (``export.video.frame_steps``; from step 0 to the current step unless
+changed) the packet's frame is drawn by the window's own data views, off screen
 (``DataPictures``), and goes to ffmpeg (``export.video.VideoWriter``).
 
 Threads: a Python thread waits on the child's packets and hands each one to the window's thread by a queued signal;
@@ -46,6 +47,76 @@ def video_path(path: str) -> Path:
     if not out.parent.is_dir():
         raise ConfigError(f"folder '{out.parent}' does not exist")
     return out
+
+
+def check_stretch(first: int, last: int, current: int) -> None:
+    """A ConfigError (one line) unless steps ``first`` to ``last`` are a stretch of a run now at step ``current``:
+    0 ≤ first < last ≤ current (a video of the steps to come cannot be made from the record)."""
+    if current <= 0:
+        raise ConfigError("the run has no steps yet: train it first")
+    if not 1 <= last <= current:
+        raise ConfigError(f"the video must end at a step from 1 to {current:,} (the run's step), got {last:,}")
+    if not 0 <= first < last:
+        raise ConfigError(f"the video must begin at a step from 0 to {last - 1:,} (before its last step "
+                          f"{last:,}), got {first:,}")
+
+
+class StretchDialog(QtWidgets.QDialog):
+    """The small dialog of File > Export video…: which steps of the run the video shows (from, to), with the
+    frames that gives. Defaults: the whole run so far, 0 to ``current``."""
+
+    def __init__(self, parent, current: int, frames: int = DEFAULT_FRAMES, fps: float = DEFAULT_FPS):
+        super().__init__(parent)
+        self.setWindowTitle("Export video")
+        self.frames, self.fps = frames, fps
+        column = QtWidgets.QVBoxLayout(self)
+        intro = QtWidgets.QLabel("The data view over these steps of the run (trained again from step 0 in the "
+                                 "background):")
+        intro.setWordWrap(True)
+        column.addWidget(intro)
+        form = QtWidgets.QFormLayout()
+        self.first, self.last = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
+        self.first.setObjectName("video_from")
+        self.last.setObjectName("video_to")
+        for box in (self.first, self.last):
+            box.setRange(0, max(current, 1))
+            box.setGroupSeparatorShown(True)
+            box.setAccelerated(True)  # a long run: holding an arrow speeds up
+        self.first.setValue(0)
+        self.last.setValue(current)
+        form.addRow("From step", self.first)
+        form.addRow("To step", self.last)
+        column.addLayout(form)
+        self.note = QtWidgets.QLabel()
+        self.note.setObjectName("video_note")
+        self.note.setWordWrap(True)
+        column.addWidget(self.note)
+        for box in (self.first, self.last):
+            box.valueChanged.connect(self._follow)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        column.addWidget(buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
+        # the dialog takes its layout's size (wrapped lines included): left to itself it came out shorter than its
+        # wrapped lines at 200 % and cut them
+        column.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetFixedSize)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Keep from < to (each box's range follows the other) and say how many frames the stretch gives."""
+        top = self.last.maximum()
+        self.first.setMaximum(max(self.last.value() - 1, 0))
+        self.last.setMinimum(min(self.first.value() + 1, top))
+        first, last = self.stretch()
+        count = len(frame_steps(last, self.frames, first))
+        self.note.setText(f"{count} frames ({count / self.fps:.1f} s at {self.fps:g} frames/s), "
+                          f"one every {max((last - first) / max(count - 1, 1), 1):,.0f} steps or so")
+
+    def stretch(self) -> tuple[int, int]:
+        """The chosen first and last steps."""
+        return self.first.value(), self.last.value()
 
 
 def one_line(err: BaseException) -> str:
@@ -123,14 +194,14 @@ class VideoExport(QtCore.QObject):
         return self.writer is not None
 
     def start(self, cfg: Config, steps: int, schedule_items, path: str, theme: str, scale: float,
-              frames: int = DEFAULT_FRAMES, fps: float = DEFAULT_FPS, trainer_factory=None) -> Path:
-        """Begin a video of ``cfg`` with ``schedule_items`` trained to ``steps``, written to ``path``; returns the
-        file's path. A ConfigError (one line) when it cannot begin; later trouble comes as ``finished``."""
+              frames: int = DEFAULT_FRAMES, fps: float = DEFAULT_FPS, trainer_factory=None, first: int = 0) -> Path:
+        """Begin a video of ``cfg`` with ``schedule_items`` trained to ``steps``, its frames from step ``first`` to
+        ``steps``, written to ``path``; returns the file's path. A ConfigError (one line) when it cannot begin;
+        later trouble comes as ``finished``."""
         if self.running:
             raise ConfigError(f"a video is being made already ({self.path.name}: frame {self.count} of "
                               f"{self.total}); wait for it")
-        if steps <= 0:
-            raise ConfigError("the run has no steps yet: train it first")
+        check_stretch(first, steps, steps)
         out = video_path(path)
         try:
             check_ffmpeg()
@@ -139,7 +210,7 @@ class VideoExport(QtCore.QObject):
         self.writer = VideoWriter(out, fps)
         self.path, self.count, self.trouble = out, 0, ""
         self.theme, self.scale = theme, scale
-        at = frame_steps(steps, frames)
+        at = frame_steps(steps, frames, first)
         self.total = len(at)
         self.number += 1
         # this export's own stop and turn: a thread of an export that ended may still be winding down
@@ -148,7 +219,8 @@ class VideoExport(QtCore.QObject):
                                        args=(self.number, self.stop, self.turn, cfg, steps, at, list(schedule_items),
                                              trainer_factory))
         self.thread.start()
-        self.progress.emit(f"making the video {out.name}: training the run again to step {steps:,}…")
+        stretch = f" (frames from step {first:,})" if first else ""
+        self.progress.emit(f"making the video {out.name}: training the run again to step {steps:,}{stretch}…")
         return out
 
     @staticmethod

@@ -50,7 +50,7 @@ from gan_studio.gui.panels.class_picker import ClassPicker
 from gan_studio.gui.panels.controls import SCALES, ControlPanel
 from gan_studio.gui.plot_export import install as install_plot_menu
 from gan_studio.gui.timeline import TimelineBar
-from gan_studio.gui.video_export import VideoExport
+from gan_studio.gui.video_export import StretchDialog, VideoExport, check_stretch
 from gan_studio.gui.views import show_in_its_view
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D, explanation
@@ -915,26 +915,41 @@ class StudioWindow(QtWidgets.QMainWindow):
         return True
 
     def choose_video_file(self) -> None:
-        """Export video…: ask for an .mp4 or .gif file name, then ``export_video``."""
-        start = str(Path(self.last_folder) / f"gan-studio-step-{self.step}.mp4")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the run as a video", start,
+        """Export video…: ask which steps (``StretchDialog``: 0 to this step unless changed), then for an .mp4 or
+        .gif file name, then ``export_video``."""
+        try:
+            check_stretch(0, self.step, self.step)
+        except config.ConfigError as err:
+            self.show_message(f"could not export the video: {err}", True)
+            return
+        dialog = StretchDialog(self, self.step)
+        accepted = dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
+        first, last = dialog.stretch()
+        dialog.deleteLater()
+        if not accepted:
+            return
+        name = f"gan-studio-steps-{first}-{last}.mp4" if first else f"gan-studio-step-{last}.mp4"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the run as a video",
+                                                        str(Path(self.last_folder) / name),
                                                         "MP4 video (*.mp4);;GIF animation (*.gif)")
         if path:
-            self.export_video(path)
+            self.export_video(path, first=first, last=last)
 
-    def export_video(self, path: str, frames: int = DEFAULT_FRAMES) -> bool:
-        """The run so far, from its record (config.toml and events.jsonl, trained again in the background up to
-        this step), as an MP4 or GIF of the data view; progress and the outcome are one line in the status bar.
-        Returns whether it began."""
+    def export_video(self, path: str, frames: int = DEFAULT_FRAMES, first: int = 0, last: int | None = None) -> bool:
+        """The run so far (or its steps ``first`` to ``last``; ``last`` at most this step), from its record
+        (config.toml and events.jsonl, trained again in the background from step 0 up to ``last``), as an MP4 or
+        GIF of the data view; progress and the outcome are one line in the status bar. Returns whether it began."""
+        last = self.step if last is None else last
         try:
             if not self.recording:
                 raise config.ConfigError("this run is not being recorded")
+            check_stretch(first, last, self.step)
             folder = Path(self.recording)
             start = runs.load_config(folder / "config.toml")
             events = runs.read_events(folder / "events.jsonl") if (folder / "events.jsonl").exists() else []
-            out = self.video.start(start, self.step, [parse_event(e) for e in events], path,
+            out = self.video.start(start, last, [parse_event(e) for e in events], path,
                                    self.controls.theme.currentText(), self.scale, frames=frames,
-                                   trainer_factory=self.video_trainer)
+                                   trainer_factory=self.video_trainer, first=first)
         except (config.ConfigError, OSError) as err:
             self.show_message(f"could not export the video: {err}", True)
             return False
