@@ -233,3 +233,16 @@ def test_played_a_waits_for_a_slower_b(make_window, qtbot, tmp_path):
     assert max(a - b for a, b, _ in seen) <= 5 + 60
     last = min(w.step, live.step) // 5 * 5
     assert rows_up_to(Path(w.recording) / "metrics.csv", last) == separate_run(configs.small(), last, tmp_path / "a")
+
+
+def test_an_error_in_b_while_playing_pauses_a_too(make_window, qtbot):
+    """B fails at its first step (the stand-in trainer's NaN at lr_d ≥ 5): A, playing, pauses too and says why,
+    instead of being held for ever waiting for B."""
+    w = make_window(configs.small())
+    live = started(w, qtbot, {"optim.lr_d": 5.0})
+    w.send(Play())
+    qtbot.waitUntil(lambda: bool(live.error), timeout=20000)
+    qtbot.waitUntil(lambda: not w.playing and not live.lock.playing, timeout=10000)
+    assert "A paused too" in w.status_message.text() and "non-finite" in w.status_message.text()
+    assert live.lock.held == ""
+

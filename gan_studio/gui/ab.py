@@ -377,7 +377,10 @@ class LiveAB(QtCore.QObject):
                 self.window.show_message(f"B: {text}", text.startswith(("refused", "could not", "ignored")))
         if packet.error != self.error:
             self.error = packet.error
-            if packet.error:
+            if packet.error and self.lock.playing:  # the runs go in step: A stops too (held, it would wait for ever)
+                self.window.send(Pause())
+                self.window.show_message(f"B: {packet.error}; A paused too", True)
+            elif packet.error:
                 self.window.show_message(f"B: {packet.error}", True)
         self.step, self.steps_per_s = packet.step, packet.steps_per_s
         if packet.cfg and packet.cfg != self.cfg_dict:  # B's settings now (A's live changes reach B too)
