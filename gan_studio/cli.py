@@ -197,6 +197,23 @@ def resolve_schedule(args: argparse.Namespace):
     return Schedule(items)
 
 
+def check_scheduled_data(cfg: C.Config, schedule) -> None:
+    """The live ``data.path`` changes of --at / --events checked before anything is written (as every other
+    scheduled change is): the run can take one (``schedule.check_data_change``) and each file reads, with points
+    of the run's dimension."""
+    from gan_studio.points_io import read_points
+    from gan_studio.schedule import check_data_change
+
+    for at, what, value in schedule.items:
+        if what != "data.path":
+            continue
+        try:
+            check_data_change(cfg)
+            check_data_change(cfg, read_points(cfg.data.path).shape[1], read_points(str(value)).shape[1])
+        except ConfigError as err:
+            raise ConfigError(f"--at {at} data.path={value}: {err}") from None
+
+
 def _steps(args) -> int:
     if args.steps < 0:
         raise ConfigError(f"--steps: must be ≥ 0, got {args.steps}")
@@ -307,12 +324,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.threads < 1:
                 raise ConfigError(f"--threads: must be ≥ 1, got {args.threads}")
             resolve_device(cfg.train.device)  # a missing GPU is reported before anything is written
+            check_scheduled_data(cfg, schedule)
             if args.tensorboard_pictures < 1:
                 raise ConfigError(f"--tensorboard-pictures: must be ≥ 1, got {args.tensorboard_pictures}")
             return run_headless(cfg, steps, schedule, args.out, progress=not args.quiet, threads=args.threads,
                                 tensorboard=args.tensorboard, picture_every=args.tensorboard_pictures)
         if command == "render":
             size, steps = _size(args.size), _steps(args)
+            check_scheduled_data(cfg, schedule)
             if args.out is None and args.video is None:
                 raise ConfigError("render: give --out FILE.png, --video FILE.mp4|FILE.gif, or both")
             if args.video_from is not None:

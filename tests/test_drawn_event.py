@@ -262,3 +262,21 @@ def test_every_copy_of_a_run_folder_keeps_the_points_its_events_name(tmp_path):
     assert [runs.is_data_copy(name) for name in ("data.npy", "data.csv", "data-12.npy", "data-12-3.csv",
                                                  "data-x.npy", "data-1.txt", "mydata.npy", "data-.npy")] == \
         [True, True, True, True, False, False, False, False]
+
+
+@pytest.mark.parametrize("new", ["missing.npy", "one_d.npy"])
+def test_a_scheduled_data_change_that_cannot_be_taken_is_refused_before_anything_is_written(tmp_path, capsys, new):
+    """``gan-studio run --at 2 data.path=…`` to a missing file or points of another dimension: one line naming
+    the change, exit 2, and no run folder (it used to be refused only when reached, after the folder was made)."""
+    import numpy as np
+
+    from gan_studio import cli
+
+    np.save(tmp_path / "two_d.npy", np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32))
+    np.save(tmp_path / "one_d.npy", np.random.default_rng(0).normal(size=(64, 1)).astype(np.float32))
+    code = cli.main(["run", "--set", "data.name=file", "--set", f"data.path={tmp_path / 'two_d.npy'}",
+                     "--at", "2", f"data.path={tmp_path / new}", "--steps", "4", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and f"--at 2 data.path={tmp_path / new}" in err[0], err
+    assert not (tmp_path / "out").exists()
+
