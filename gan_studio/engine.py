@@ -32,7 +32,7 @@ This module never imports Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import NoReturn
@@ -60,6 +60,7 @@ from gan_studio.objectives import get_objective
 from gan_studio.objectives.base import Objective, Out, Reconstruction, State
 from gan_studio.objectives.energy import ENERGY
 from gan_studio.objectives.vae import ReconstructionEnergy
+from gan_studio.packed import compact_copy, packed_copy, tensors_in
 from gan_studio.presets import start_weights
 from gan_studio.remedies import (
     PARAMS,
@@ -332,25 +333,6 @@ def _extra_d_layer(key: str, n_layers: int) -> bool:
     return False
 
 
-def _cloned(value, into=None):
-    """``value`` with every tensor in it cloned (dicts, lists and tuples followed; a read-only mapping such as
-    ``NO_STATE`` becomes a plain dict): a snapshot shares no storage with the live run. ``into``: a value of the
-    same structure whose tensors may be overwritten: a tensor of the same shape, dtype and device there is copied
-    into and reused instead of a new one (``Trainer.state(reuse=...)``)."""
-    if isinstance(value, torch.Tensor):
-        if (isinstance(into, torch.Tensor) and into.shape == value.shape and into.dtype == value.dtype
-                and into.device == value.device):
-            return into.copy_(value.detach())
-        return value.detach().clone()
-    if isinstance(value, Mapping):
-        into = into if isinstance(into, Mapping) else {}
-        return {k: _cloned(v, into.get(k)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        into = into if isinstance(into, (list, tuple)) and len(into) == len(value) else (None,) * len(value)
-        return type(value)(_cloned(v, i) for v, i in zip(value, into, strict=True))
-    return value
-
-
 @dataclass(frozen=True)
 class TrainerState:
     """Everything the next steps of a run depend on, taken between two steps (``Trainer.state``), as plain
@@ -378,19 +360,17 @@ class TrainerState:
     measured: dict  # measurement name → the step it last ran (the cadence of the next rows)
     data_scale: float | None
 
+    # the fields holding tensors: ``Trainer.state`` copies them together into one block (gan_studio.packed)
+    PACKED = ("g", "d", "opt_g", "opt_d", "rng", "data_rng", "torch_rng", "objective_state", "last")
+
+    def __getstate__(self) -> dict:
+        """What it pickles as: each tensor in storage of its own (a packed view would pickle its whole block)."""
+        return {k: compact_copy(v) for k, v in vars(self).items()}
+
     def nbytes(self) -> int:
         """Bytes of its tensors (what a snapshot store counts against its cap; the rest is a few hundred bytes)."""
-        total, stack = 0, [self.g, self.d, self.opt_g, self.opt_d, self.rng, self.data_rng, self.torch_rng,
-                           self.last, self.objective_state]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, torch.Tensor):
-                total += value.element_size() * value.nelement()
-            elif isinstance(value, Mapping):
-                stack.extend(value.values())
-            elif isinstance(value, (list, tuple)):
-                stack.extend(value)
-        return total
+        tensors = tensors_in([getattr(self, name) for name in self.PACKED])
+        return sum(t.element_size() * t.nelement() for t in tensors)
 
 
 class Trainer:
@@ -1013,30 +993,29 @@ class Trainer:
 
     # ------------------------------------------------------------------------------- state (rewind)
     def state(self, reuse: TrainerState | None = None) -> TrainerState:
-        """The complete training state between two steps, tensors cloned (``TrainerState``; ``restore`` puts it
-        back). ~3× the nets' size with Adam (the weights and its two moments). ``reuse``: a state no longer wanted
-        (a thinned snapshot, ``worker.timeline``), whose tensors are overwritten and kept where they still fit."""
-        old = reuse if isinstance(reuse, TrainerState) else None
+        """The complete training state between two steps, its tensors copied into one block of their own
+        (``TrainerState``, ``gan_studio.packed``; ``restore`` puts it back). ~3× the nets' size with Adam (the
+        weights and its two moments). ``reuse``: a state no longer wanted (a thinned snapshot,
+        ``worker.timeline``), whose block is overwritten and kept when the tensors still fit it."""
         names = {id(p): f"G/{n}" for n, p in self.G.named_parameters()}
         names.update({id(p): f"D/{n}" for n, p in self.D.named_parameters()})
 
-        def optimizer(opt: torch.optim.Optimizer | None, into) -> tuple | None:
+        def optimizer(opt: torch.optim.Optimizer | None) -> tuple | None:
             if opt is None:
                 return None
             groups = tuple(tuple(names[id(p)] for p in group["params"]) for group in opt.param_groups)
-            return groups, _cloned(opt.state_dict(), into)  # state_dict() shares the live moments
+            return groups, opt.state_dict()  # shares the live moments: packed_copy copies them
 
-        shared = self.data_rng is self.rng
+        live = dict(g=self.G.state_dict(), d=self.D.state_dict(), opt_g=optimizer(self.opt_g),
+                    opt_d=optimizer(self.opt_d), rng=self.rng.get_state(),
+                    data_rng=None if self.data_rng is self.rng else self.data_rng.get_state(),
+                    torch_rng=torch.get_rng_state(), objective_state=self.objective_state, last=self._last)
+        old = reuse if isinstance(reuse, TrainerState) else None
+        copied = packed_copy(live, old and {name: getattr(old, name) for name in TrainerState.PACKED})
         return TrainerState(
-            step=self.step_count, cfg=self.cfg, g=_cloned(self.G.state_dict(), old and old.g),
-            d=_cloned(self.D.state_dict(), old and old.d),
-            opt_g=optimizer(self.opt_g, old and old.opt_g and old.opt_g[1]),
-            opt_d=optimizer(self.opt_d, old and old.opt_d and old.opt_d[1]), rng=self.rng.get_state(),
-            data_rng=None if shared else self.data_rng.get_state(), torch_rng=torch.get_rng_state(),
-            objective_state=_cloned(self.objective_state, old and old.objective_state),
-            remedy_start=int(getattr(self.remedy, "start_step", 0)),
-            events=tuple(dict(e) for e in self.events), last=_cloned(self._last, old and old.last),
-            measured=dict(self.measurer.measured), data_scale=self._data_scale)
+            step=self.step_count, cfg=self.cfg, **copied, remedy_start=int(getattr(self.remedy, "start_step", 0)),
+            events=tuple(dict(e) for e in self.events), measured=dict(self.measurer.measured),
+            data_scale=self._data_scale)
 
     def restore(self, state: TrainerState) -> None:
         """Put back a ``state()`` of this run (the snapshot itself is left unchanged, so it restores again).
@@ -1072,20 +1051,21 @@ class Trainer:
                 opt.add_param_group({"params": [params[n] for n in group]})
             # a copy: load_state_dict keeps tensors that already fit (the snapshot must stay as it is); hyperparameters
             # come with it (a live lr change)
-            opt.load_state_dict(_cloned(state_dict))
+            opt.load_state_dict(compact_copy(state_dict))
             return opt
 
         self.opt_g = optimizer(state.opt_g, cfg.optim.lr_g)
         self.opt_d = optimizer(state.opt_d, cfg.optim.lr_d)
         self._seed_rngs(cfg.train.seed)  # the generators' kinds (one shared, or two) as this config has them
-        self.rng.set_state(state.rng)
+        # clones: a generator refuses a state that is a view into a larger storage (a packed one)
+        self.rng.set_state(state.rng.clone())
         if state.data_rng is not None:
-            self.data_rng.set_state(state.data_rng)
-        torch.set_rng_state(state.torch_rng)
-        self.objective_state = _cloned(state.objective_state)
+            self.data_rng.set_state(state.data_rng.clone())
+        torch.set_rng_state(state.torch_rng.clone())
+        self.objective_state = compact_copy(state.objective_state)
         self.step_count = state.step
         self.events = [dict(e) for e in state.events]
-        self._last = _cloned(state.last)
+        self._last = compact_copy(state.last)
         self.measurer.measured = dict(state.measured)
         self._fake_for_g = None  # train.reuse_fake: a batch kept from before the restore has the old G's graph
         self._rebase()

@@ -10,11 +10,12 @@ scrubbed end to end within a fixed memory.
 run continues from there as a branch (worker.session, worker.recording say how it is recorded).
 
 The states of thinned snapshots are not freed: they are handed back to ``take`` to be filled with the next
-snapshots (``Trainer.state(reuse=...)`` copies into their tensors when the nets' shapes still match). Freeing them
-and allocating new ones fragmented glibc's heap: measured in the worker on the default preset, the arena's free
-bytes grew without end and the process grew 576–1,200 MB an hour once the store was full, though the bytes in use
-stayed flat (and ``malloc_trim`` after each thinning only slowed it). The store and its spares together stay within
-the cap plus one snapshot.
+snapshots (``Trainer.state(reuse=...)`` copies into their memory when the nets' shapes still match), and each
+state's tensors lie in one memory map of their own (``gan_studio.packed``), outside glibc's heap. As ordinary
+tensors, freed and allocated among the frames' and packets' allocations, they fragmented that heap: measured in the
+worker on the default preset, the arena's free bytes grew without end and the process grew 576–1,200 MB an hour
+once the store was full, though the bytes in use stayed flat (``malloc_trim`` after each thinning only slowed it);
+refilled, still 140 MB an hour. The store and its spares together stay within the cap plus one snapshot.
 
 No Qt and no torch here: a state is any object with ``nbytes()`` (the bytes of its arrays).
 """
