@@ -33,6 +33,7 @@ from gan_studio.config import Config, ConfigError
 from gan_studio.gui import compare
 from gan_studio.gui import theme as th
 from gan_studio.gui.bridge import PacketBridge
+from gan_studio.gui.dialogs import add_ok_cancel
 from gan_studio.gui.fit import ResizeWatch
 from gan_studio.gui.history import History
 from gan_studio.gui.views import show_in_its_view
@@ -509,11 +510,7 @@ class ChangesDialog(QtWidgets.QDialog):
         note = QtWidgets.QLabel("A restarts from step 0 too; play, pause and step drive both.")
         note.setWordWrap(True)
         column.addWidget(note)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column.addWidget(buttons)
+        add_ok_cancel(self, column)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
 
     def text(self) -> str:

@@ -26,6 +26,7 @@ from PyQt6 import QtCore, QtWidgets
 from gan_studio.config import Config, ConfigError
 from gan_studio.export.video import DEFAULT_FPS, DEFAULT_FRAMES, VideoWriter, check_ffmpeg, frame_steps
 from gan_studio.gui import theme as th
+from gan_studio.gui.dialogs import add_ok_cancel
 from gan_studio.gui.render import pixmap_pixels
 from gan_studio.gui.views.data1d import DataView1D
 from gan_studio.gui.views.data2d import DataView2D
@@ -93,11 +94,7 @@ class StretchDialog(QtWidgets.QDialog):
         column.addWidget(self.note)
         for box in (self.first, self.last):
             box.valueChanged.connect(self._follow)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column.addWidget(buttons)
+        add_ok_cancel(self, column)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
         # the dialog takes its layout's size (wrapped lines included): left to itself it came out shorter than its
         # wrapped lines at 200 % and cut them
